@@ -1,0 +1,62 @@
+# The two commands of the quick start are `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-sqlite test-postgres lint format translations \
+        extract-messages bench clean
+
+install: $(STAMP) translations
+
+$(STAMP): setup.cfg pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+# Compiled catalogues are build output; the .po files are the source.
+translations: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d marketplace/translations
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o marketplace/translations/messages.pot .
+	$(BIN)/pybabel update -i marketplace/translations/messages.pot -d marketplace/translations --no-fuzzy-matching --ignore-obsolete
+
+run: install
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo
+	@echo "  Good Society Marketplace: http://$(HOST):$(PORT)/"
+	@echo "  Demo logins:"
+	@$(FLASK) demo-logins
+	@echo
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Every test on SQLite, then again on a PostgreSQL server the tests start.
+test: install lint test-sqlite test-postgres
+
+test-sqlite: install
+	MARKETPLACE_TEST_DB=sqlite $(BIN)/python -m pytest -n 2 --dist loadfile
+
+test-postgres: install
+	MARKETPLACE_TEST_DB=postgresql $(BIN)/python -m pytest -n 2 --dist loadfile
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

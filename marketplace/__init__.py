@@ -1,0 +1,85 @@
+"""The Good Society Marketplace: volunteers matched to partner organisations."""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import INSTANCE_DIR, Config, config_from_env
+
+
+def create_app(
+    config_class: type[Config] | None = None, settings: Mapping[str, Any] | None = None
+) -> Flask:
+    """Create and wire up the application; the only app object lives in wsgi.py."""
+    app = Flask(
+        __name__, instance_path=str(INSTANCE_DIR), template_folder="../templates"
+    )
+    app.config.from_object(config_class or config_from_env())
+    app.config.update(settings or {})
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set: the marketplace refuses to start without it "
+            "in production (see README, Configuration)."
+        )
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind every extension object to the app."""
+    from . import models  # noqa: F401  (registers the tables with the metadata)
+    from .auth.passwords import init_password_hasher
+    from .auth.sessions import init_login_manager
+    from .extensions import babel, csrf, db, limiter, migrate
+    from .i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app, locale_selector=select_locale, timezone_selector=select_timezone
+    )
+    limiter.init_app(app)
+    init_login_manager(app)
+    init_password_hasher(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register the web blueprints and the JSON API."""
+    from .api import init_api
+    from .auth.views import bp as auth_bp
+    from .main.views import bp as main_bp
+    from .organizations.views import bp as organizations_bp
+    from .staff.views import bp as staff_bp
+    from .volunteers.views import bp as volunteers_bp
+
+    for blueprint in (main_bp, auth_bp, volunteers_bp, organizations_bp, staff_bp):
+        app.register_blueprint(blueprint)
+    init_api(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Answer errors as bilingual pages, or as API.md JSON under /api/."""
+    from .errors import init_error_handlers
+
+    init_error_handlers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Add the filters and globals the templates use."""
+    from .i18n import init_template_helpers
+
+    init_template_helpers(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the flask commands (seed-demo, create-staff, …)."""
+    from .cli import init_commands
+
+    init_commands(app)

@@ -1,0 +1,52 @@
+"""The public JSON API v1 (API.md), documented at /api/openapi.json."""
+
+from flask import Flask, current_app, request
+from flask_smorest import Api
+
+from ..auth.sessions import bearer_token
+from ..extensions import csrf
+from .schemas import ErrorSchema
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+API_BLUEPRINTS: set[str] = set()
+
+
+class MarketplaceApi(Api):
+    """flask-smorest's Api, leaving error answers to marketplace.errors."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        """Errors are formatted app-wide by marketplace.errors (API.md format)."""
+
+
+def protect_browser_calls() -> None:
+    """Check CSRF when a browser calls the API with its session cookie."""
+    if request.blueprint not in API_BLUEPRINTS or request.method not in UNSAFE_METHODS:
+        return
+    if bearer_token(request) is not None:
+        return
+    if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+        csrf.protect()
+
+
+def init_api(app: Flask) -> None:
+    """Create the Api object and register the API blueprints."""
+    from . import accounts, taxonomy
+
+    api = MarketplaceApi(
+        app,
+        spec_kwargs={
+            "info": {"description": "The contract partners build on (API.md)."},
+            "servers": [{"url": "/"}],
+        },
+    )
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer"}
+    )
+    for blueprint in (accounts.blp, taxonomy.blp):
+        csrf.exempt(blueprint)
+        API_BLUEPRINTS.add(blueprint.name)
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+    app.before_request(protect_browser_calls)
+    app.extensions["marketplace_api"] = api

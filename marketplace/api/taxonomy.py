@@ -1,0 +1,80 @@
+"""Causes, skills and places (API.md "Taxonomy and places")."""
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask_smorest import Blueprint
+
+from ..extensions import db
+from ..geo import search_places
+from ..models import Cause, Skill
+from .schemas import PageArgsSchema, Schema, page_of, page_schema
+
+blp = Blueprint("api_taxonomy", __name__, description="Causes, skills and places")
+
+MAX_PLACES = 100
+
+
+class NamedSchema(Schema):
+    slug = ma.fields.String()
+    name_th = ma.fields.String()
+    name_en = ma.fields.String()
+
+
+class SkillSchema(NamedSchema):
+    category = ma.fields.String()
+
+
+class PlaceArgsSchema(PageArgsSchema):
+    q = ma.fields.String(load_default="")
+
+
+class PlaceSchema(Schema):
+    label = ma.fields.String()
+    province = ma.fields.String()
+    lat = ma.fields.Float()
+    lon = ma.fields.Float()
+    name_th = ma.fields.String()
+    name_en = ma.fields.String()
+    kind = ma.fields.String()
+
+
+@blp.route("/causes", methods=["GET"])
+@blp.arguments(PageArgsSchema, location="query", error_status_code=400)
+@blp.response(200, page_schema(NamedSchema, "CausePage"))
+def list_causes(args):
+    """The causes (themes) of the expo, in their display order."""
+    causes = list(
+        db.session.scalars(sa.select(Cause).order_by(Cause.position, Cause.id))
+    )
+    return page_of(causes, args["page"], args["per_page"])
+
+
+@blp.route("/skills", methods=["GET"])
+@blp.arguments(PageArgsSchema, location="query", error_status_code=400)
+@blp.response(200, page_schema(SkillSchema, "SkillPage"))
+def list_skills(args):
+    """The skills volunteers can offer and opportunities can ask for."""
+    skills = list(
+        db.session.scalars(sa.select(Skill).order_by(Skill.position, Skill.id))
+    )
+    return page_of(skills, args["page"], args["per_page"])
+
+
+@blp.route("/places", methods=["GET"])
+@blp.arguments(PlaceArgsSchema, location="query", error_status_code=400)
+@blp.response(200, page_schema(PlaceSchema, "PlacePage"))
+def list_places(args):
+    """Places of the offline gazetteer matching `q` (Thai or English), best first."""
+    places = [
+        {
+            "label": place.label("th"),
+            "province": place.province_th,
+            "lat": place.lat,
+            "lon": place.lon,
+            "name_th": place.name_th,
+            "name_en": place.name_en,
+            "kind": place.kind,
+        }
+        for place in search_places(args["q"], limit=MAX_PLACES)
+    ]
+    return page_of(places, args["page"], args["per_page"])

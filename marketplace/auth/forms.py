@@ -1,0 +1,85 @@
+"""Account forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    StringField,
+)
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from ..models import Role
+
+
+class RegisterForm(FlaskForm):
+    """Sign up as a volunteer or as an organisation member."""
+
+    display_name = StringField(
+        _l("Your name"), validators=[DataRequired(), Length(max=120)]
+    )
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired()],
+        description=_l("At least 10 characters; avoid common passwords."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The passwords do not match.")),
+        ],
+    )
+    role = RadioField(
+        _l("I am joining as"),
+        choices=[
+            SelectChoice(Role.VOLUNTEER.value, _l("A volunteer")),
+            SelectChoice(
+                Role.ORGANIZER.value, _l("A member of a partner organisation")
+            ),
+        ],
+        default=Role.VOLUNTEER.value,
+        validators=[InputRequired()],
+    )
+    accept_terms = BooleanField(
+        _l("I accept the terms of use and the privacy notice"),
+        validators=[DataRequired(message=_l("You must accept the terms to register."))],
+    )
+    consent_matching = BooleanField(
+        _l("Suggest me to organisations whose opportunities fit my profile"),
+        default=True,
+    )
+
+
+class LoginForm(FlaskForm):
+    """Log in with e-mail and password."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    """Change the password; every other session ends."""
+
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()]
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired()],
+        description=_l("At least 10 characters; avoid common passwords."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The passwords do not match.")),
+        ],
+    )

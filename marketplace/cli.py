@@ -1,0 +1,73 @@
+"""Flask commands: seed-demo, create-staff, demo-logins."""
+
+import click
+from flask import Flask, current_app
+
+from .errors import ValidationFailed
+from .extensions import db
+from .i18n import to_bangkok
+from .models import utcnow
+
+
+def init_commands(app: Flask) -> None:
+    """Register the marketplace's commands on the app."""
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_staff)
+    app.cli.add_command(demo_logins)
+
+
+@click.command("seed-demo")
+@click.option(
+    "--taxonomy-only", is_flag=True, help="Load causes and skills, no demo content."
+)
+def seed_demo(taxonomy_only: bool) -> None:
+    """Load the causes and skills, and the expo demo when the database is empty."""
+    from .seed import load_taxonomy
+    from .seed.demo import DemoBuilder, has_content
+
+    counts = load_taxonomy()
+    click.echo(f"Taxonomy: {counts['cause']} causes, {counts['skill']} skills.")
+    if taxonomy_only:
+        db.session.commit()
+        return
+    if has_content():
+        db.session.commit()
+        click.echo("The database already has accounts: demo content not loaded.")
+        return
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException(
+            "Refusing to load demo accounts with a published password in production."
+        )
+    click.echo("Loading the Good Society Expo demo …")
+    builder = DemoBuilder(
+        to_bangkok(utcnow()).date(), current_app.config["NOTICE_VERSION"]
+    )
+    built = builder.build()
+    db.session.commit()
+    click.echo(", ".join(f"{count} {name}" for name, count in built.items()) + ".")
+
+
+@click.command("create-staff")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", default="Staff", help="Display name.")
+def create_staff(email: str, password: str, name: str) -> None:
+    """Create a staff account (or make an existing account staff)."""
+    from .auth.services import create_staff as make_staff
+
+    try:
+        user = make_staff(email, password, name)
+    except ValidationFailed as error:
+        problems = "; ".join(m for messages in error.fields.values() for m in messages)
+        raise click.ClickException(problems) from None
+    db.session.commit()
+    click.echo(f"Staff account ready: {user.email}")
+
+
+@click.command("demo-logins")
+def demo_logins() -> None:
+    """Print the demo accounts and their password."""
+    from .seed.demo import demo_logins as logins
+
+    for login in logins():
+        click.echo(f"  {login.role:<20} {login.email:<26} password: {login.password}")

@@ -1,0 +1,121 @@
+"""Configuration classes, read from the environment."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _flag(name: str, default: bool) -> bool:
+    """Read a boolean environment variable ("1", "true", "yes", "on" are true)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'marketplace.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Thai first: Thai is the default language, dates in the Buddhist Era.
+    BABEL_DEFAULT_LOCALE = "th"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")
+    LANGUAGES = ("th", "en")
+
+    # Version of the terms and privacy notice a consent is recorded against.
+    NOTICE_VERSION = os.environ.get("NOTICE_VERSION", "2026-11")
+
+    RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Failed logins allowed per e-mail address; successes do not count.
+    LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "10 per 15 minutes")
+    # Requests allowed per client address on the login and token endpoints.
+    LOGIN_ADDRESS_LIMIT = os.environ.get("LOGIN_ADDRESS_LIMIT", "300 per minute")
+
+    API_TOKEN_LIFETIME = timedelta(
+        days=int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30"))
+    )
+    PERMANENT_SESSION_LIFETIME = timedelta(
+        hours=int(os.environ.get("SESSION_LIFETIME_HOURS", "12"))
+    )
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    # argon2id cost (OWASP: m=19 MiB, t=2, p=1 is the floor; we spend more).
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 64 * 1024
+    ARGON2_PARALLELISM = 2
+
+    GEOCODER = os.environ.get("GEOCODER", "offline")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+
+    # flask-smorest: the OpenAPI document at /api/openapi.json.
+    API_TITLE = "Good Society Marketplace API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_PAGE_SIZE = 20
+    API_MAX_PAGE_SIZE = 100
+
+
+class DevelopmentConfig(Config):
+    """Local development and the embedded `make run` demo."""
+
+    ENV_NAME = "development"
+    # A fixed key is acceptable only on a developer's machine.
+    SECRET_KEY = Config.SECRET_KEY or "dev-only-not-secret"
+
+
+class TestingConfig(Config):
+    """The test suite: cheap hashing, in-memory rate limits, its own database."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = "memory://"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    """Production: secrets and database from the environment, secure cookies."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the configuration class named by MARKETPLACE_ENV (default development)."""
+    name = os.environ.get("MARKETPLACE_ENV", "development").strip().lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"MARKETPLACE_ENV={name!r} is not one of {', '.join(CONFIGS)}"
+        ) from None

@@ -1,0 +1,204 @@
+"""Domain errors, and the one place that maps errors to HTTP answers."""
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+
+class DomainError(Exception):
+    """A refused operation; services raise it, views and the API translate it."""
+
+    status = 409
+    code = "conflict"
+
+    def __init__(
+        self, message: str | None = None, fields: dict[str, list[str]] | None = None
+    ):
+        super().__init__(message or self.default_message())
+        self.fields = fields or {}
+
+    def default_message(self) -> str:
+        """Return the message used when none is given."""
+        return str(_l("The request conflicts with the current state."))
+
+    @property
+    def message(self) -> str:
+        """The human text of the error."""
+        return str(self.args[0])
+
+
+class ValidationFailed(DomainError):
+    """Input was understood but is not acceptable; `fields` says which."""
+
+    status = 422
+    code = "validation_error"
+
+    def default_message(self) -> str:
+        """Return the message used when none is given."""
+        return str(_l("Some fields are not valid."))
+
+
+class Conflict(DomainError):
+    """The request conflicts with the current state (duplicate, full, status)."""
+
+    def __init__(self, code: str, message: str | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+class Forbidden(DomainError):
+    """The caller may not do this."""
+
+    status = 403
+    code = "forbidden"
+
+    def __init__(self, code: str = "forbidden", message: str | None = None):
+        super().__init__(message or str(_l("You are not allowed to do this.")))
+        self.code = code
+
+
+# Generic API error codes by status (API.md "Conventions").
+GENERIC_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+def wants_json() -> bool:
+    """Whether the error should be answered in the API's JSON format."""
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def error_response(
+    status: int,
+    code: str | None = None,
+    message: str | None = None,
+    fields: dict[str, list[str]] | None = None,
+    headers: Any = None,
+) -> Response:
+    """Build the API.md error body: {"error": {"code", "message", "fields"?}}."""
+    body: dict[str, Any] = {
+        "code": code or GENERIC_CODES.get(status, "error"),
+        "message": message or "",
+    }
+    if fields:
+        body["fields"] = fields
+    response = jsonify(error=body)
+    response.status_code = status
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def _validation_fields(error: HTTPException) -> dict[str, list[str]]:
+    """Flatten webargs' {location: {field: [messages]}} into {field: [messages]}."""
+    messages = (getattr(error, "data", None) or {}).get("messages") or {}
+    fields: dict[str, list[str]] = {}
+    for location_messages in messages.values():
+        if isinstance(location_messages, dict):
+            for field, problems in location_messages.items():
+                fields[str(field)] = _flatten(problems)
+        else:
+            fields.setdefault("_schema", []).extend(_flatten(location_messages))
+    return fields
+
+
+def _flatten(problems: Any) -> list[str]:
+    """Turn nested marshmallow messages into a flat list of strings."""
+    if isinstance(problems, dict):
+        return [text for value in problems.values() for text in _flatten(value)]
+    if isinstance(problems, list | tuple):
+        return [text for value in problems for text in _flatten(value)]
+    return [str(problems)]
+
+
+_PAGE_TITLES = {
+    400: _l("The request could not be understood"),
+    401: _l("Please log in"),
+    403: _l("You do not have access to this page"),
+    404: _l("Page not found"),
+    405: _l("That action is not allowed here"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+}
+_PAGE_HINTS = {
+    400: _l("Please go back, reload the page and try again."),
+    403: _l("If you think you should have access, log in with the right account."),
+    404: _l("The page may have moved. Try the home page or search opportunities."),
+    429: _l("Please wait a few minutes before trying again."),
+    500: _l("We have been told about it. Please try again in a moment."),
+}
+
+
+def _page(status: int, message: str | None = None) -> tuple[str, int]:
+    """Render the bilingual error page for a status."""
+    title = _PAGE_TITLES.get(status, _PAGE_TITLES[400])
+    hint = message or _PAGE_HINTS.get(status, _PAGE_HINTS[400])
+    return render_template(
+        "errors/error.html", status=status, title=title, hint=hint
+    ), status
+
+
+def init_error_handlers(app: Flask) -> None:
+    """Register the handlers; every error goes through here."""
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        db.session.rollback()
+        if wants_json():
+            return error_response(error.status, error.code, error.message, error.fields)
+        return _page(error.status, error.message)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError):
+        message = str(_l("The form expired or was sent from elsewhere. Please retry."))
+        if wants_json():
+            return error_response(400, "csrf_failed", message)
+        return _page(400, message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        status = error.code or 500
+        if wants_json():
+            fields = _validation_fields(error) if status in (400, 422) else {}
+            message = (
+                error.description
+                if status != 429
+                else str(_l("Too many attempts. Please wait and try again."))
+            )
+            return error_response(
+                status, None, message, fields, headers=_error_headers(error)
+            )
+        response = _page(status)
+        return response[0], status, _error_headers(error)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        if wants_json():
+            return error_response(500, "server_error", InternalServerError.description)
+        return _page(500)
+
+
+def _error_headers(error: HTTPException) -> dict[str, str]:
+    """Keep the headers an error must carry (Allow, Retry-After, WWW-Authenticate)."""
+    keep = {"allow", "retry-after", "www-authenticate"}
+    return {
+        name: value
+        for name, value in error.get_response().headers.items()
+        if name.lower() in keep
+    }

@@ -1,0 +1,101 @@
+"""Thai first: locale choice, Buddhist Era dates, and template helpers."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_time as babel_format_time
+from flask import Flask, current_app, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+BUDDHIST_ERA_OFFSET = 543
+
+# Day patterns without the year; the year is added in the chosen era.
+_DAY_PATTERNS = {
+    "th": {
+        "short": "d/M/",
+        "medium": "d MMM",
+        "long": "d MMMM",
+        "full": "EEEEที่ d MMMM",
+    },
+    "en": {"short": "d/M/", "medium": "d MMM", "long": "d MMMM", "full": "EEEE d MMMM"},
+}
+_YEAR_PREFIX = {"th": {"long": "พ.ศ. ", "full": "พ.ศ. "}, "en": {}}
+
+
+def select_locale() -> str:
+    """Pick the user's saved language, else the session's, else Thai."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    return chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """Every user sees Asia/Bangkok time; times are stored in UTC."""
+    return "Asia/Bangkok"
+
+
+def to_bangkok(value: datetime) -> datetime:
+    """Convert an aware datetime to Asia/Bangkok time."""
+    return value.astimezone(BANGKOK)
+
+
+def format_day(
+    value: date | datetime, style: str = "medium", locale: str = "th", era: str = ""
+) -> str:
+    """Format a day; in Thai the year is Buddhist Era (พ.ศ.) unless era="ce"."""
+    if isinstance(value, datetime):
+        value = to_bangkok(value).date()
+    lang = "en" if locale == "en" else "th"
+    buddhist = lang == "th" and era != "ce"
+    year = value.year + BUDDHIST_ERA_OFFSET if buddhist else value.year
+    day = babel_format_date(value, _DAY_PATTERNS[lang][style], locale=lang)
+    year_text = str(year)[-2:] if style == "short" else str(year)
+    prefix = _YEAR_PREFIX[lang].get(style, "") if buddhist else ""
+    joiner = "" if style == "short" else " "
+    return f"{day}{joiner}{prefix}{year_text}"
+
+
+def format_day_range(days: list[date], locale: str = "th", era: str = "") -> str:
+    """Format consecutive days of one month: "9–11 มิถุนายน 2570" / "9–11 June 2027"."""
+    first, last = days[0], days[-1]
+    return f"{first.day}–{format_day(last, 'long', locale, era)}".replace("พ.ศ. ", "")
+
+
+def format_clock(value: datetime, locale: str = "th") -> str:
+    """Format the time of day in Asia/Bangkok (24-hour, as Thais write it)."""
+    return babel_format_time(to_bangkok(value), "HH:mm", locale=locale)
+
+
+def init_template_helpers(app: Flask) -> None:
+    """Register the date filters and locale globals for the templates."""
+
+    def current_locale() -> str:
+        return str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+
+    @app.template_filter("day")
+    def day_filter(value: date | datetime, style: str = "medium") -> str:
+        return format_day(value, style, current_locale(), session.get("era", ""))
+
+    @app.template_filter("day_range")
+    def day_range_filter(days: list[date]) -> str:
+        return format_day_range(days, current_locale(), session.get("era", ""))
+
+    @app.template_filter("clock")
+    def clock_filter(value: datetime) -> str:
+        return format_clock(value, current_locale())
+
+    @app.template_filter("localized")
+    def localized_filter(entry) -> str:
+        """Name a cause, skill or organisation in the user's language."""
+        return entry.name(current_locale())
+
+    from .labels import STATUS_LABELS
+
+    app.jinja_env.globals.update(
+        current_locale=current_locale, status_labels=STATUS_LABELS
+    )

@@ -1,0 +1,56 @@
+"""The home page, the language switch and the health check."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, render_template, request, session
+from flask_login import current_user
+
+from ..expo import EXPO_VENUE_EN, EXPO_VENUE_TH, next_expo_days
+from ..extensions import db
+from ..i18n import to_bangkok
+from ..models import utcnow
+from ..web import safe_next
+from . import queries
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    """Present the expo, its causes and partners, and featured opportunities."""
+    now = utcnow()
+    return render_template(
+        "main/index.html",
+        expo_days=next_expo_days(to_bangkok(now).date()),
+        venue={"th": EXPO_VENUE_TH, "en": EXPO_VENUE_EN},
+        featured=queries.featured_opportunities(now),
+        causes=queries.causes_with_counts(now),
+        partners=queries.expo_partners(),
+        volunteer_count=queries.count_volunteers(),
+        opportunity_count=queries.count_listed_opportunities(now),
+    )
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the language (kept for the session, and on the account if logged in)."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    era = request.form.get("era")
+    if era in ("be", "ce"):
+        session["era"] = era
+    return safe_next(request.form.get("next"))
+
+
+@bp.get("/healthz")
+def healthz():
+    """Report whether the app can reach its database."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        current_app.logger.exception("Health check failed")
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}

@@ -1,0 +1,44 @@
+"""The data model, one module per aggregate; imported here so Alembic sees all."""
+
+from .application import HOLDS_SPOT, Application, ApplicationStatus, Attendance
+from .audit import AuditEvent, Notification
+from .opportunity import ApprovalMode, Opportunity, OpportunityStatus, Shift
+from .organization import (
+    MemberRole,
+    Membership,
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+)
+from .profile import AvailabilityWindow, VolunteerProfile
+from .taxonomy import Cause, Skill
+from .types import utcnow
+from .user import ApiToken, Consent, ConsentPurpose, Role, User
+
+__all__ = [
+    "HOLDS_SPOT",
+    "ApiToken",
+    "Application",
+    "ApplicationStatus",
+    "ApprovalMode",
+    "Attendance",
+    "AuditEvent",
+    "AvailabilityWindow",
+    "Cause",
+    "Consent",
+    "ConsentPurpose",
+    "MemberRole",
+    "Membership",
+    "Notification",
+    "Opportunity",
+    "OpportunityStatus",
+    "Organization",
+    "OrganizationKind",
+    "OrganizationStatus",
+    "Role",
+    "Shift",
+    "Skill",
+    "User",
+    "VolunteerProfile",
+    "utcnow",
+]

@@ -1,0 +1,87 @@
+"""Applications: a volunteer's place (or wish for one) on a shift."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from ..extensions import db
+from .opportunity import Shift
+from .types import UTCDateTime, str_enum, utcnow
+from .user import User
+
+
+class ApplicationStatus(enum.StrEnum):
+    """Every state of the match workflow in DESIGN.md."""
+
+    INVITED = "invited"
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    WAITLISTED = "waitlisted"
+    DECLINED = "declined"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    INVITATION_DECLINED = "invitation_declined"
+
+    @property
+    def holds_spot(self) -> bool:
+        """Whether an application in this state occupies one of the shift's spots."""
+        return self in HOLDS_SPOT
+
+
+HOLDS_SPOT = frozenset({ApplicationStatus.ACCEPTED, ApplicationStatus.APPROVED})
+
+
+class Attendance(enum.StrEnum):
+    """What happened on the day."""
+
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+class Application(db.Model):
+    """A volunteer's application to (or invitation for) one shift."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    shift_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("shift.id", ondelete="CASCADE"), index=True
+    )
+    volunteer_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    status: so.Mapped[ApplicationStatus] = so.mapped_column(
+        str_enum(ApplicationStatus, "application_status"), index=True
+    )
+    message: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    decision_message: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    attendance: so.Mapped[Attendance | None] = so.mapped_column(
+        str_enum(Attendance, "attendance")
+    )
+    hours: so.Mapped[float | None]
+    source: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # When the status last changed: orders the waitlist and the approval queue.
+    status_changed_at: so.Mapped[datetime] = so.mapped_column(
+        UTCDateTime, default=utcnow
+    )
+    invited_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    decided_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+
+    shift: so.Mapped[Shift] = so.relationship(back_populates="applications")
+    volunteer: so.Mapped[User] = so.relationship(foreign_keys=[volunteer_id])
+
+    __table_args__ = (
+        sa.UniqueConstraint("shift_id", "volunteer_id"),
+        sa.CheckConstraint(
+            "hours IS NULL OR (hours > 0 AND hours <= 24)", name="hours"
+        ),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Application {self.id} {self.status.value}>"

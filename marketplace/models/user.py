@@ -1,0 +1,135 @@
+"""Accounts: users, API tokens and consents."""
+
+import enum
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING, Optional
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+
+from ..extensions import db
+from .types import UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from .organization import Membership
+    from .profile import VolunteerProfile
+
+
+class Role(enum.StrEnum):
+    """What kind of account a user has; staff is a separate flag."""
+
+    VOLUNTEER = "volunteer"
+    ORGANIZER = "organizer"
+
+
+def new_session_nonce() -> str:
+    """Return a fresh random value that identifies the user's current sessions."""
+    return secrets.token_urlsafe(16)
+
+
+class User(UserMixin, db.Model):
+    """A person with an account: a volunteer or an organisation member."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), unique=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    display_name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    role: so.Mapped[Role] = so.mapped_column(str_enum(Role, "role"))
+    is_staff: so.Mapped[bool] = so.mapped_column(default=False)
+    locale: so.Mapped[str] = so.mapped_column(sa.String(5), default="th")
+    # Rotated on logout and password change: every older session cookie dies.
+    session_nonce: so.Mapped[str] = so.mapped_column(
+        sa.String(32), default=new_session_nonce
+    )
+    calendar_token: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: so.Mapped[datetime] = so.mapped_column(
+        UTCDateTime, default=utcnow
+    )
+    last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    erased_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    profile: so.Mapped[Optional["VolunteerProfile"]] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+    memberships: so.Mapped[list["Membership"]] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+    tokens: so.Mapped[list["ApiToken"]] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+    consents: so.Mapped[list["Consent"]] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="Consent.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}{' staff' if self.is_staff else ''}>"
+
+    def get_id(self) -> str:
+        """Identify the user in the session cookie, bound to the current nonce."""
+        return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def is_volunteer(self) -> bool:
+        """Whether the account is a volunteer's."""
+        return self.role is Role.VOLUNTEER
+
+    @property
+    def is_organizer(self) -> bool:
+        """Whether the account belongs to an organisation member."""
+        return self.role is Role.ORGANIZER
+
+    def end_all_sessions(self) -> None:
+        """Invalidate every session cookie issued to this user so far."""
+        self.session_nonce = new_session_nonce()
+
+
+class ApiToken(db.Model):
+    """A bearer token for the API; only its SHA-256 digest is stored."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    user: so.Mapped[User] = so.relationship(back_populates="tokens")
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} user={self.user_id}>"
+
+
+class ConsentPurpose(enum.StrEnum):
+    """What a person agrees their data may be used for."""
+
+    TERMS = "terms"
+    MATCHING = "matching"
+    PROFILE_SHARING = "profile_sharing"
+    EMAIL_NEWS = "email_news"
+
+
+class Consent(db.Model):
+    """One grant or withdrawal of consent; rows are only ever appended."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    purpose: so.Mapped[ConsentPurpose] = so.mapped_column(
+        str_enum(ConsentPurpose, "consent_purpose")
+    )
+    notice_version: so.Mapped[str] = so.mapped_column(sa.String(20))
+    granted: so.Mapped[bool]
+    recorded_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    user: so.Mapped[User] = so.relationship(back_populates="consents")
+
+    def __repr__(self) -> str:
+        state = "granted" if self.granted else "withdrawn"
+        return f"<Consent {self.purpose.value} {state} v{self.notice_version}>"

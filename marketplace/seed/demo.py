@@ -1,0 +1,367 @@
+"""The Good Society Expo demo: partners, opportunities, volunteers, applications.
+
+Everything is generated from the shipped files under seed/data/demo/ with a fixed
+random seed, so two runs on the same day give the same marketplace.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from ..auth.passwords import hash_password
+from ..expo import next_expo_days
+from ..extensions import db
+from ..geo import search_places
+from ..i18n import BANGKOK
+from ..models import (
+    Application,
+    ApplicationStatus,
+    ApprovalMode,
+    AvailabilityWindow,
+    Cause,
+    Consent,
+    ConsentPurpose,
+    MemberRole,
+    Membership,
+    Opportunity,
+    OpportunityStatus,
+    Organization,
+    OrganizationKind,
+    OrganizationStatus,
+    Role,
+    Shift,
+    Skill,
+    User,
+    VolunteerProfile,
+    utcnow,
+)
+from . import language_codes, read_data
+
+DEMO_PASSWORD = "expo-demo-2570"  # noqa: S105  (printed by `make run`; demo only)
+VOLUNTEER_EMAIL = "volunteer@example.org"
+ORGANIZER_EMAIL = "organizer@example.org"
+STAFF_EMAIL = "staff@example.org"
+DEMO_VOLUNTEERS = 320
+PENDING_ORGANIZATIONS = 3
+BANGKOK_SHARE = 0.5
+
+# Weekly windows people commonly give (weekday, start hour, end hour).
+_WINDOW_PATTERNS = [
+    [(5, 9, 17), (6, 9, 17)],
+    [(5, 8, 12)],
+    [(6, 13, 18)],
+    [(0, 18, 21), (2, 18, 21), (4, 18, 21)],
+    [(5, 9, 17), (6, 9, 17), (4, 18, 21)],
+    [(day, 9, 17) for day in range(7)],
+    [(1, 9, 12), (3, 9, 12), (5, 9, 16)],
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A demo account printed for people trying the marketplace."""
+
+    role: str
+    email: str
+    password: str
+
+
+def demo_logins() -> list[DemoLogin]:
+    """The three demo accounts: a volunteer, an organisation member, staff."""
+    return [
+        DemoLogin("volunteer", VOLUNTEER_EMAIL, DEMO_PASSWORD),
+        DemoLogin("organisation member", ORGANIZER_EMAIL, DEMO_PASSWORD),
+        DemoLogin("staff", STAFF_EMAIL, DEMO_PASSWORD),
+    ]
+
+
+def has_content() -> bool:
+    """Whether the database already holds organisations or accounts."""
+    return db.session.scalar(sa.select(sa.func.count(Organization.id))) or bool(
+        db.session.scalar(sa.select(sa.func.count(User.id)))
+    )
+
+
+class DemoBuilder:
+    """Builds the demo marketplace into the current session (no commit)."""
+
+    def __init__(self, today: date, notice_version: str, seed: int = 2570):
+        self.rng = random.Random(seed)  # noqa: S311  (reproducible demo)
+        self.today = today
+        self.notice_version = notice_version
+        self.password_hash = hash_password(DEMO_PASSWORD)
+        self.causes = {c.slug: c for c in db.session.scalars(sa.select(Cause))}
+        self.skills = {s.slug: s for s in db.session.scalars(sa.select(Skill))}
+        self.people = read_data("demo/people.json")
+        self.places: dict[str, tuple[float, float, str, str]] = {}
+
+    def build(self) -> dict[str, int]:
+        """Create everything and return counts by kind."""
+        staff = self._user(STAFF_EMAIL, "ทีมงาน Good Society Expo", Role.ORGANIZER)
+        staff.is_staff = True
+        organizations = self._organizations(staff)
+        opportunities = self._opportunities(organizations)
+        volunteers = self._volunteers()
+        applications = self._applications(volunteers, opportunities)
+        db.session.flush()
+        return {
+            "organizations": len(organizations),
+            "opportunities": len(opportunities),
+            "shifts": sum(len(o.shifts) for o in opportunities),
+            "volunteers": len(volunteers),
+            "applications": applications,
+        }
+
+    def _place(self, name: str) -> tuple[float, float, str, str]:
+        """Geocode a place name with the offline gazetteer."""
+        if name not in self.places:
+            found = search_places(name, limit=1)
+            if not found:
+                raise ValueError(f"demo place {name!r} is not in the gazetteer")
+            place = found[0]
+            self.places[name] = (
+                place.lat,
+                place.lon,
+                place.label("th"),
+                place.province_th,
+            )
+        return self.places[name]
+
+    def _jitter(self, lat: float, lon: float, km: float) -> tuple[float, float]:
+        """Move a point up to `km` kilometres, so markers do not pile up."""
+        return (
+            lat + self.rng.uniform(-km, km) / 111.0,
+            lon + self.rng.uniform(-km, km) / 108.0,
+        )
+
+    def _user(self, email: str, name: str, role: Role) -> User:
+        user = User(
+            email=email,
+            display_name=name,
+            role=role,
+            password_hash=self.password_hash,
+            locale="th",
+        )
+        for purpose in (ConsentPurpose.TERMS, ConsentPurpose.MATCHING):
+            user.consents.append(
+                Consent(
+                    purpose=purpose, granted=True, notice_version=self.notice_version
+                )
+            )
+        db.session.add(user)
+        return user
+
+    def _organizations(self, staff: User) -> dict[str, Organization]:
+        entries = read_data("demo/organizations.json")["organizations"]
+        organizations: dict[str, Organization] = {}
+        pending_left = PENDING_ORGANIZATIONS
+        for index, entry in enumerate(entries):
+            lat, lon, label, province = self._place(entry["place"])
+            kind = OrganizationKind(entry["kind"])
+            pending = (
+                kind is OrganizationKind.PARTNER and pending_left and index % 9 == 8
+            )
+            organization = Organization(
+                slug=entry["slug"],
+                name_th=entry["name_th"],
+                name_en=entry["name_en"],
+                description=entry["description_th"],
+                website=entry.get("website"),
+                kind=kind,
+                causes=[self.causes[slug] for slug in entry["causes"]],
+                status=(
+                    OrganizationStatus.PENDING
+                    if pending
+                    else OrganizationStatus.VERIFIED
+                ),
+                auto_approve=kind is not OrganizationKind.PARTNER,
+                is_demo=True,
+                lat=lat,
+                lon=lon,
+                location_label=label,
+                province=province,
+            )
+            if not pending:
+                organization.verified_at = utcnow()
+                organization.verified_by_id = staff.id
+            pending_left -= bool(pending)
+            email = (
+                ORGANIZER_EMAIL if index == 1 else f"org-{entry['slug']}@example.org"
+            )
+            admin = self._user(email, self._person_name(), Role.ORGANIZER)
+            organization.memberships.append(
+                Membership(user=admin, role=MemberRole.ADMIN)
+            )
+            db.session.add(organization)
+            organizations[entry["slug"]] = organization
+        db.session.flush()
+        return organizations
+
+    def _person_name(self) -> str:
+        first = self.rng.choice(self.people["first_names"])["th"]
+        last = self.rng.choice(self.people["last_names"])["th"]
+        return f"{first} {last}"
+
+    def _opportunities(
+        self, organizations: dict[str, Organization]
+    ) -> list[Opportunity]:
+        templates = read_data("demo/opportunities.json")["templates"]
+        expo_days = next_expo_days(self.today)
+        opportunities = []
+        for round_index in range(3):
+            for template in templates:
+                organization = organizations[template["org"]]
+                if round_index and (template["expo"] or self.rng.random() < 0.35):
+                    continue
+                opportunities.append(
+                    self._opportunity(template, organization, expo_days, round_index)
+                )
+        return opportunities
+
+    def _opportunity(
+        self, template, organization, expo_days, round_index
+    ) -> Opportunity:
+        opportunity = Opportunity(
+            organization=organization,
+            title=template["title"],
+            description=template["description"],
+            causes=[self.causes[slug] for slug in template["causes"]],
+            skills=[self.skills[slug] for slug in template["skills"]],
+            languages=template["languages"],
+            remote=template["remote"],
+            approval_mode=ApprovalMode(template["approval_mode"]),
+            accessibility=template.get("accessibility", ""),
+            is_expo=template["expo"],
+            status=OpportunityStatus.PUBLISHED,
+            published_at=utcnow(),
+        )
+        if not template["remote"]:
+            place_name = template["place"] or None
+            if place_name:
+                lat, lon, label, province = self._place(place_name)
+            else:
+                lat, lon = organization.lat, organization.lon
+                label, province = organization.location_label, organization.province
+            if round_index:
+                lat, lon = self._jitter(lat, lon, 3.0)
+            opportunity.lat, opportunity.lon = lat, lon
+            opportunity.location_label, opportunity.province = label, province
+        hours = template["shift_hours"]
+        capacity = template["capacity"]
+        for day, start_hour in self._shift_slots(template, expo_days, hours):
+            starts = datetime.combine(day, time(start_hour), BANGKOK)
+            opportunity.shifts.append(
+                Shift(
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=hours),
+                    capacity=capacity,
+                )
+            )
+        db.session.add(opportunity)
+        return opportunity
+
+    def _shift_slots(self, template, expo_days, hours) -> list[tuple[date, int]]:
+        """Expo activities run on the expo days; others around them or soon."""
+        if template["expo"]:
+            starts = [9, 13] if hours <= 4 else [9]
+            return [(day, hour) for day in expo_days for hour in starts]
+        if self.rng.random() < 0.3:
+            first = self.today + timedelta(days=self.rng.randint(3, 40))
+        else:
+            first = expo_days[0] + timedelta(days=self.rng.randint(-28, 28))
+        start_hour = self.rng.choice([8, 9, 10, 13]) if hours <= 8 else 8
+        start_hour = min(start_hour, 22 - hours)
+        count = self.rng.randint(1, 4)
+        return [(first + timedelta(days=7 * week), start_hour) for week in range(count)]
+
+    def _volunteers(self) -> list[User]:
+        bangkok_places = [
+            p.name_th
+            for p in search_places("กรุงเทพมหานคร", limit=100)
+            if p.kind == "district"
+        ] or ["ปทุมวัน"]
+        provinces = [
+            entry["place"]
+            for entry in read_data("demo/organizations.json")["organizations"]
+        ]
+        skills = list(self.skills.values())
+        causes = list(self.causes.values())
+        languages = language_codes()
+        volunteers = []
+        for index in range(DEMO_VOLUNTEERS):
+            email = (
+                VOLUNTEER_EMAIL if index == 0 else f"volunteer{index:03d}@example.org"
+            )
+            user = self._user(email, self._person_name(), Role.VOLUNTEER)
+            in_bangkok = index == 0 or self.rng.random() < BANGKOK_SHARE
+            place = self.rng.choice(bangkok_places if in_bangkok else provinces)
+            lat, lon, label, province = self._place(place)
+            lat, lon = self._jitter(lat, lon, 2.0)
+            bios = self.people["bios_th"]
+            user.profile = VolunteerProfile(
+                bio=self.rng.choice(bios),
+                lat=lat,
+                lon=lon,
+                location_label=label,
+                province=province,
+                max_distance_km=self.rng.choice([5, 10, 15, 25, 50]),
+                remote_ok=self.rng.random() < 0.3,
+                languages=["th"]
+                + (["en"] if self.rng.random() < 0.4 else [])
+                + ([self.rng.choice(languages[2:])] if self.rng.random() < 0.1 else []),
+                skills=self.rng.sample(skills, self.rng.randint(2, 5)),
+                causes=self.rng.sample(causes, self.rng.randint(1, 3)),
+                availability=[
+                    AvailabilityWindow(
+                        weekday=day, start_minute=start * 60, end_minute=end * 60
+                    )
+                    for day, start, end in self.rng.choice(_WINDOW_PATTERNS)
+                ],
+            )
+            volunteers.append(user)
+        db.session.flush()
+        return volunteers
+
+    def _applications(
+        self, volunteers: list[User], opportunities: list[Opportunity]
+    ) -> int:
+        """Apply volunteers to shifts, keeping capacity and avoiding overlaps."""
+        shifts = [shift for o in opportunities for shift in o.shifts]
+        created = 0
+        for volunteer in volunteers[1:]:
+            held: list[Shift] = []
+            for shift in self.rng.sample(shifts, self.rng.randint(0, 3)):
+                if any(
+                    s.starts_at < shift.ends_at and shift.starts_at < s.ends_at
+                    for s in held
+                ):
+                    continue
+                status = self._demo_status(shift)
+                if status.holds_spot:
+                    shift.spots_taken += 1
+                db.session.add(
+                    Application(shift=shift, volunteer=volunteer, status=status)
+                )
+                held.append(shift)
+                created += 1
+        return created
+
+    def _demo_status(self, shift: Shift) -> ApplicationStatus:
+        opportunity = shift.opportunity
+        if opportunity.approval_mode is ApprovalMode.REVIEW:
+            roll = self.rng.random()
+            if roll < 0.5:
+                return ApplicationStatus.PENDING
+            if roll < 0.6:
+                return ApplicationStatus.DECLINED
+        if shift.spots_left <= 0:
+            return (
+                ApplicationStatus.WAITLISTED
+                if opportunity.approval_mode is ApprovalMode.FIRST_COME
+                else ApplicationStatus.PENDING
+            )
+        if opportunity.organization.auto_approve or self.rng.random() < 0.5:
+            return ApplicationStatus.APPROVED
+        return ApplicationStatus.ACCEPTED

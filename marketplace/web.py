@@ -1,0 +1,28 @@
+"""Small helpers shared by the web views."""
+
+from urllib.parse import urlsplit
+
+from flask import redirect, url_for
+from flask_wtf import FlaskForm
+
+from .errors import ValidationFailed
+
+
+def safe_next(target: str | None, fallback_endpoint: str = "main.index"):
+    """Redirect to a local path only; anything else goes to the fallback page."""
+    if target:
+        parts = urlsplit(target)
+        local = not parts.scheme and not parts.netloc and target.startswith("/")
+        if local and not target.startswith("//") and "\\" not in target:
+            return redirect(target)
+    return redirect(url_for(fallback_endpoint))
+
+
+def show_field_errors(form: FlaskForm, error: ValidationFailed) -> None:
+    """Attach a service's field errors to the form fields (or the form as a whole)."""
+    for name, messages in error.fields.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, *messages]
+        else:
+            form.form_errors.extend(messages)

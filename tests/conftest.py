@@ -1,0 +1,183 @@
+"""Fixtures: the app on SQLite or PostgreSQL, clients that send CSRF tokens, data."""
+
+import contextvars
+import os
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+
+from marketplace import create_app
+from marketplace.config import TestingConfig
+from marketplace.extensions import db
+from tests import factories
+from tests.servers import postgres_bin_dir, postgres_server
+
+TEST_DB = os.environ.get("MARKETPLACE_TEST_DB", "sqlite")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+_CSRF_INPUT = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def pytest_report_header(config) -> str:
+    """Say which database this run uses."""
+    return f"marketplace test database: {TEST_DB}"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Without PostgreSQL binaries, skip the PostgreSQL run, loudly."""
+    if TEST_DB == "postgresql" and postgres_bin_dir() is None:
+        message = (
+            "PostgreSQL binaries (initdb, pg_ctl) not found: the PostgreSQL run is "
+            "SKIPPED. Install Debian's postgresql package to run it."
+        )
+        warnings.warn(message, stacklevel=1)
+        print(f"\n{'!' * 78}\n{message}\n{'!' * 78}")
+        for item in items:
+            item.add_marker(pytest.mark.skip(reason=message))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """One migrated database per test worker, on the chosen engine."""
+    if TEST_DB == "postgresql":
+        if postgres_bin_dir() is None:
+            pytest.skip("no PostgreSQL binaries")
+        with postgres_server() as url:
+            _migrate(url)
+            yield url
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        _migrate(url)
+        yield url
+
+
+def _migrate(url: str) -> None:
+    """Build the schema the way production does: through the migrations."""
+    from flask_migrate import upgrade
+
+    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url):
+    """A fresh app on the worker's database, with the taxonomy loaded."""
+    from marketplace.seed import load_taxonomy
+
+    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": database_url})
+    app.test_client_class = CsrfClient
+    with app.app_context():
+        load_taxonomy()
+        db.session.commit()
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    """Delete every row, so that no test sees another's data."""
+    tables = [table.name for table in db.metadata.sorted_tables]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                connection.execute(sa.text(f'DELETE FROM "{name}"'))
+
+
+class CsrfClient(FlaskClient):
+    """A test client that sends a valid CSRF token with every unsafe request.
+
+    CSRF stays on in the tests; pass csrf=False to send a request without it.
+    Each request runs in its own application context, as in production, so the
+    test's session and `g` are never shared with the request.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.copy_context().run(self._open_isolated, *args, **kwargs)
+
+    def _open_isolated(self, *args, csrf: bool = True, **kwargs):
+        _cv_app.set(None)
+        method = kwargs.get("method", "GET").upper()
+        if csrf and method in UNSAFE and self._cookies is not None:
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        """Read the token of this client's session from a page's form."""
+        page = super().open("/login", method="GET").get_data(as_text=True)
+        found = _CSRF_INPUT.search(page)
+        assert found, "no CSRF token on /login"
+        return found.group(1)
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    """A browser-like client (cookies, CSRF tokens)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def api(app) -> FlaskClient:
+    """A partner system's client: no cookies, no CSRF, bearer tokens only."""
+    return app.test_client(use_cookies=False)
+
+
+class AuthActions:
+    """Log a browser client in and out (flaskr's `auth` fixture)."""
+
+    def __init__(self, client: FlaskClient):
+        self._client = client
+
+    def login(self, email: str, password: str = factories.PASSWORD):
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    """Log the `client` in and out."""
+    return AuthActions(client)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count the SQL statements run inside a `with count_queries() as n:` block."""
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, for screenshots on failure."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

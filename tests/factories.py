@@ -1,0 +1,129 @@
+"""Factories for test data: plain functions that add rows and flush."""
+
+import itertools
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from marketplace.auth.passwords import hash_password
+from marketplace.extensions import db
+from marketplace.models import (
+    ApprovalMode,
+    Cause,
+    Consent,
+    ConsentPurpose,
+    MemberRole,
+    Membership,
+    Opportunity,
+    OpportunityStatus,
+    Organization,
+    OrganizationStatus,
+    Role,
+    Shift,
+    Skill,
+    User,
+    VolunteerProfile,
+    utcnow,
+)
+
+PASSWORD = "correct horse battery staple"
+_sequence = itertools.count(1)
+
+
+def make_user(
+    role: Role = Role.VOLUNTEER,
+    *,
+    email: str | None = None,
+    name: str = "สมหญิง ใจดี",
+    password: str = PASSWORD,
+    is_staff: bool = False,
+    locale: str = "th",
+) -> User:
+    """Add a user (with a profile if a volunteer) who consented to the terms."""
+    number = next(_sequence)
+    user = User(
+        email=email or f"user{number}@example.org",
+        display_name=name,
+        role=role,
+        password_hash=hash_password(password),
+        is_staff=is_staff,
+        locale=locale,
+    )
+    user.consents.append(
+        Consent(purpose=ConsentPurpose.TERMS, granted=True, notice_version="test")
+    )
+    if role is Role.VOLUNTEER:
+        user.profile = VolunteerProfile()
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_organization(
+    *,
+    members: list[User] = (),
+    status: OrganizationStatus = OrganizationStatus.VERIFIED,
+    name: str | None = None,
+) -> Organization:
+    """Add an organisation with the given members (the first is its admin)."""
+    number = next(_sequence)
+    organization = Organization(
+        slug=f"org-{number}",
+        name_th=name or f"มูลนิธิทดสอบ {number}",
+        name_en=f"Test Foundation {number}",
+        status=status,
+        lat=13.7466,
+        lon=100.5393,
+        location_label="ปทุมวัน, กรุงเทพมหานคร",
+        province="กรุงเทพมหานคร",
+    )
+    for index, member in enumerate(members):
+        role = MemberRole.ADMIN if index == 0 else MemberRole.MEMBER
+        organization.memberships.append(Membership(user=member, role=role))
+    db.session.add(organization)
+    db.session.flush()
+    return organization
+
+
+def make_opportunity(
+    organization: Organization,
+    *,
+    title: str = "สอนการบ้านเด็ก",
+    causes: tuple[str, ...] = ("education",),
+    skills: tuple[str, ...] = ("teaching",),
+    status: OpportunityStatus = OpportunityStatus.PUBLISHED,
+    approval_mode: ApprovalMode = ApprovalMode.FIRST_COME,
+    starts: datetime | None = None,
+    hours: int = 3,
+    capacity: int = 10,
+    shifts: int = 1,
+    is_expo: bool = False,
+) -> Opportunity:
+    """Add an opportunity with `shifts` weekly shifts starting at `starts`."""
+    starts = starts or utcnow().replace(microsecond=0) + timedelta(days=7)
+    opportunity = Opportunity(
+        organization=organization,
+        title=title,
+        description="ช่วยน้อง ๆ ทำการบ้านหลังเลิกเรียน",
+        causes=list(db.session.scalars(sa.select(Cause).where(Cause.slug.in_(causes)))),
+        skills=list(db.session.scalars(sa.select(Skill).where(Skill.slug.in_(skills)))),
+        status=status,
+        approval_mode=approval_mode,
+        lat=organization.lat,
+        lon=organization.lon,
+        location_label=organization.location_label,
+        province=organization.province,
+        is_expo=is_expo,
+    )
+    for week in range(shifts):
+        start = starts + timedelta(weeks=week)
+        opportunity.shifts.append(
+            Shift(
+                starts_at=start,
+                ends_at=start + timedelta(hours=hours),
+                capacity=capacity,
+            )
+        )
+    db.session.add(opportunity)
+    db.session.flush()
+    return opportunity

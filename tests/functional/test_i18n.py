@@ -1,0 +1,106 @@
+"""Thai first: language choice, Buddhist Era dates, complete translations."""
+
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from babel.messages.pofile import read_po
+
+from marketplace.extensions import db
+from marketplace.i18n import format_clock, format_day, format_day_range
+from marketplace.models import User
+from tests import factories
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_thai_is_the_default(client):
+    assert '<html lang="th">' in client.get("/").get_data(as_text=True)
+
+
+def test_language_is_kept_for_the_session(client):
+    client.post("/language", data={"locale": "en"})
+    assert '<html lang="en">' in client.get("/opportunities").get_data(as_text=True)
+    client.post("/language", data={"locale": "th"})
+    assert '<html lang="th">' in client.get("/").get_data(as_text=True)
+
+
+def test_language_is_kept_on_the_account(app, client, auth):
+    factories.make_user(email="a@example.org")
+    db.session.commit()
+    auth.login("a@example.org")
+    client.post("/language", data={"locale": "en"})
+    assert db.session.scalar(sa.select(User.locale)) == "en"
+    auth.logout()
+    fresh = app.test_client()
+    fresh.post(
+        "/login", data={"email": "a@example.org", "password": factories.PASSWORD}
+    )
+    assert '<html lang="en">' in fresh.get("/").get_data(as_text=True)
+
+
+def test_unknown_language_is_ignored(client):
+    client.post("/language", data={"locale": "xx"})
+    assert '<html lang="th">' in client.get("/").get_data(as_text=True)
+
+
+def test_buddhist_era_dates():
+    day = date(2027, 6, 9)
+    assert format_day(day, "medium", "th") == "9 มิ.ย. 2570"
+    assert format_day(day, "long", "th") == "9 มิถุนายน พ.ศ. 2570"
+    assert format_day(day, "full", "th") == "วันพุธที่ 9 มิถุนายน พ.ศ. 2570"
+    assert format_day(day, "short", "th") == "9/6/70"
+    assert format_day(day, "medium", "th", era="ce") == "9 มิ.ย. 2027"
+    assert format_day(day, "long", "en") == "9 June 2027"
+    assert format_day_range([date(2027, 6, 9), date(2027, 6, 11)], "th") == (
+        "9–11 มิถุนายน 2570"
+    )
+
+
+def test_times_are_shown_in_bangkok():
+    moment = datetime(2027, 6, 9, 2, 0, tzinfo=UTC)
+    assert format_clock(moment, "th") == "09:00"
+    assert format_day(datetime(2027, 6, 8, 20, 0, tzinfo=UTC), "medium", "en") == (
+        "9 Jun 2027"
+    )
+
+
+def test_every_message_has_a_thai_translation(tmp_path):
+    """Extract every translatable string and check the Thai catalogue has it."""
+    template = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(template),
+            str(ROOT),
+        ],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    with template.open("rb") as handle:
+        wanted = {message.id for message in read_po(handle) if message.id}
+    with (ROOT / "marketplace/translations/th/LC_MESSAGES/messages.po").open(
+        "rb"
+    ) as handle:
+        catalogue = read_po(handle)
+    translated = {message.id for message in catalogue if _is_translated(message)}
+    missing = sorted(str(m) for m in wanted - translated)
+    assert not missing, f"{len(missing)} messages lack Thai: {missing[:10]}"
+
+
+def _is_translated(message) -> bool:
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    return bool(message.id) and not message.fuzzy and all(strings)

@@ -1,0 +1,113 @@
+"""Real servers for the tests, started from the machine's packages on loopback."""
+
+import contextlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from glob import glob
+from pathlib import Path
+
+
+def free_port() -> int:
+    """Ask the kernel for a free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def postgres_bin_dir() -> Path | None:
+    """Where initdb and pg_ctl live (Debian keeps them out of PATH)."""
+    candidates = sorted(glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    on_path = shutil.which("pg_ctl")
+    if on_path:
+        candidates.insert(0, str(Path(on_path).resolve().parent))
+    for directory in candidates:
+        if (Path(directory) / "initdb").exists() and (
+            Path(directory) / "pg_ctl"
+        ).exists():
+            return Path(directory)
+    return None
+
+
+def _as_unprivileged(command: list[str]) -> tuple[list[str], str | None]:
+    """PostgreSQL refuses to run as root: run it as the `postgres` user then."""
+    if os.geteuid() != 0:
+        return command, None
+    for name in ("postgres", "nobody"):
+        with contextlib.suppress(KeyError):
+            pwd.getpwnam(name)
+            return ["runuser", "-u", name, "--", *command], name
+    raise RuntimeError("running as root and no unprivileged user to run PostgreSQL")
+
+
+def _run_tool(bin_dir: Path, *args: str) -> None:
+    """Run a PostgreSQL tool (as an unprivileged user when we are root)."""
+    command, _ = _as_unprivileged([str(bin_dir / args[0]), *args[1:]])
+    subprocess.run(command, check=True, capture_output=True, text=True)
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """Start a throwaway PostgreSQL server; yield a SQLAlchemy URL to its database."""
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None:
+        raise RuntimeError("PostgreSQL binaries (initdb, pg_ctl) not found")
+    base = Path(tempfile.mkdtemp(prefix="marketplace-pg-"))
+    data, port = base / "data", free_port()
+    data.mkdir()
+    _, user = _as_unprivileged([])
+    if user:
+        base.chmod(0o755)
+        shutil.chown(data, user=user)
+    data.chmod(0o700)
+    options = (
+        f"-p {port} -c listen_addresses=127.0.0.1 -k {data} -F "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    try:
+        _run_tool(
+            bin_dir,
+            "initdb",
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
+        _run_tool(
+            bin_dir,
+            "pg_ctl",
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(data / "server.log"),
+            "-w",
+            "start",
+        )
+        server = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        yield create_database(server, "marketplace")
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            _run_tool(
+                bin_dir, "pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop"
+            )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def create_database(server_url: str, name: str) -> str:
+    """Create another database on a test server and return its URL."""
+    import psycopg
+
+    plain = server_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
