@@ -38,15 +38,17 @@ class PlaceSchema(Schema):
     kind = ma.fields.String()
 
 
+def _all_in_order(model) -> list:
+    """Every entry of a taxonomy table, in its display order."""
+    return list(db.session.scalars(sa.select(model).order_by(model.position, model.id)))
+
+
 @blp.route("/causes", methods=["GET"])
 @blp.arguments(PageArgsSchema, location="query", error_status_code=400)
 @blp.response(200, page_schema(NamedSchema, "CausePage"))
 def list_causes(args):
     """The causes (themes) of the expo, in their display order."""
-    causes = list(
-        db.session.scalars(sa.select(Cause).order_by(Cause.position, Cause.id))
-    )
-    return page_of(causes, args["page"], args["per_page"])
+    return page_of(_all_in_order(Cause), args["page"], args["per_page"])
 
 
 @blp.route("/skills", methods=["GET"])
@@ -54,10 +56,7 @@ def list_causes(args):
 @blp.response(200, page_schema(SkillSchema, "SkillPage"))
 def list_skills(args):
     """The skills volunteers can offer and opportunities can ask for."""
-    skills = list(
-        db.session.scalars(sa.select(Skill).order_by(Skill.position, Skill.id))
-    )
-    return page_of(skills, args["page"], args["per_page"])
+    return page_of(_all_in_order(Skill), args["page"], args["per_page"])
 
 
 @blp.route("/places", methods=["GET"])

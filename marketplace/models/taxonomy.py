@@ -35,67 +35,28 @@ class Skill(_Named, db.Model):
     category: so.Mapped[str] = so.mapped_column(sa.String(40), default="general")
 
 
-volunteer_skill = sa.Table(
-    "volunteer_skill",
-    db.metadata,
-    sa.Column(
-        "profile_id",
-        sa.ForeignKey("volunteer_profile.user_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "skill_id", sa.ForeignKey("skill.id", ondelete="CASCADE"), primary_key=True
-    ),
-)
+def _link_table(name: str, left: str, right: str) -> sa.Table:
+    """A many-to-many table between two tables, each side keyed by its `id`."""
+    left_key = (
+        "volunteer_profile.user_id" if left == "volunteer_profile" else f"{left}.id"
+    )
+    left_column = "profile_id" if left == "volunteer_profile" else f"{left}_id"
+    return sa.Table(
+        name,
+        db.metadata,
+        sa.Column(
+            left_column, sa.ForeignKey(left_key, ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column(
+            f"{right}_id",
+            sa.ForeignKey(f"{right}.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+    )
 
-volunteer_cause = sa.Table(
-    "volunteer_cause",
-    db.metadata,
-    sa.Column(
-        "profile_id",
-        sa.ForeignKey("volunteer_profile.user_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "cause_id", sa.ForeignKey("cause.id", ondelete="CASCADE"), primary_key=True
-    ),
-)
 
-organization_cause = sa.Table(
-    "organization_cause",
-    db.metadata,
-    sa.Column(
-        "organization_id",
-        sa.ForeignKey("organization.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "cause_id", sa.ForeignKey("cause.id", ondelete="CASCADE"), primary_key=True
-    ),
-)
-
-opportunity_cause = sa.Table(
-    "opportunity_cause",
-    db.metadata,
-    sa.Column(
-        "opportunity_id",
-        sa.ForeignKey("opportunity.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "cause_id", sa.ForeignKey("cause.id", ondelete="CASCADE"), primary_key=True
-    ),
-)
-
-opportunity_skill = sa.Table(
-    "opportunity_skill",
-    db.metadata,
-    sa.Column(
-        "opportunity_id",
-        sa.ForeignKey("opportunity.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "skill_id", sa.ForeignKey("skill.id", ondelete="CASCADE"), primary_key=True
-    ),
-)
+volunteer_skill = _link_table("volunteer_skill", "volunteer_profile", "skill")
+volunteer_cause = _link_table("volunteer_cause", "volunteer_profile", "cause")
+organization_cause = _link_table("organization_cause", "organization", "cause")
+opportunity_cause = _link_table("opportunity_cause", "opportunity", "cause")
+opportunity_skill = _link_table("opportunity_skill", "opportunity", "skill")

@@ -41,6 +41,18 @@ def test_language_is_kept_on_the_account(app, client, auth):
     assert '<html lang="en">' in fresh.get("/").get_data(as_text=True)
 
 
+def test_thai_dates_can_show_the_common_era(client):
+    assert (
+        "2027" not in client.get("/").get_data(as_text=True).split("expo-dates")[1][:60]
+    )
+    client.post("/language", data={"era": "ce"})
+    dates = client.get("/").get_data(as_text=True).split("expo-dates")[1][:60]
+    assert "มิถุนายน 2027" in dates
+    client.post("/language", data={"era": "be"})
+    dates = client.get("/").get_data(as_text=True).split("expo-dates")[1][:60]
+    assert "มิถุนายน 2570" in dates
+
+
 def test_unknown_language_is_ignored(client):
     client.post("/language", data={"locale": "xx"})
     assert '<html lang="th">' in client.get("/").get_data(as_text=True)
