@@ -36,9 +36,11 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .auth.passwords import init_password_hasher
     from .auth.sessions import init_login_manager
+    from .database import register_sqlite_policy
     from .extensions import babel, csrf, db, limiter, migrate
     from .i18n import select_locale, select_timezone
 
+    register_sqlite_policy()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
@@ -74,8 +76,10 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Add the filters and globals the templates use."""
     from .i18n import init_template_helpers
+    from .web import init_template_globals
 
     init_template_helpers(app)
+    init_template_globals(app)
 
 
 def register_commands(app: Flask) -> None:

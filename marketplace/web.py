@@ -2,10 +2,14 @@
 
 from urllib.parse import urlsplit
 
-from flask import redirect, url_for
+import sqlalchemy as sa
+from flask import Flask, redirect, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from .errors import ValidationFailed
+from .extensions import db
+from .models import Notification
 
 
 def safe_next(target: str | None, fallback_endpoint: str = "main.index"):
@@ -26,3 +30,22 @@ def show_field_errors(form: FlaskForm, error: ValidationFailed) -> None:
             field.errors = [*field.errors, *messages]
         else:
             form.form_errors.extend(messages)
+
+
+def unread_notifications() -> int:
+    """How many notifications the current user has not read (for the bell)."""
+    if not current_user.is_authenticated:
+        return 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == current_user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def init_template_globals(app: Flask) -> None:
+    """Functions the base layout calls."""
+    app.jinja_env.globals.update(unread_notifications=unread_notifications)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
@@ -101,10 +102,14 @@ class CsrfClient(FlaskClient):
 
     CSRF stays on in the tests; pass csrf=False to send a request without it.
     Each request runs in its own application context, as in production, so the
-    test's session and `g` are never shared with the request.
+    test's session and `g` are never shared with the request. The test's own
+    transaction is committed first: the request sees what the test made, and the
+    test's next query sees what the request did.
     """
 
     def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
         return contextvars.copy_context().run(self._open_isolated, *args, **kwargs)
 
     def _open_isolated(self, *args, csrf: bool = True, **kwargs):

@@ -89,6 +89,7 @@ def make_opportunity(
     organization: Organization,
     *,
     title: str = "สอนการบ้านเด็ก",
+    description: str = "ช่วยน้อง ๆ ทำการบ้านหลังเลิกเรียน",
     causes: tuple[str, ...] = ("education",),
     skills: tuple[str, ...] = ("teaching",),
     status: OpportunityStatus = OpportunityStatus.PUBLISHED,
@@ -104,7 +105,7 @@ def make_opportunity(
     opportunity = Opportunity(
         organization=organization,
         title=title,
-        description="ช่วยน้อง ๆ ทำการบ้านหลังเลิกเรียน",
+        description=description,
         causes=list(db.session.scalars(sa.select(Cause).where(Cause.slug.in_(causes)))),
         skills=list(db.session.scalars(sa.select(Skill).where(Skill.slug.in_(skills)))),
         status=status,

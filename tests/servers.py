@@ -111,3 +111,85 @@ def create_database(server_url: str, name: str) -> str:
     with psycopg.connect(plain, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_for_http(url: str, seconds: float = 30.0) -> None:
+    """Wait until a URL answers (any status)."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(url) from None
+            time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def gunicorn_server(database_url: str, workers: int = 4, **env: str) -> Iterator[str]:
+    """Serve the app with gunicorn on loopback, the way production does."""
+    import sys
+
+    port = free_port()
+    environment = {
+        **os.environ,
+        "MARKETPLACE_ENV": "development",
+        "SECRET_KEY": "tests-only-secret",
+        "DATABASE_URL": database_url,
+        **env,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--backlog",
+            "512",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(base + "/healthz")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def post_json(
+    url: str, body: dict, headers: dict[str, str] | None = None
+) -> tuple[int, dict]:
+    """POST JSON with the standard library; return the status and the JSON answer."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **(headers or {})},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")

@@ -32,7 +32,7 @@ def protect_browser_calls() -> None:
 
 def init_api(app: Flask) -> None:
     """Create the Api object and register the API blueprints."""
-    from . import accounts, taxonomy
+    from . import accounts, opportunities, taxonomy, volunteers
 
     api = MarketplaceApi(
         app,
@@ -44,7 +44,8 @@ def init_api(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer"}
     )
-    for blueprint in (accounts.blp, taxonomy.blp):
+    blueprints = (accounts.blp, taxonomy.blp, opportunities.blp, volunteers.blp)
+    for blueprint in blueprints:
         csrf.exempt(blueprint)
         API_BLUEPRINTS.add(blueprint.name)
         api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -1,36 +1,363 @@
-"""Browsing opportunities (the volunteer journey grows here)."""
+"""The volunteer journey: search, opportunity, apply, profile, my shifts, calendar."""
 
-from flask import Blueprint, abort, render_template
+import secrets
 
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import role_required
+from ..applications import services as workflow
+from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..labels import STATUS_LABELS
+from ..locations import geocode_place
 from ..main import queries
-from ..models import Opportunity, utcnow
+from ..models import (
+    Application,
+    Cause,
+    Notification,
+    Opportunity,
+    Role,
+    Skill,
+    User,
+    utcnow,
+)
+from ..seed import read_data
+from ..web import safe_next, show_field_errors
+from . import profile as profiles
+from .calendar import build_calendar
+from .forms import ApplyForm, ProfileForm, SearchForm
+from .search import SearchFilters, search_opportunities
 
 bp = Blueprint("volunteers", __name__)
 
 PAGE_SIZE = 12
 
 
+def _named_choices(model) -> list[tuple[str, str]]:
+    locale = str(get_locale())
+    rows = db.session.scalars(sa.select(model).order_by(model.position, model.id))
+    return [(row.slug, row.name(locale)) for row in rows]
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    key = "name_en" if str(get_locale()) == "en" else "name_th"
+    return [(entry["code"], entry[key]) for entry in read_data("languages.json")]
+
+
+def _filters_from(form: SearchForm) -> tuple[SearchFilters, str | None]:
+    """Search filters from the form; a problem with "near" is reported, not fatal."""
+    filters = SearchFilters(
+        q=form.q.data or "",
+        cause=form.cause.data or None,
+        skills=form.skill.data or [],
+        remote={"true": True, "false": False}.get(form.remote.data),
+        within_km=float(form.within_km.data or 25),
+    )
+    from .search import parse_time_bound
+
+    if form.starts_after.data:
+        filters.starts_after = parse_time_bound(
+            form.starts_after.data.isoformat(), end=False
+        )
+    if form.starts_before.data:
+        filters.starts_before = parse_time_bound(
+            form.starts_before.data.isoformat(), end=True
+        )
+    problem = None
+    if form.where.data:
+        found = geocode_place(form.where.data)
+        if found is None:
+            problem = _("We do not know the place “%(place)s”.", place=form.where.data)
+        else:
+            filters.near = (found.lat, found.lon)
+    elif form.near_me.data:
+        profile = current_user.profile if current_user.is_authenticated else None
+        if profile is None or profile.lat is None:
+            problem = _("Add where you live to your profile to search near you.")
+        else:
+            filters.near = (profile.lat, profile.lon)
+    return filters, problem
+
+
 @bp.get("/opportunities")
 def browse():
-    """List the open opportunities, soonest first."""
+    """Search open opportunities: list and map, filters in the URL."""
     now = utcnow()
-    query = queries.listed_opportunities(now).order_by(
-        queries.next_shift_start(now), Opportunity.id
+    form = SearchForm(request.args)
+    form.cause.choices = [("", _("All causes")), *_named_choices(Cause)]
+    form.skill.choices = _named_choices(Skill)
+    page = request.args.get("page", 1, type=int)
+    page = max(page, 1)
+    hits, total, problem = [], 0, None
+    if form.validate():
+        filters, problem = _filters_from(form)
+        try:
+            hits, total = search_opportunities(filters, now, page, PAGE_SIZE)
+        except ValidationFailed as error:
+            show_field_errors(form, error)
+    pages = max(1, -(-total // PAGE_SIZE))
+    map_points = [
+        {
+            "lat": hit.opportunity.lat,
+            "lon": hit.opportunity.lon,
+            "title": hit.opportunity.title,
+            "url": url_for(".opportunity", opportunity_id=hit.opportunity.id),
+        }
+        for hit in hits
+        if not hit.opportunity.remote
+    ]
+    return render_template(
+        "volunteers/browse.html",
+        form=form,
+        hits=hits,
+        total=total,
+        page=page,
+        pages=pages,
+        problem=problem,
+        map_points=map_points,
+        now=now,
+        args={k: v for k, v in request.args.items(multi=True) if k != "page"},
     )
-    page = db.paginate(query, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, count=True)
-    return render_template("volunteers/browse.html", page=page, now=now)
 
 
 @bp.get("/opportunities/<int:opportunity_id>")
 def opportunity(opportunity_id: int):
-    """Show one open opportunity with its shifts."""
+    """One open opportunity: description, place, skills, shifts, apply buttons."""
     now = utcnow()
     query = queries.listed_opportunities(now).where(Opportunity.id == opportunity_id)
     found = db.session.scalar(query)
     if found is None:
         abort(404)
     upcoming = [shift for shift in found.shifts if shift.starts_at > now]
+    mine: dict[int, Application] = {}
+    my_skills: set[str] = set()
+    if current_user.is_authenticated and current_user.is_volunteer:
+        mine = {
+            application.shift_id: application
+            for application in db.session.scalars(
+                sa.select(Application).where(
+                    Application.volunteer_id == current_user.id,
+                    Application.shift_id.in_([shift.id for shift in upcoming]),
+                )
+            )
+        }
+        if current_user.profile:
+            my_skills = {skill.slug for skill in current_user.profile.skills}
     return render_template(
-        "volunteers/opportunity.html", opportunity=found, shifts=upcoming
+        "volunteers/opportunity.html",
+        opportunity=found,
+        shifts=upcoming,
+        mine=mine,
+        my_skills=my_skills,
+        form=ApplyForm(),
     )
+
+
+@bp.post("/shifts/<int:shift_id>/apply")
+@role_required(Role.VOLUNTEER)
+def apply(shift_id: int):
+    """Apply to a shift from its opportunity page."""
+    form = ApplyForm()
+    shift = workflow.load_open_shift(shift_id)
+    back = url_for(".opportunity", opportunity_id=shift.opportunity_id)
+    if not form.validate_on_submit():
+        flash(_("Please check your message and try again."), "danger")
+        return redirect(back)
+    try:
+        application = workflow.apply_to_shift(
+            current_user, shift_id, (form.message.data or "").strip()
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(back)
+    db.session.commit()
+    flash(_APPLIED_MESSAGES[application.status.value](), "success")
+    return redirect(back)
+
+
+_APPLIED_MESSAGES = {
+    "accepted": lambda: _("You have a spot on this shift. Staff will confirm it soon."),
+    "waitlisted": lambda: _(
+        "The shift is full: you are on the waitlist and will get a spot "
+        "when one frees up."
+    ),
+    "pending": lambda: _("Application sent. The organisation will review it."),
+}
+
+
+@bp.post("/me/applications/<int:application_id>/withdraw")
+@role_required(Role.VOLUNTEER)
+def withdraw(application_id: int):
+    """Withdraw an application; a held spot goes to the waitlist."""
+    try:
+        workflow.withdraw_application(current_user, application_id)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Your application is withdrawn."), "info")
+    return safe_next(request.form.get("next"), "volunteers.my_shifts")
+
+
+@bp.route("/me/profile", methods=["GET", "POST"])
+@role_required(Role.VOLUNTEER)
+def edit_profile():
+    """Build the profile that matching uses."""
+    profile = current_user.profile
+    form = ProfileForm(obj=profile)
+    form.skills.choices = _named_choices(Skill)
+    form.causes.choices = _named_choices(Cause)
+    form.languages.choices = _language_choices()
+    ticked = profiles.slots_from_windows(profile)
+    if request.method == "GET" and profile is not None:
+        form.skills.data = [skill.slug for skill in profile.skills]
+        form.causes.data = [cause.slug for cause in profile.causes]
+        form.place.data = profile.location_label or ""
+        form.lat.data = form.lon.data = None
+    if form.validate_on_submit():
+        ticked = set(request.form.getlist("slot"))
+        try:
+            profiles.update_profile(current_user, _profile_input(form, profile, ticked))
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_field_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for(".edit_profile"))
+    return render_template(
+        "volunteers/profile.html",
+        form=form,
+        profile=profile,
+        completeness=profiles.profile_completeness(profile),
+        ticked=ticked,
+        hours=profiles.GRID_HOURS,
+    )
+
+
+def _profile_input(
+    form: ProfileForm, profile, ticked: set[str]
+) -> profiles.ProfileInput:
+    """Read the form: a map click (lat/lon) wins, then a changed place name."""
+    place, lat, lon = (form.place.data or "").strip(), form.lat.data, form.lon.data
+    if lat is None or lon is None:
+        lat = lon = None
+        if (
+            profile is not None
+            and profile.lat is not None
+            and place == profile.location_label
+        ):
+            lat, lon, place = profile.lat, profile.lon, ""
+    else:
+        place = ""
+    return profiles.ProfileInput(
+        skills=form.skills.data or [],
+        causes=form.causes.data or [],
+        availability=profiles.windows_from_slots(sorted(ticked)),
+        place=place or None,
+        lat=lat,
+        lon=lon,
+        max_distance_km=form.max_distance_km.data or 0,
+        remote_ok=form.remote_ok.data,
+        languages=form.languages.data or [],
+        bio=form.bio.data or "",
+    )
+
+
+@bp.get("/me/shifts")
+@role_required(Role.VOLUNTEER)
+def my_shifts():
+    """Every application with its status and what happens next."""
+    notifications = db.session.scalars(
+        sa.select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc())
+        .limit(10)
+    ).all()
+    return render_template(
+        "volunteers/my_shifts.html",
+        applications=workflow.applications_of(current_user),
+        notifications=notifications,
+        now=utcnow(),
+    )
+
+
+@bp.post("/me/notifications/read")
+@role_required(Role.VOLUNTEER)
+def read_notifications():
+    """Mark every notification as read."""
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return redirect(url_for(".my_shifts"))
+
+
+@bp.post("/me/calendar")
+@role_required(Role.VOLUNTEER)
+def reset_calendar():
+    """Create (or replace) the secret calendar link; the old link stops working."""
+    current_user.calendar_token = secrets.token_urlsafe(24)
+    db.session.commit()
+    flash(_("Your calendar link is ready. Any older link no longer works."), "success")
+    return redirect(url_for(".my_shifts") + "#calendar")
+
+
+def _ics_response(payload: bytes, filename: str) -> Response:
+    return Response(
+        payload,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _calendar_for(user: User, applications: list[Application]) -> bytes:
+    return build_calendar(
+        applications,
+        name=_("Good Society Expo: my shifts"),
+        link=lambda a: url_for(
+            ".opportunity", opportunity_id=a.shift.opportunity_id, _external=True
+        ),
+        status_label=lambda status: str(STATUS_LABELS[status]),
+    )
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """The secret calendar feed a phone subscribes to."""
+    user = db.session.scalar(
+        sa.select(User).where(User.calendar_token == token, User.erased_at.is_(None))
+    )
+    if user is None or not token:
+        abort(404)
+    payload = _calendar_for(user, workflow.applications_of(user))
+    return _ics_response(payload, "good-society-shifts.ics")
+
+
+@bp.get("/me/applications/<int:application_id>.ics")
+@role_required(Role.VOLUNTEER)
+def application_ics(application_id: int):
+    """One shift as a calendar file to download."""
+    application = workflow.get_own_application(current_user, application_id)
+    payload = _calendar_for(current_user, [application])
+    return _ics_response(payload, f"shift-{application.shift_id}.ics")

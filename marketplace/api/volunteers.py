@@ -1,0 +1,177 @@
+"""The volunteer's own data: profile and applications (API.md)."""
+
+import marshmallow as ma
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from ..access import role_required
+from ..applications import services as workflow
+from ..extensions import db
+from ..models import Application, Role
+from ..volunteers.profile import ProfileInput, format_clock_minutes, update_profile
+from .schemas import ErrorSchema, PageArgsSchema, Schema, page_of, page_schema
+
+blp = Blueprint("api_volunteers", __name__, description="The volunteer's own data")
+BEARER = [{"bearerAuth": []}]
+
+
+class WindowSchema(Schema):
+    weekday = ma.fields.Integer(required=True)
+    start = ma.fields.String(required=True)
+    end = ma.fields.String(required=True)
+
+
+class LocationInSchema(Schema):
+    lat = ma.fields.Float(allow_none=True)
+    lon = ma.fields.Float(allow_none=True)
+    place = ma.fields.String(allow_none=True)
+    label = ma.fields.String(dump_only=True)
+
+
+class ProfileSchema(Schema):
+    skills = ma.fields.List(ma.fields.String(), load_default=list)
+    causes = ma.fields.List(ma.fields.String(), load_default=list)
+    availability = ma.fields.List(ma.fields.Nested(WindowSchema), load_default=list)
+    location = ma.fields.Nested(LocationInSchema, allow_none=True, load_default=None)
+    max_distance_km = ma.fields.Integer(load_default=15)
+    remote_ok = ma.fields.Boolean(load_default=False)
+    languages = ma.fields.List(ma.fields.String(), load_default=list)
+    bio = ma.fields.String(load_default="")
+
+
+class ApplicationSchema(Schema):
+    id = ma.fields.Integer()
+    shift_id = ma.fields.Integer()
+    opportunity_id = ma.fields.Integer()
+    status = ma.fields.String()
+    attendance = ma.fields.String(allow_none=True)
+    hours = ma.fields.Float(allow_none=True)
+    message = ma.fields.String()
+
+
+class ApplyInSchema(Schema):
+    message = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+
+
+def profile_body(user) -> dict:
+    """The profile as API.md writes it."""
+    profile = user.profile
+    location = None
+    if profile.lat is not None:
+        location = {
+            "lat": profile.lat,
+            "lon": profile.lon,
+            "label": profile.location_label,
+        }
+    return {
+        "skills": [skill.slug for skill in profile.skills],
+        "causes": [cause.slug for cause in profile.causes],
+        "availability": [
+            {
+                "weekday": window.weekday,
+                "start": format_clock_minutes(window.start_minute),
+                "end": format_clock_minutes(window.end_minute),
+            }
+            for window in profile.availability
+        ],
+        "location": location,
+        "max_distance_km": profile.max_distance_km,
+        "remote_ok": profile.remote_ok,
+        "languages": profile.languages,
+        "bio": profile.bio,
+    }
+
+
+def application_body(application: Application) -> dict:
+    """An application as API.md writes it."""
+    return {
+        "id": application.id,
+        "shift_id": application.shift_id,
+        "opportunity_id": application.shift.opportunity_id,
+        "status": application.status.value,
+        "attendance": application.attendance.value if application.attendance else None,
+        "hours": application.hours,
+        "message": application.message,
+    }
+
+
+@blp.route("/me/profile", methods=["GET"])
+@role_required(Role.VOLUNTEER)
+@blp.response(200, ProfileSchema)
+@blp.alt_response(403, schema=ErrorSchema, description="forbidden")
+@blp.doc(security=BEARER)
+def get_profile():
+    """The caller's volunteer profile."""
+    return profile_body(current_user)
+
+
+@blp.route("/me/profile", methods=["PUT"])
+@role_required(Role.VOLUNTEER)
+@blp.arguments(ProfileSchema)
+@blp.response(200, ProfileSchema)
+@blp.alt_response(422, schema=ErrorSchema, description="validation_error")
+@blp.doc(security=BEARER)
+def put_profile(data):
+    """Replace the caller's whole profile."""
+    location = data["location"] or {}
+    update_profile(
+        current_user,
+        ProfileInput(
+            skills=data["skills"],
+            causes=data["causes"],
+            availability=[
+                (w["weekday"], w["start"], w["end"]) for w in data["availability"]
+            ],
+            place=location.get("place"),
+            lat=location.get("lat"),
+            lon=location.get("lon"),
+            max_distance_km=data["max_distance_km"],
+            remote_ok=data["remote_ok"],
+            languages=data["languages"],
+            bio=data["bio"],
+        ),
+    )
+    db.session.commit()
+    return profile_body(current_user)
+
+
+@blp.route("/shifts/<int:shift_id>/applications", methods=["POST"])
+@role_required(Role.VOLUNTEER)
+@blp.arguments(ApplyInSchema)
+@blp.response(201, ApplicationSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="not_found")
+@blp.alt_response(
+    409, schema=ErrorSchema, description="already_applied, shift_closed, shift_overlap"
+)
+@blp.doc(security=BEARER)
+def apply(data, shift_id: int):
+    """Apply to a shift."""
+    application = workflow.apply_to_shift(current_user, shift_id, data["message"])
+    db.session.commit()
+    return application_body(application)
+
+
+@blp.route("/me/applications", methods=["GET"])
+@role_required(Role.VOLUNTEER)
+@blp.arguments(PageArgsSchema, location="query", error_status_code=400)
+@blp.response(200, page_schema(ApplicationSchema, "ApplicationPage"))
+@blp.doc(security=BEARER)
+def my_applications(args):
+    """The caller's applications, soonest shift first."""
+    applications = workflow.applications_of(current_user)
+    return page_of(
+        [application_body(a) for a in applications], args["page"], args["per_page"]
+    )
+
+
+@blp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+@role_required(Role.VOLUNTEER)
+@blp.response(200, ApplicationSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="not_found")
+@blp.alt_response(409, schema=ErrorSchema, description="invalid_status")
+@blp.doc(security=BEARER)
+def withdraw(application_id: int):
+    """Withdraw one's own application; a held spot goes to the waitlist."""
+    application = workflow.withdraw_application(current_user, application_id)
+    db.session.commit()
+    return application_body(application)

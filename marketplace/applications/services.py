@@ -1,0 +1,275 @@
+"""The match workflow: applying, waitlisting, withdrawing and promotion.
+
+The capacity invariant (spots held <= capacity) is kept here and only here:
+`_take_spot` and `_release_spot` are the only code that changes `shift.spots_taken`,
+with conditional UPDATEs that the database applies atomically.
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import NotFound
+
+from ..errors import Conflict
+from ..extensions import db
+from ..models import (
+    HOLDS_SPOT,
+    Application,
+    ApplicationStatus,
+    ApprovalMode,
+    Notification,
+    Opportunity,
+    OpportunityStatus,
+    Organization,
+    OrganizationStatus,
+    Shift,
+    User,
+    utcnow,
+)
+
+# Applications that may still change (a volunteer can withdraw them).
+ACTIVE = frozenset(
+    {
+        ApplicationStatus.INVITED,
+        ApplicationStatus.PENDING,
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.WAITLISTED,
+        ApplicationStatus.APPROVED,
+    }
+)
+REOPENABLE = frozenset(
+    {ApplicationStatus.WITHDRAWN, ApplicationStatus.INVITATION_DECLINED}
+)
+
+
+def _take_spot(shift_id: int) -> bool:
+    """Hold one spot of the shift if one is left; the database decides atomically."""
+    result = db.session.execute(
+        sa.update(Shift)
+        .where(Shift.id == shift_id, Shift.spots_taken < Shift.capacity)
+        .values(spots_taken=Shift.spots_taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _release_spot(shift_id: int) -> None:
+    """Give one held spot back."""
+    db.session.execute(
+        sa.update(Shift)
+        .where(Shift.id == shift_id, Shift.spots_taken > 0)
+        .values(spots_taken=Shift.spots_taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _set_status(
+    application: Application, new: ApplicationStatus, expected: ApplicationStatus
+) -> bool:
+    """Move an application from `expected` to `new`, unless someone got there first."""
+    now = utcnow()
+    result = db.session.execute(
+        sa.update(Application)
+        .where(Application.id == application.id, Application.status == expected)
+        .values(status=new, status_changed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return False
+    db.session.refresh(application)
+    return True
+
+
+def load_open_shift(shift_id: int) -> Shift:
+    """A shift of a published opportunity of a verified organisation, or 404."""
+    shift = db.session.scalar(
+        sa.select(Shift)
+        .join(Shift.opportunity)
+        .join(Opportunity.organization)
+        .where(
+            Shift.id == shift_id,
+            Opportunity.status != OpportunityStatus.DRAFT,
+            Organization.status == OrganizationStatus.VERIFIED,
+        )
+        .options(so.contains_eager(Shift.opportunity))
+    )
+    if shift is None:
+        raise NotFound()
+    return shift
+
+
+def overlapping_held_shift(volunteer: User, shift: Shift) -> Application | None:
+    """An application holding a spot on a shift that overlaps this one, if any."""
+    return db.session.scalar(
+        sa.select(Application)
+        .join(Application.shift)
+        .where(
+            Application.volunteer_id == volunteer.id,
+            Application.status.in_(HOLDS_SPOT),
+            Application.shift_id != shift.id,
+            Shift.starts_at < shift.ends_at,
+            Shift.ends_at > shift.starts_at,
+        )
+        .options(so.contains_eager(Application.shift).joinedload(Shift.opportunity))
+        .limit(1)
+    )
+
+
+def _lock_volunteer(volunteer: User) -> None:
+    """Serialise one volunteer's applications (PostgreSQL row lock)."""
+    db.session.execute(
+        sa.select(User.id).where(User.id == volunteer.id).with_for_update()
+    )
+
+
+def apply_to_shift(
+    volunteer: User, shift_id: int, message: str = "", now: datetime | None = None
+) -> Application:
+    """Apply to a shift: hold a spot, join the waitlist, or wait for review."""
+    now = now or utcnow()
+    shift = load_open_shift(shift_id)
+    opportunity = shift.opportunity
+    if opportunity.status is OpportunityStatus.CLOSED or shift.starts_at <= now:
+        raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
+    _lock_volunteer(volunteer)
+    if clash := overlapping_held_shift(volunteer, shift):
+        raise Conflict(
+            "shift_overlap",
+            str(
+                _l(
+                    "You already hold a shift at that time: %(title)s.",
+                    title=clash.shift.opportunity.title,
+                )
+            ),
+        )
+    application = _open_application(volunteer, shift, message)
+    if opportunity.approval_mode is ApprovalMode.REVIEW:
+        application.status = ApplicationStatus.PENDING
+    elif _take_spot(shift.id):
+        application.status = ApplicationStatus.ACCEPTED
+    else:
+        application.status = ApplicationStatus.WAITLISTED
+    application.status_changed_at = now
+    db.session.flush()
+    return application
+
+
+def _open_application(volunteer: User, shift: Shift, message: str) -> Application:
+    """Create the application, or reopen a withdrawn one; refuse a duplicate."""
+    existing = db.session.scalar(
+        sa.select(Application).where(
+            Application.shift_id == shift.id, Application.volunteer_id == volunteer.id
+        )
+    )
+    already = Conflict(
+        "already_applied", str(_l("You have already applied to this shift."))
+    )
+    if existing is not None:
+        if existing.status not in REOPENABLE:
+            raise already
+        existing.message = message
+        existing.attendance = None
+        existing.hours = None
+        return existing
+    application = Application(
+        shift=shift,
+        volunteer=volunteer,
+        message=message,
+        status=ApplicationStatus.PENDING,
+    )
+    db.session.add(application)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise already from None
+    return application
+
+
+def withdraw_application(volunteer: User, application_id: int) -> Application:
+    """Withdraw one's own application; a freed spot goes to the waitlist."""
+    application = get_own_application(volunteer, application_id)
+    status = application.status
+    if status not in ACTIVE or application.attendance is not None:
+        raise Conflict(
+            "invalid_status", str(_l("This application can no longer be withdrawn."))
+        )
+    if not _set_status(application, ApplicationStatus.WITHDRAWN, status):
+        raise Conflict("invalid_status", str(_l("This application changed meanwhile.")))
+    if status in HOLDS_SPOT:
+        _release_spot(application.shift_id)
+        promote_from_waitlist(application.shift_id)
+    return application
+
+
+def get_own_application(volunteer: User, application_id: int) -> Application:
+    """The caller's own application, else 404 (others' are never revealed)."""
+    application = db.session.get(Application, application_id)
+    if application is None or application.volunteer_id != volunteer.id:
+        raise NotFound()
+    return application
+
+
+def promote_from_waitlist(shift_id: int) -> list[Application]:
+    """Give free spots to the earliest waitlisted volunteers, and tell them."""
+    promoted = []
+    candidates = db.session.scalars(
+        sa.select(Application)
+        .where(
+            Application.shift_id == shift_id,
+            Application.status == ApplicationStatus.WAITLISTED,
+        )
+        .order_by(Application.status_changed_at, Application.id)
+    ).all()
+    for candidate in candidates:
+        if overlapping_held_shift(candidate.volunteer, candidate.shift):
+            continue  # they hold another shift at that time now
+        if not _take_spot(shift_id):
+            break
+        if not _set_status(
+            candidate, ApplicationStatus.ACCEPTED, ApplicationStatus.WAITLISTED
+        ):
+            _release_spot(shift_id)
+            continue
+        notify(candidate.volunteer_id, "promoted_from_waitlist", candidate)
+        promoted.append(candidate)
+    return promoted
+
+
+def applications_of(volunteer: User) -> list[Application]:
+    """The volunteer's applications: upcoming shifts soonest first, then past ones."""
+    now = utcnow()
+    applications = db.session.scalars(
+        sa.select(Application)
+        .join(Application.shift)
+        .where(Application.volunteer_id == volunteer.id)
+        .options(
+            so.contains_eager(Application.shift)
+            .joinedload(Shift.opportunity)
+            .joinedload(Opportunity.organization)
+        )
+        .order_by(Shift.starts_at)
+    ).all()
+    upcoming = [a for a in applications if a.shift.ends_at > now]
+    past = [a for a in applications if a.shift.ends_at <= now]
+    return upcoming + past[::-1]
+
+
+def notify(user_id: int, kind: str, application: Application) -> None:
+    """Leave an in-app notification about an application."""
+    shift = application.shift
+    db.session.add(
+        Notification(
+            user_id=user_id,
+            kind=kind,
+            data={
+                "application_id": application.id,
+                "shift_id": shift.id,
+                "opportunity_id": shift.opportunity_id,
+                "title": shift.opportunity.title,
+                "starts_at": shift.starts_at.isoformat(),
+            },
+        )
+    )

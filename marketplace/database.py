@@ -1,0 +1,50 @@
+"""Database engine policy: how SQLite is made safe for concurrent workers."""
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_registered = False
+
+
+def register_sqlite_policy() -> None:
+    """Configure every SQLite connection; applies once per process.
+
+    - foreign keys enforced, WAL so that readers never block the writer, and a busy
+      timeout so that writers queue instead of failing;
+    - write requests begin their transaction with BEGIN IMMEDIATE, taking the write
+      lock before they read, so a read-then-write (check capacity, then take a spot)
+      never fails half-way with "database is locked" (DESIGN.md, capacity invariant).
+    """
+    global _registered
+    if _registered:
+        return
+    _registered = True
+    sa.event.listen(sa.engine.Engine, "connect", _on_connect)
+    sa.event.listen(sa.engine.Engine, "begin", _on_begin)
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
+def _on_connect(dbapi_connection, connection_record) -> None:
+    if not _is_sqlite(dbapi_connection):
+        return
+    # Let SQLAlchemy's "begin" event emit BEGIN, instead of the sqlite3 module.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _on_begin(connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    writing = has_request_context() and request.method in UNSAFE_METHODS
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

@@ -1,0 +1,92 @@
+"""Volunteer forms: profile, search, applying."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import NumberRange, Optional
+
+from .profile import MAX_BIO_LENGTH, MAX_DISTANCE_KM
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (a searchable picker with the page's script)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class ProfileForm(FlaskForm):
+    """Everything matching needs; the week grid is read from `slot` checkboxes."""
+
+    skills = MultiCheckboxField(_l("Skills"), choices=[], validate_choice=False)
+    causes = MultiCheckboxField(
+        _l("Causes you care about"), choices=[], validate_choice=False
+    )
+    place = StringField(
+        _l("Where you are"),
+        description=_l("A district, province or landmark, in Thai or English."),
+    )
+    lat = FloatField(validators=[Optional()], widget=widgets.HiddenInput())
+    lon = FloatField(validators=[Optional()], widget=widgets.HiddenInput())
+    max_distance_km = IntegerField(
+        _l("How far you will travel (km)"),
+        default=15,
+        validators=[NumberRange(0, MAX_DISTANCE_KM)],
+    )
+    remote_ok = BooleanField(_l("I can also help remotely (online)"))
+    languages = MultiCheckboxField(_l("Languages"), choices=[], validate_choice=False)
+    bio = TextAreaField(
+        _l("About you"),
+        description=_l("A few words organisations will read when you apply."),
+        render_kw={"rows": 3, "maxlength": MAX_BIO_LENGTH},
+    )
+
+
+class SearchForm(FlaskForm):
+    """The search filters; they live in the URL so a search can be shared."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"))
+    cause = SelectField(_l("Cause"), choices=[], validate_choice=False)
+    skill = MultiCheckboxField(_l("Skills"), choices=[], validate_choice=False)
+    starts_after = DateField(_l("From"), validators=[Optional()])
+    starts_before = DateField(_l("Until"), validators=[Optional()])
+    near_me = BooleanField(_l("Near where I live"))
+    where = StringField(_l("Near a place"))
+    within_km = SelectField(
+        _l("Within"),
+        choices=[SelectChoice(str(km), f"{km} km") for km in (5, 10, 25, 50, 100, 300)],
+        default="25",
+        validators=[Optional()],
+    )
+    remote = SelectField(
+        _l("Where it happens"),
+        choices=[
+            SelectChoice("", _l("On site or remote")),
+            SelectChoice("true", _l("Remote only")),
+            SelectChoice("false", _l("On site only")),
+        ],
+        default="",
+    )
+
+
+class ApplyForm(FlaskForm):
+    """Apply to one shift, with an optional message to the organisation."""
+
+    message = TextAreaField(
+        _l("Message to the organisation (optional)"),
+        render_kw={"rows": 2, "maxlength": 2000},
+    )
