@@ -1,7 +1,8 @@
 """Page and API latency with the full expo demo loaded, in process.
 
 Builds a fresh SQLite database through the migrations, loads the demo, then requests
-each busy page many times and reports SQL queries per request and latency percentiles.
+each busy page many times (as the demo volunteer, organisation member and staff for
+their pages) and reports SQL queries per request and latency percentiles.
 """
 
 import json
@@ -16,7 +17,13 @@ from flask_migrate import upgrade
 from marketplace import create_app
 from marketplace.config import DevelopmentConfig
 from marketplace.extensions import db
-from marketplace.models import Opportunity, Organization, OrganizationStatus
+from marketplace.models import Membership, Opportunity, User
+from marketplace.seed.demo import (
+    DEMO_PASSWORD,
+    ORGANIZER_EMAIL,
+    STAFF_EMAIL,
+    VOLUNTEER_EMAIL,
+)
 
 RESULTS = Path(__file__).parent / "results"
 REQUESTS = 200
@@ -49,47 +56,77 @@ def measure(client, path: str, engine) -> dict:
     }
 
 
-def main() -> None:
-    """Build the demo marketplace and print the table."""
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/bench.sqlite3"
-        app = create_app(
-            DevelopmentConfig,
-            {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False},
-        )
-        with app.app_context():
-            upgrade()
-            runner = app.test_cli_runner()
-            runner.invoke(args=["seed-demo"], catch_exceptions=False)
-            opportunity = db.session.scalar(
-                sa.select(Opportunity.id).order_by(Opportunity.id).limit(1)
-            )
-            organization = db.session.scalar(
-                sa.select(Organization.id)
-                .where(Organization.status == OrganizationStatus.VERIFIED)
-                .limit(1)
-            )
-            engine = db.engine
-        client = app.test_client()
-        paths = [
+def busy_pages(opportunity: int, organization: int) -> dict[str | None, list[str]]:
+    """The pages to measure, by the demo account that sees them (None: anyone)."""
+    return {
+        None: [
             "/",
             "/opportunities",
             "/opportunities?page=5",
+            "/opportunities?q=เด็ก&where=ปทุมวัน&within_km=25",
             f"/opportunities/{opportunity}",
             f"/organizations/{organization}",
             "/register",
             "/api/v1/causes",
-            "/api/v1/skills?per_page=100",
+            "/api/v1/opportunities?near=13.7466,100.5393&within_km=25",
             "/api/v1/places?q=ปทุมวัน",
-        ]
-        rows = [measure(client, path, engine) for path in paths]
+        ],
+        VOLUNTEER_EMAIL: ["/me/shifts", "/me/profile", "/opportunities?near_me=y"],
+        ORGANIZER_EMAIL: [
+            f"/organizations/{organization}/dashboard",
+            f"/manage/opportunities/{opportunity}/applicants",
+        ],
+        STAFF_EMAIL: [
+            "/staff/",
+            "/staff/approvals",
+            "/staff/organizations",
+            "/staff/audit",
+        ],
+    }
+
+
+def main() -> None:
+    """Build the demo marketplace, measure, print the table and write JSON."""
+    with tempfile.TemporaryDirectory() as folder:
+        settings = {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+        }
+        app = create_app(DevelopmentConfig, settings)
+        with app.app_context():
+            upgrade()
+            app.test_cli_runner().invoke(args=["seed-demo"], catch_exceptions=False)
+            organization = db.session.scalar(
+                sa.select(Membership.organization_id)
+                .join(Membership.user)
+                .where(User.email == ORGANIZER_EMAIL)
+            )
+            opportunity = db.session.scalar(
+                sa.select(Opportunity.id)
+                .where(Opportunity.organization_id == organization)
+                .order_by(Opportunity.id)
+            )
+            engine = db.engine
+        rows = []
+        for email, paths in busy_pages(opportunity, organization).items():
+            client = app.test_client()
+            if email:
+                login = {"email": email, "password": DEMO_PASSWORD}
+                assert client.post("/login", data=login).status_code == 302, email
+            rows += [
+                measure(client, path, engine) | {"as": email or "anyone"}
+                for path in paths
+            ]
         with app.app_context():
             engine.dispose()
-    print(f"\nPages with the expo demo loaded ({REQUESTS} requests each, in process)")
-    print(f"{'path':<32} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    print(
+        f"\nBusy pages with the expo demo loaded ({REQUESTS} requests each, in process)"
+    )
+    print(f"{'path':<58} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for row in rows:
         print(
-            f"{row['path']:<32} {row['queries']:>7} {row['p50_ms']:>8} "
+            f"{row['path']:<58} {row['queries']:>7} {row['p50_ms']:>8} "
             f"{row['p95_ms']:>8} {row['p99_ms']:>8}"
         )
     RESULTS.mkdir(exist_ok=True)

@@ -1,4 +1,6 @@
-"""Flask commands: seed-demo, create-staff, demo-logins."""
+"""Flask commands: seed-demo, create-staff, demo-logins, send-mail, send-reminders."""
+
+import logging
 
 import click
 from flask import Flask, current_app
@@ -14,6 +16,8 @@ def init_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_staff)
     app.cli.add_command(demo_logins)
+    app.cli.add_command(send_mail)
+    app.cli.add_command(send_reminders)
 
 
 @click.command("seed-demo")
@@ -71,3 +75,25 @@ def demo_logins() -> None:
 
     for login in logins():
         click.echo(f"  {login.role:<20} {login.email:<26} password: {login.password}")
+
+
+@click.command("send-mail")
+@click.option("--limit", type=int, default=None, help="At most this many e-mails.")
+def send_mail(limit: int | None) -> None:
+    """Send the queued e-mails (without MAIL_SERVER: write them to the log)."""
+    from .mail import deliver_outbox
+
+    logging.getLogger("marketplace.mail").setLevel(logging.INFO)
+    report = deliver_outbox(current_app.config, limit=limit)
+    db.session.commit()
+    click.echo(f"{report.sent} sent, {report.failed} failed.")
+
+
+@click.command("send-reminders")
+def send_reminders() -> None:
+    """Queue a reminder for each approved shift of tomorrow (Bangkok), once."""
+    from .mail import queue_shift_reminders
+
+    count = queue_shift_reminders(utcnow())
+    db.session.commit()
+    click.echo(f"{count} reminders queued.")

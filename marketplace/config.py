@@ -61,6 +61,13 @@ class Config:
     GEOCODER = os.environ.get("GEOCODER", "offline")
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _flag("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = os.environ.get(
+        "MAIL_SENDER", "Good Society Expo <no-reply@goodsociety.example>"
+    )
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
 
     # flask-smorest: the OpenAPI document at /api/openapi.json.
     API_TITLE = "Good Society Marketplace API"

@@ -26,6 +26,11 @@ class DomainError(Exception):
         """Return the message used when none is given."""
         return str(_l("The request conflicts with the current state."))
 
+    def with_code(self, code: str) -> "DomainError":
+        """The same error under a specific API error code."""
+        self.code = code
+        return self
+
     @property
     def message(self) -> str:
         """The human text of the error."""

@@ -48,4 +48,8 @@ def unread_notifications() -> int:
 
 def init_template_globals(app: Flask) -> None:
     """Functions the base layout calls."""
-    app.jinja_env.globals.update(unread_notifications=unread_notifications)
+    from .notifications import message_text
+
+    app.jinja_env.globals.update(
+        unread_notifications=unread_notifications, notification_text=message_text
+    )

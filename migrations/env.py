@@ -18,6 +18,15 @@ config.set_main_option(
 )
 
 
+def render_item(type_, obj, autogen_context):
+    """Write the models' UTCDateTime as the plain column type it stores."""
+    from marketplace.models.types import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def run_migrations_offline() -> None:
     """Emit SQL for a URL without connecting (`flask db upgrade --sql`)."""
     context.configure(
@@ -42,6 +51,7 @@ def run_migrations_online() -> None:
 
     options = dict(current_app.extensions["migrate"].configure_args)
     options.setdefault("process_revision_directives", process_revision_directives)
+    options.setdefault("render_item", render_item)
     with target_db.engine.connect() as connection:
         context.configure(
             connection=connection, target_metadata=target_db.metadata, **options

@@ -32,7 +32,14 @@ def protect_browser_calls() -> None:
 
 def init_api(app: Flask) -> None:
     """Create the Api object and register the API blueprints."""
-    from . import accounts, opportunities, taxonomy, volunteers
+    from . import (
+        accounts,
+        applications,
+        opportunities,
+        organizations,
+        taxonomy,
+        volunteers,
+    )
 
     api = MarketplaceApi(
         app,
@@ -44,7 +51,14 @@ def init_api(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer"}
     )
-    blueprints = (accounts.blp, taxonomy.blp, opportunities.blp, volunteers.blp)
+    blueprints = (
+        accounts.blp,
+        taxonomy.blp,
+        organizations.blp,
+        opportunities.blp,
+        volunteers.blp,
+        applications.blp,
+    )
     for blueprint in blueprints:
         csrf.exempt(blueprint)
         API_BLUEPRINTS.add(blueprint.name)

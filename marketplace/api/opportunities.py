@@ -5,11 +5,16 @@ from datetime import datetime
 import marshmallow as ma
 from flask import abort
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
+from ..errors import Forbidden
 from ..extensions import db
 from ..main.queries import listed_opportunities
-from ..models import Opportunity, utcnow
+from ..models import Opportunity, Organization, utcnow
+from ..organizations import opportunities as posting
+from ..organizations.opportunities import OpportunityInput, ShiftInput
+from ..organizations.services import require_member
 from ..volunteers.search import (
     DEFAULT_RADIUS_KM,
     SearchFilters,
@@ -20,6 +25,8 @@ from ..volunteers.search import (
 from .schemas import BangkokDateTime, ErrorSchema, PageArgsSchema, Schema, page_schema
 
 blp = Blueprint("api_opportunities", __name__, description="Opportunities and shifts")
+BEARER = [{"bearerAuth": []}]
+APPROVAL_MODES = ["first_come", "review"]
 
 
 class ShiftSchema(Schema):
@@ -69,9 +76,12 @@ class SearchArgsSchema(PageArgsSchema):
 
 
 def opportunity_item(
-    opportunity: Opportunity, now: datetime, distance_km: float | None = None
+    opportunity: Opportunity,
+    now: datetime,
+    distance_km: float | None = None,
+    all_shifts: bool = False,
 ) -> dict:
-    """The API.md item of an opportunity, with its future shifts."""
+    """The API.md item of an opportunity, with its future (or all) shifts."""
     location = None
     if not opportunity.remote:
         location = {
@@ -103,7 +113,7 @@ def opportunity_item(
                 "spots_left": shift.spots_left,
             }
             for shift in opportunity.shifts
-            if shift.starts_at > now
+            if all_shifts or shift.starts_at > now
         ],
         "distance_km": distance_km,
     }
@@ -167,3 +177,141 @@ def get_opportunity(opportunity_id: int):
     if found is None:
         abort(404, description=_("No such opportunity is open."))
     return opportunity_item(found, now)
+
+
+class ShiftInSchema(Schema):
+    id = ma.fields.Integer(load_default=None)
+    start = ma.fields.AwareDateTime(required=True)
+    end = ma.fields.AwareDateTime(required=True)
+    capacity = ma.fields.Integer(required=True)
+
+
+class PlaceInSchema(Schema):
+    lat = ma.fields.Float(load_default=None)
+    lon = ma.fields.Float(load_default=None)
+    label = ma.fields.String(load_default=None)
+    place = ma.fields.String(load_default=None)
+
+
+class OpportunityInSchema(Schema):
+    organization_id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    description = ma.fields.String(load_default="")
+    causes = ma.fields.List(ma.fields.String(), load_default=list)
+    skills = ma.fields.List(ma.fields.String(), load_default=list)
+    languages = ma.fields.List(ma.fields.String(), load_default=list)
+    remote = ma.fields.Boolean(load_default=False)
+    location = ma.fields.Nested(PlaceInSchema, load_default=None, allow_none=True)
+    approval_mode = ma.fields.String(
+        load_default="review", validate=ma.validate.OneOf(APPROVAL_MODES)
+    )
+    accessibility = ma.fields.String(load_default="")
+    min_age = ma.fields.Integer(load_default=None, allow_none=True)
+    status = ma.fields.String(
+        load_default="published", validate=ma.validate.OneOf(["draft", "published"])
+    )
+    shifts = ma.fields.List(ma.fields.Nested(ShiftInSchema), required=True)
+
+
+class OpportunityPatchSchema(Schema):
+    title = ma.fields.String()
+    description = ma.fields.String()
+    causes = ma.fields.List(ma.fields.String())
+    skills = ma.fields.List(ma.fields.String())
+    languages = ma.fields.List(ma.fields.String())
+    remote = ma.fields.Boolean()
+    location = ma.fields.Nested(PlaceInSchema, allow_none=True)
+    approval_mode = ma.fields.String(validate=ma.validate.OneOf(APPROVAL_MODES))
+    accessibility = ma.fields.String()
+    min_age = ma.fields.Integer(allow_none=True)
+    shifts = ma.fields.List(ma.fields.Nested(ShiftInSchema))
+
+
+def opportunity_input(data: dict) -> OpportunityInput:
+    """The service's input from a validated body (absent fields stay as they are)."""
+    location = data.get("location") or {}
+    shifts = data.get("shifts")
+    return OpportunityInput(
+        title=data.get("title"),
+        description=data.get("description"),
+        causes=data.get("causes"),
+        skills=data.get("skills"),
+        languages=data.get("languages"),
+        remote=data.get("remote"),
+        place=location.get("place"),
+        lat=location.get("lat"),
+        lon=location.get("lon"),
+        label=location.get("label"),
+        approval_mode=data.get("approval_mode"),
+        accessibility=data.get("accessibility"),
+        min_age=data.get("min_age"),
+        shifts=None
+        if shifts is None
+        else [
+            ShiftInput(
+                id=shift["id"],
+                start=shift["start"],
+                end=shift["end"],
+                capacity=shift["capacity"],
+            )
+            for shift in shifts
+        ],
+    )
+
+
+@blp.route("/opportunities", methods=["POST"])
+@login_required
+@blp.arguments(OpportunityInSchema)
+@blp.response(201, OpportunitySchema)
+@blp.alt_response(
+    403, schema=ErrorSchema, description="organization_not_verified, not_a_member"
+)
+@blp.alt_response(422, schema=ErrorSchema, description="validation_error")
+@blp.doc(security=BEARER)
+def create_opportunity(data):
+    """Post an opportunity with its shifts (members of a verified organisation)."""
+    organization = db.session.get(Organization, data["organization_id"])
+    if organization is None:
+        raise Forbidden("not_a_member", _("You are not a member of this organisation."))
+    require_member(current_user, organization)
+    if not organization.is_verified:
+        raise Forbidden(
+            "organization_not_verified",
+            _("Your organisation can publish once staff have verified it."),
+        )
+    opportunity = posting.create_opportunity(
+        current_user,
+        organization,
+        opportunity_input(data),
+        publish=data["status"] == "published",
+    )
+    db.session.commit()
+    return opportunity_item(opportunity, utcnow(), all_shifts=True)
+
+
+@blp.route("/opportunities/<int:opportunity_id>", methods=["PATCH"])
+@login_required
+@blp.arguments(OpportunityPatchSchema)
+@blp.response(200, OpportunitySchema)
+@blp.alt_response(403, schema=ErrorSchema, description="not_a_member")
+@blp.alt_response(422, schema=ErrorSchema, description="validation_error")
+@blp.doc(security=BEARER)
+def update_opportunity(data, opportunity_id: int):
+    """Edit an opportunity; a shift's capacity never drops below its spots held."""
+    opportunity = posting.get_managed_opportunity(current_user, opportunity_id)
+    posting.update_opportunity(current_user, opportunity, opportunity_input(data))
+    db.session.commit()
+    return opportunity_item(opportunity, utcnow(), all_shifts=True)
+
+
+@blp.route("/opportunities/<int:opportunity_id>/close", methods=["POST"])
+@login_required
+@blp.response(200, OpportunitySchema)
+@blp.alt_response(403, schema=ErrorSchema, description="not_a_member")
+@blp.doc(security=BEARER)
+def close_opportunity(opportunity_id: int):
+    """Stop new applications."""
+    opportunity = posting.get_managed_opportunity(current_user, opportunity_id)
+    posting.close_opportunity(current_user, opportunity)
+    db.session.commit()
+    return opportunity_item(opportunity, utcnow(), all_shifts=True)

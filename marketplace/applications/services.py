@@ -5,21 +5,22 @@ The capacity invariant (spots held <= capacity) is kept here and only here:
 with conditional UPDATEs that the database applies atomically.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound
 
-from ..errors import Conflict
+from ..audit import record_event
+from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import (
     HOLDS_SPOT,
     Application,
     ApplicationStatus,
     ApprovalMode,
-    Notification,
+    Attendance,
     Opportunity,
     OpportunityStatus,
     Organization,
@@ -28,6 +29,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..notifications import about_application, notify
 
 # Applications that may still change (a volunteer can withdraw them).
 ACTIVE = frozenset(
@@ -148,11 +150,17 @@ def apply_to_shift(
     if opportunity.approval_mode is ApprovalMode.REVIEW:
         application.status = ApplicationStatus.PENDING
     elif _take_spot(shift.id):
-        application.status = ApplicationStatus.ACCEPTED
+        application.status = _spot_status(application)
     else:
         application.status = ApplicationStatus.WAITLISTED
     application.status_changed_at = now
     db.session.flush()
+    for membership in opportunity.organization.memberships:
+        notify(
+            membership.user,
+            "application_received",
+            **about_application(application, volunteer=volunteer.display_name),
+        )
     return application
 
 
@@ -229,11 +237,15 @@ def promote_from_waitlist(shift_id: int) -> list[Application]:
         if not _take_spot(shift_id):
             break
         if not _set_status(
-            candidate, ApplicationStatus.ACCEPTED, ApplicationStatus.WAITLISTED
+            candidate, _spot_status(candidate), ApplicationStatus.WAITLISTED
         ):
             _release_spot(shift_id)
             continue
-        notify(candidate.volunteer_id, "promoted_from_waitlist", candidate)
+        notify(
+            candidate.volunteer,
+            "promoted_from_waitlist",
+            **about_application(candidate),
+        )
         promoted.append(candidate)
     return promoted
 
@@ -257,19 +269,175 @@ def applications_of(volunteer: User) -> list[Application]:
     return upcoming + past[::-1]
 
 
-def notify(user_id: int, kind: str, application: Application) -> None:
-    """Leave an in-app notification about an application."""
-    shift = application.shift
-    db.session.add(
-        Notification(
-            user_id=user_id,
-            kind=kind,
-            data={
-                "application_id": application.id,
-                "shift_id": shift.id,
-                "opportunity_id": shift.opportunity_id,
-                "title": shift.opportunity.title,
-                "starts_at": shift.starts_at.isoformat(),
-            },
+# --- The organisation's and staff's side -------------------------------------------
+
+
+def get_application_for_member(user: User, application_id: int) -> Application:
+    """An application to one of the user's organisations (staff see all), else 404."""
+    from ..organizations.services import membership_of
+
+    application = db.session.scalar(
+        sa.select(Application)
+        .where(Application.id == application_id)
+        .options(
+            so.joinedload(Application.shift)
+            .joinedload(Shift.opportunity)
+            .joinedload(Opportunity.organization),
+            so.joinedload(Application.volunteer),
         )
     )
+    if application is None:
+        raise NotFound()
+    organization_id = application.shift.opportunity.organization_id
+    if not user.is_staff and membership_of(user, organization_id) is None:
+        raise NotFound()
+    return application
+
+
+def _require_status(application: Application, *allowed: ApplicationStatus) -> None:
+    if application.status not in allowed:
+        raise Conflict(
+            "invalid_status",
+            str(
+                _l(
+                    "This application is “%(status)s”: that cannot be done now.",
+                    status=application.status.value,
+                )
+            ),
+        )
+
+
+def _spot_status(application: Application) -> ApplicationStatus:
+    """Accepted, or approved at once for a trusted (auto-approved) organisation."""
+    if application.shift.opportunity.organization.auto_approve:
+        return ApplicationStatus.APPROVED
+    return ApplicationStatus.ACCEPTED
+
+
+def accept_application(
+    member: User, application: Application, message: str = ""
+) -> None:
+    """An organisation accepts a pending application, if a spot is left."""
+    _require_status(application, ApplicationStatus.PENDING)
+    if not _take_spot(application.shift_id):
+        raise Conflict("shift_full", str(_l("The shift is full: no spot is left.")))
+    new = _spot_status(application)
+    if not _set_status(application, new, ApplicationStatus.PENDING):
+        raise Conflict("invalid_status", str(_l("This application changed meanwhile.")))
+    application.decision_message = message.strip()
+    application.decided_by_id = member.id
+    record_event(member, "application.accepted", application)
+    kind = (
+        "application_approved"
+        if new is ApplicationStatus.APPROVED
+        else "application_accepted"
+    )
+    notify(application.volunteer, kind, **about_application(application))
+
+
+def decline_application(
+    member: User, application: Application, message: str = ""
+) -> None:
+    """An organisation declines a pending or waitlisted application."""
+    status = application.status
+    _require_status(
+        application, ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED
+    )
+    if not _set_status(application, ApplicationStatus.DECLINED, status):
+        raise Conflict("invalid_status", str(_l("This application changed meanwhile.")))
+    application.decision_message = message.strip()
+    application.decided_by_id = member.id
+    record_event(member, "application.declined", application)
+    notify(
+        application.volunteer, "application_declined", **about_application(application)
+    )
+
+
+def approve_application(staff: User, application: Application) -> None:
+    """Staff confirm an accepted match."""
+    _require_status(application, ApplicationStatus.ACCEPTED)
+    if not _set_status(
+        application, ApplicationStatus.APPROVED, ApplicationStatus.ACCEPTED
+    ):
+        raise Conflict("invalid_status", str(_l("This application changed meanwhile.")))
+    application.decided_by_id = staff.id
+    record_event(staff, "application.approved", application)
+    notify(
+        application.volunteer, "application_approved", **about_application(application)
+    )
+
+
+def reject_application(staff: User, application: Application, reason: str) -> None:
+    """Staff refuse an accepted match; the spot goes to the waitlist."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(fields={"reason": [str(_l("Give a reason."))]})
+    _require_status(application, ApplicationStatus.ACCEPTED)
+    if not _set_status(
+        application, ApplicationStatus.REJECTED, ApplicationStatus.ACCEPTED
+    ):
+        raise Conflict("invalid_status", str(_l("This application changed meanwhile.")))
+    application.decision_message = reason
+    application.decided_by_id = staff.id
+    record_event(staff, "application.rejected", application, reason=reason)
+    notify(
+        application.volunteer,
+        "application_rejected",
+        **about_application(application, reason=reason),
+    )
+    _release_spot(application.shift_id)
+    promote_from_waitlist(application.shift_id)
+
+
+def record_attendance(
+    member: User,
+    application: Application,
+    attended: bool,
+    hours: float | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Mark an approved volunteer attended (with hours) or a no-show, once started."""
+    now = now or utcnow()
+    _require_status(application, ApplicationStatus.APPROVED)
+    shift = application.shift
+    if shift.starts_at > now:
+        raise Conflict("shift_not_started", str(_l("The shift has not started yet.")))
+    if attended:
+        if hours is None:
+            hours = round((shift.ends_at - shift.starts_at).total_seconds() / 3600, 2)
+        if not 0 < hours <= 24:
+            raise ValidationFailed(
+                fields={"hours": [str(_l("Hours must be more than 0 and at most 24."))]}
+            )
+        application.attendance, application.hours = Attendance.ATTENDED, hours
+    else:
+        application.attendance, application.hours = Attendance.NO_SHOW, None
+    record_event(
+        member, "application.attendance", application, attended=attended, hours=hours
+    )
+
+
+CHECK_IN_EARLY = timedelta(minutes=30)
+
+
+def check_in(
+    volunteer: User, shift_id: int, now: datetime | None = None
+) -> Application:
+    """A volunteer checks themself in during the shift window (QR code)."""
+    now = now or utcnow()
+    application = db.session.scalar(
+        sa.select(Application).where(
+            Application.shift_id == shift_id, Application.volunteer_id == volunteer.id
+        )
+    )
+    if application is None or application.status is not ApplicationStatus.APPROVED:
+        raise Conflict(
+            "invalid_status", str(_l("You have no confirmed place on this shift."))
+        )
+    shift = application.shift
+    if not shift.starts_at - CHECK_IN_EARLY <= now <= shift.ends_at:
+        raise Conflict(
+            "outside_shift", str(_l("Check-in opens 30 minutes before the shift."))
+        )
+    application.checked_in_at = application.checked_in_at or now
+    return application

@@ -2,16 +2,18 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request, session
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from ..expo import EXPO_VENUE_EN, EXPO_VENUE_TH, next_expo_days
 from ..extensions import db
 from ..i18n import to_bangkok
-from ..models import utcnow
+from ..models import Notification, utcnow
 from ..web import safe_next
 from . import queries
 
 bp = Blueprint("main", __name__)
+
+NOTIFICATIONS_SHOWN = 50
 
 
 @bp.get("/")
@@ -43,6 +45,32 @@ def set_language():
     if era in ("be", "ce"):
         session["era"] = era
     return safe_next(request.form.get("next"))
+
+
+@bp.get("/notifications")
+@login_required
+def notifications():
+    """The caller's notifications, newest first."""
+    rows = db.session.scalars(
+        sa.select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.id.desc())
+        .limit(NOTIFICATIONS_SHOWN)
+    ).all()
+    return render_template("main/notifications.html", notifications=rows)
+
+
+@bp.post("/notifications/read")
+@login_required
+def read_notifications():
+    """Mark every notification as read."""
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return safe_next(request.form.get("next"), "main.notifications")
 
 
 @bp.get("/healthz")

@@ -1,7 +1,7 @@
 """The data model, one module per aggregate; imported here so Alembic sees all."""
 
 from .application import HOLDS_SPOT, Application, ApplicationStatus, Attendance
-from .audit import AuditEvent, Notification
+from .audit import AuditEvent, EmailOutbox, Notification
 from .opportunity import ApprovalMode, Opportunity, OpportunityStatus, Shift
 from .organization import (
     MemberRole,
@@ -26,6 +26,7 @@ __all__ = [
     "AvailabilityWindow",
     "Cause",
     "Consent",
+    "EmailOutbox",
     "ConsentPurpose",
     "MemberRole",
     "Membership",

@@ -66,6 +66,9 @@ class Application(db.Model):
     status_changed_at: so.Mapped[datetime] = so.mapped_column(
         UTCDateTime, default=utcnow
     )
+    # The volunteer scanned the shift's QR code; the organisation confirms it.
+    checked_in_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     invited_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )

@@ -29,6 +29,25 @@ class AuditEvent(db.Model):
         return f"<AuditEvent {self.id} {self.action}>"
 
 
+class EmailOutbox(db.Model):
+    """An e-mail waiting to be sent (or sent); a command delivers them over SMTP."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    to_email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    subject: so.Mapped[str] = so.mapped_column(sa.String(300))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+    def __repr__(self) -> str:
+        return f"<EmailOutbox {self.id} {'sent' if self.sent_at else 'queued'}>"
+
+
 class Notification(db.Model):
     """A message shown to a user in the app (the bell)."""
 

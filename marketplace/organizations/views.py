@@ -1,35 +1,87 @@
-"""Organisation pages (the partner journey grows here)."""
+"""Partner organisations: their page, members, opportunities, applicants, check-in."""
 
+import csv
+import io
+from datetime import datetime, time
+
+import segno
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Blueprint, abort, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..access import role_required
+from ..applications import queries as application_queries
+from ..applications import services as workflow
+from ..errors import DomainError, ValidationFailed
+from ..expo import next_expo_days
 from ..extensions import db
+from ..geo import distance_km
+from ..i18n import BANGKOK, to_bangkok
 from ..main import queries
-from ..models import Membership, Opportunity, Organization, Role, utcnow
+from ..models import (
+    Application,
+    ApplicationStatus,
+    Cause,
+    Membership,
+    Opportunity,
+    Role,
+    Shift,
+    Skill,
+    utcnow,
+)
+from ..seed import read_data
+from ..web import show_field_errors
+from . import opportunities as posting
+from . import services
+from .forms import (
+    AttendanceForm,
+    DecisionForm,
+    MemberForm,
+    OpportunityForm,
+    OrganizationForm,
+)
 
-bp = Blueprint("organizations", __name__, url_prefix="/organizations")
+bp = Blueprint("organizations", __name__)
 
 
-def get_organization_or_404(organization_id: int) -> Organization:
-    """Load an organisation the caller may see: verified, or theirs, or staff."""
-    organization = db.session.get(Organization, organization_id)
-    if organization is None:
-        abort(404)
-    if organization.is_verified:
-        return organization
-    user = current_user
-    is_member = user.is_authenticated and any(
-        membership.organization_id == organization.id for membership in user.memberships
+def _choices(model) -> list[tuple[str, str]]:
+    locale = str(get_locale())
+    rows = db.session.scalars(sa.select(model).order_by(model.position, model.id))
+    return [(row.slug, row.name(locale)) for row in rows]
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    key = "name_en" if str(get_locale()) == "en" else "name_th"
+    return [(entry["code"], entry[key]) for entry in read_data("languages.json")]
+
+
+def _organization_input(form: OrganizationForm) -> services.OrganizationInput:
+    return services.OrganizationInput(
+        name_th=form.name_th.data or "",
+        name_en=form.name_en.data or "",
+        description=form.description.data or "",
+        causes=form.causes.data or [],
+        website=form.website.data,
+        contact_email=form.contact_email.data,
+        contact_phone=form.contact_phone.data,
     )
-    if not (is_member or (user.is_authenticated and user.is_staff)):
-        abort(404)
-    return organization
 
 
-@bp.get("/mine")
+@bp.get("/organizations/mine")
 @role_required(Role.ORGANIZER)
 def mine():
     """The organisations the caller is a member of."""
@@ -42,18 +94,552 @@ def mine():
     return render_template("organizations/mine.html", memberships=memberships)
 
 
-@bp.get("/<int:organization_id>")
+@bp.route("/organizations/new", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def register():
+    """Register an organisation; staff verify it before it can publish."""
+    form = OrganizationForm()
+    form.causes.choices = _choices(Cause)
+    if form.validate_on_submit():
+        try:
+            organization = services.register_organization(
+                current_user, _organization_input(form)
+            )
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_field_errors(form, error)
+        else:
+            db.session.commit()
+            flash(
+                _("Registered. Expo staff will verify your organisation soon."),
+                "success",
+            )
+            return redirect(url_for(".dashboard", organization_id=organization.id))
+    return render_template("organizations/edit.html", form=form, organization=None)
+
+
+@bp.get("/organizations/<int:organization_id>")
 def profile(organization_id: int):
     """An organisation's public page with its open opportunities."""
-    organization = get_organization_or_404(organization_id)
+    organization = services.visible_organization(current_user, organization_id)
     now = utcnow()
     opportunities = db.session.scalars(
         queries.listed_opportunities(now)
         .where(Opportunity.organization_id == organization.id)
         .order_by(queries.next_shift_start(now))
     ).all()
+    is_member = services.membership_of(current_user, organization.id) is not None
     return render_template(
         "organizations/profile.html",
         organization=organization,
         opportunities=opportunities,
+        is_member=is_member,
     )
+
+
+def _member_organization(organization_id: int, edit: bool = False):
+    """The organisation for its members; staff may look but not change (403)."""
+    organization = services.get_organization(organization_id)
+    is_member = services.membership_of(current_user, organization.id) is not None
+    if not (is_member or (current_user.is_staff and not edit)):
+        abort(403)
+    return organization
+
+
+@bp.route("/organizations/<int:organization_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def edit(organization_id: int):
+    """Edit the organisation's public page (members)."""
+    organization = _member_organization(organization_id, edit=True)
+    form = OrganizationForm(obj=organization)
+    form.causes.choices = _choices(Cause)
+    if request.method == "GET":
+        form.causes.data = [cause.slug for cause in organization.causes]
+    if form.validate_on_submit():
+        try:
+            services.update_organization(
+                current_user, organization, _organization_input(form)
+            )
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_field_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".dashboard", organization_id=organization.id))
+    return render_template(
+        "organizations/edit.html", form=form, organization=organization
+    )
+
+
+@bp.get("/organizations/<int:organization_id>/dashboard")
+@role_required(Role.ORGANIZER)
+def dashboard(organization_id: int):
+    """The organisation's opportunities (every status) and members."""
+    organization = _member_organization(organization_id)
+    opportunities = db.session.scalars(
+        sa.select(Opportunity)
+        .where(Opportunity.organization_id == organization.id)
+        .options(so.selectinload(Opportunity.shifts))
+        .order_by(Opportunity.created_at.desc())
+    ).all()
+    members = db.session.scalars(
+        sa.select(Membership)
+        .where(Membership.organization_id == organization.id)
+        .options(so.joinedload(Membership.user))
+        .order_by(Membership.created_at)
+    ).all()
+    return render_template(
+        "organizations/dashboard.html",
+        organization=organization,
+        opportunities=opportunities,
+        members=members,
+        member_form=MemberForm(),
+        now=utcnow(),
+    )
+
+
+@bp.post("/organizations/<int:organization_id>/members")
+@role_required(Role.ORGANIZER)
+def add_member(organization_id: int):
+    """Add a colleague as a member (admins)."""
+    organization = _member_organization(organization_id, edit=True)
+    form = MemberForm()
+    back = redirect(url_for(".dashboard", organization_id=organization_id))
+    if not form.validate_on_submit():
+        flash(_("Give an e-mail address."), "danger")
+        return back
+    try:
+        services.add_member(current_user, organization, form.email.data)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status == 403:
+            abort(403)
+        flash(error.message, "danger")
+        return back
+    db.session.commit()
+    flash(_("%(email)s is now a member.", email=form.email.data), "success")
+    return back
+
+
+def _prepare_opportunity_form(form: OpportunityForm) -> None:
+    form.causes.choices = _choices(Cause)
+    form.skills.choices = _choices(Skill)
+    form.languages.choices = _language_choices()
+
+
+def _shift_inputs(form: OpportunityForm) -> list[posting.ShiftInput]:
+    """Filled shift rows, and the expo quick-add rows, as service input."""
+    shifts = []
+    for row in form.shifts.entries:
+        data = row.form
+        if not (data.day.data or data.start.data or data.end.data or data.id.data):
+            continue
+        start = end = None
+        if data.day.data and data.start.data and data.end.data:
+            start = datetime.combine(data.day.data, data.start.data, BANGKOK)
+            end = datetime.combine(data.day.data, data.end.data, BANGKOK)
+        shifts.append(
+            posting.ShiftInput(
+                id=int(data.id.data) if data.id.data else None,
+                start=start,
+                end=end,
+                capacity=data.capacity.data or 0,
+            )
+        )
+    capacity = form.expo_capacity.data or 10
+    for wanted, (begin, finish) in (
+        (form.expo_morning.data, (time(9), time(13))),
+        (form.expo_afternoon.data, (time(13), time(17))),
+    ):
+        if wanted:
+            for day in next_expo_days(to_bangkok(utcnow()).date()):
+                shifts.append(
+                    posting.ShiftInput(
+                        start=datetime.combine(day, begin, BANGKOK),
+                        end=datetime.combine(day, finish, BANGKOK),
+                        capacity=capacity,
+                    )
+                )
+    return shifts
+
+
+def _opportunity_input(
+    form: OpportunityForm, opportunity=None
+) -> posting.OpportunityInput:
+    place, lat, lon = (form.place.data or "").strip(), form.lat.data, form.lon.data
+    if lat is None or lon is None:
+        lat = lon = None
+        if opportunity is not None and place == (opportunity.location_label or ""):
+            place = ""
+    else:
+        place = ""
+    return posting.OpportunityInput(
+        title=form.title.data,
+        description=form.description.data or "",
+        causes=form.causes.data or [],
+        skills=form.skills.data or [],
+        languages=form.languages.data or [],
+        remote=form.remote.data,
+        place=place or None,
+        lat=lat,
+        lon=lon,
+        approval_mode=form.approval_mode.data,
+        accessibility=form.accessibility.data or "",
+        is_expo=form.is_expo.data,
+        shifts=_shift_inputs(form),
+    )
+
+
+@bp.route(
+    "/organizations/<int:organization_id>/opportunities/new", methods=["GET", "POST"]
+)
+@role_required(Role.ORGANIZER)
+def new_opportunity(organization_id: int):
+    """Post an opportunity: save as a draft, or publish when verified."""
+    organization = _member_organization(organization_id, edit=True)
+    form = OpportunityForm()
+    _prepare_opportunity_form(form)
+    if form.validate_on_submit():
+        publish = request.form.get("action") == "publish"
+        try:
+            posting.create_opportunity(
+                current_user, organization, _opportunity_input(form), publish
+            )
+        except DomainError as error:
+            db.session.rollback()
+            if isinstance(error, ValidationFailed):
+                show_field_errors(form, error)
+            else:
+                form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Published.") if publish else _("Saved as a draft."), "success")
+            return redirect(url_for(".dashboard", organization_id=organization.id))
+    return render_template(
+        "organizations/opportunity_form.html",
+        form=form,
+        organization=organization,
+        opportunity=None,
+    )
+
+
+@bp.route("/manage/opportunities/<int:opportunity_id>/edit", methods=["GET", "POST"])
+@role_required(Role.ORGANIZER)
+def edit_opportunity(opportunity_id: int):
+    """Edit an opportunity and its shifts."""
+    opportunity = _managed(opportunity_id, edit=True)
+    form = OpportunityForm(obj=opportunity)
+    _prepare_opportunity_form(form)
+    if request.method == "GET":
+        form.causes.data = [cause.slug for cause in opportunity.causes]
+        form.skills.data = [skill.slug for skill in opportunity.skills]
+        form.place.data = opportunity.location_label or ""
+        form.lat.data = form.lon.data = None
+        while len(form.shifts.entries):
+            form.shifts.pop_entry()
+        for shift in opportunity.shifts:
+            start, end = to_bangkok(shift.starts_at), to_bangkok(shift.ends_at)
+            form.shifts.append_entry(
+                {
+                    "id": shift.id,
+                    "day": start.date(),
+                    "start": start.time(),
+                    "end": end.time(),
+                    "capacity": shift.capacity,
+                }
+            )
+        form.shifts.append_entry()
+    if form.validate_on_submit():
+        try:
+            posting.update_opportunity(
+                current_user, opportunity, _opportunity_input(form, opportunity)
+            )
+        except ValidationFailed as error:
+            db.session.rollback()
+            show_field_errors(form, error)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(
+                url_for(".dashboard", organization_id=opportunity.organization_id)
+            )
+    return render_template(
+        "organizations/opportunity_form.html",
+        form=form,
+        organization=opportunity.organization,
+        opportunity=opportunity,
+    )
+
+
+def _managed(opportunity_id: int, edit: bool = False) -> Opportunity:
+    """An opportunity for its organisation's members; staff may look (not change)."""
+    try:
+        opportunity = posting.get_managed_opportunity(current_user, opportunity_id)
+    except DomainError:
+        abort(403)
+    if (
+        edit
+        and services.membership_of(current_user, opportunity.organization_id) is None
+    ):
+        abort(403)
+    return opportunity
+
+
+@bp.post("/manage/opportunities/<int:opportunity_id>/publish")
+@role_required(Role.ORGANIZER)
+def publish_opportunity(opportunity_id: int):
+    """Open an opportunity to volunteers (verified organisations)."""
+    opportunity = _managed(opportunity_id, edit=True)
+    try:
+        posting.publish_opportunity(current_user, opportunity)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Published."), "success")
+    return redirect(url_for(".dashboard", organization_id=opportunity.organization_id))
+
+
+@bp.post("/manage/opportunities/<int:opportunity_id>/close")
+@role_required(Role.ORGANIZER)
+def close_opportunity(opportunity_id: int):
+    """Stop new applications."""
+    opportunity = _managed(opportunity_id, edit=True)
+    posting.close_opportunity(current_user, opportunity)
+    db.session.commit()
+    flash(_("Closed: no new applications."), "info")
+    return redirect(url_for(".dashboard", organization_id=opportunity.organization_id))
+
+
+def _applicants(opportunity: Opportunity) -> list[Application]:
+    return list(db.session.scalars(application_queries.applications_to(opportunity.id)))
+
+
+@bp.get("/manage/opportunities/<int:opportunity_id>/applicants")
+@role_required(Role.ORGANIZER)
+def applicants(opportunity_id: int):
+    """Applicants per shift: skills they have vs. need, distance, message."""
+    opportunity = _managed(opportunity_id)
+    applications = _applicants(opportunity)
+    profiles = _profiles_of([a.volunteer_id for a in applications])
+    needed = {skill.slug for skill in opportunity.skills}
+    summaries = {}
+    for application in applications:
+        profile = profiles.get(application.volunteer_id)
+        held = {skill.slug for skill in profile.skills} if profile else set()
+        distance = None
+        if profile and profile.lat is not None and not opportunity.remote:
+            distance = distance_km(
+                profile.lat, profile.lon, opportunity.lat, opportunity.lon
+            )
+        summaries[application.id] = {
+            "profile": profile,
+            "skills_met": len(needed & held),
+            "distance": distance,
+        }
+    by_shift: dict[int, list[Application]] = {
+        shift.id: [] for shift in opportunity.shifts
+    }
+    for application in applications:
+        by_shift[application.shift_id].append(application)
+    return render_template(
+        "organizations/applicants.html",
+        opportunity=opportunity,
+        by_shift=by_shift,
+        summaries=summaries,
+        needed=len(needed),
+        form=DecisionForm(),
+    )
+
+
+def _profiles_of(volunteer_ids: list[int]) -> dict:
+    from ..models import VolunteerProfile
+
+    rows = db.session.scalars(
+        sa.select(VolunteerProfile)
+        .where(VolunteerProfile.user_id.in_(volunteer_ids))
+        .options(so.selectinload(VolunteerProfile.skills))
+    )
+    return {row.user_id: row for row in rows}
+
+
+@bp.get("/manage/opportunities/<int:opportunity_id>/applicants.csv")
+@role_required(Role.ORGANIZER)
+def applicants_csv(opportunity_id: int):
+    """Every applicant as CSV (UTF-8 with BOM, so Excel shows Thai)."""
+    opportunity = _managed(opportunity_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "application_id",
+            "shift_start",
+            "shift_end",
+            "volunteer",
+            "email",
+            "status",
+            "message",
+            "attendance",
+            "hours",
+        ]
+    )
+    for application in _applicants(opportunity):
+        shift = application.shift
+        writer.writerow(
+            [
+                application.id,
+                to_bangkok(shift.starts_at).isoformat(timespec="minutes"),
+                to_bangkok(shift.ends_at).isoformat(timespec="minutes"),
+                _csv_safe(application.volunteer.display_name),
+                _csv_safe(application.volunteer.email),
+                application.status.value,
+                _csv_safe(application.message),
+                application.attendance.value if application.attendance else "",
+                application.hours if application.hours is not None else "",
+            ]
+        )
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="applicants-{opportunity.id}.csv"'
+            ),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _csv_safe(text: str) -> str:
+    """Keep spreadsheet apps from running what a volunteer typed as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _decide(application_id: int, action, *args):
+    try:
+        application = workflow.get_application_for_member(current_user, application_id)
+    except DomainError:
+        abort(404)
+    try:
+        action(current_user, application, *args)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Done."), "success")
+    return application
+
+
+@bp.post("/manage/applications/<int:application_id>/accept")
+@role_required(Role.ORGANIZER)
+def accept(application_id: int):
+    """Accept a pending application (a spot must be left)."""
+    form = DecisionForm()
+    application = _decide(
+        application_id, workflow.accept_application, form.message.data or ""
+    )
+    return redirect(_back_to_applicants(application))
+
+
+@bp.post("/manage/applications/<int:application_id>/decline")
+@role_required(Role.ORGANIZER)
+def decline(application_id: int):
+    """Decline a pending or waitlisted application."""
+    form = DecisionForm()
+    application = _decide(
+        application_id, workflow.decline_application, form.message.data or ""
+    )
+    return redirect(_back_to_applicants(application))
+
+
+def _back_to_applicants(application: Application) -> str:
+    return (
+        url_for(".applicants", opportunity_id=application.shift.opportunity_id)
+        + f"#shift-{application.shift_id}"
+    )
+
+
+def _check_in_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="shift-check-in")
+
+
+def _managed_shift(shift_id: int) -> Shift:
+    shift = db.session.get(Shift, shift_id)
+    if shift is None:
+        abort(404)
+    _managed(shift.opportunity_id)
+    return shift
+
+
+@bp.get("/manage/shifts/<int:shift_id>/check-in")
+@role_required(Role.ORGANIZER)
+def check_in_page(shift_id: int):
+    """On the day: mark attendance; the QR code lets volunteers check themselves in."""
+    shift = _managed_shift(shift_id)
+    applications = [
+        a
+        for a in db.session.scalars(application_queries.applications_to_shift(shift.id))
+        if a.status is ApplicationStatus.APPROVED
+    ]
+    return render_template(
+        "organizations/check_in.html",
+        shift=shift,
+        applications=applications,
+        form=AttendanceForm(),
+        default_hours=round(
+            (shift.ends_at - shift.starts_at).total_seconds() / 3600, 2
+        ),
+        started=shift.starts_at <= utcnow(),
+    )
+
+
+@bp.get("/manage/shifts/<int:shift_id>/qr.svg")
+@role_required(Role.ORGANIZER)
+def check_in_qr(shift_id: int):
+    """The shift's check-in QR code (SVG), to print or show on a screen."""
+    shift = _managed_shift(shift_id)
+    token = _check_in_serializer().dumps(shift.id)
+    url = url_for(
+        "organizations.self_check_in", shift_id=shift.id, token=token, _external=True
+    )
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=8, border=2)
+    return Response(out.getvalue(), mimetype="image/svg+xml")
+
+
+@bp.post("/manage/applications/<int:application_id>/attendance")
+@role_required(Role.ORGANIZER)
+def attendance(application_id: int):
+    """Record attended (with hours) or no-show."""
+    form = AttendanceForm()
+    attended = request.form.get("attended") == "yes"
+    hours = form.hours.data if form.validate() else None
+    application = _decide(application_id, workflow.record_attendance, attended, hours)
+    return redirect(url_for(".check_in_page", shift_id=application.shift_id))
+
+
+@bp.route("/check-in/<int:shift_id>/<token>", methods=["GET", "POST"])
+@role_required(Role.VOLUNTEER)
+def self_check_in(shift_id: int, token: str):
+    """Where the shift's QR code leads: the volunteer checks themself in."""
+    try:
+        signed_id = _check_in_serializer().loads(token)
+    except BadSignature:
+        abort(404)
+    if signed_id != shift_id:
+        abort(404)
+    shift = workflow.load_open_shift(shift_id)
+    done = None
+    if request.method == "POST":
+        try:
+            done = workflow.check_in(current_user, shift_id)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("You are checked in. The organisation will confirm it."), "success")
+    return render_template("organizations/self_check_in.html", shift=shift, done=done)

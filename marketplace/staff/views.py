@@ -1,37 +1,215 @@
-"""Staff pages (verification and approval grow here)."""
+"""Staff: verification queue, approval queue, audit log and the overview."""
+
+from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+import sqlalchemy.orm as so
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..access import staff_required
+from ..applications import queries as application_queries
+from ..applications import services as workflow
+from ..errors import DomainError
 from ..extensions import db
-from ..models import Application, ApplicationStatus, Organization, OrganizationStatus
+from ..models import (
+    Application,
+    ApplicationStatus,
+    AuditEvent,
+    Cause,
+    Organization,
+    OrganizationStatus,
+    User,
+    utcnow,
+)
+from ..organizations import services as organizations
+from .forms import AuditFilterForm, QueueFilterForm, ReasonForm
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+LONG_WAIT = timedelta(hours=48)
+PAGE_SIZE = 50
 
 
 @bp.get("/")
 @staff_required
 def overview():
-    """Counts of applications by status and organisations by status."""
+    """Counts by status, organisations waiting, applications waiting over 48 h."""
     applications = dict(
         db.session.execute(
             sa.select(Application.status, sa.func.count()).group_by(Application.status)
         ).all()
     )
-    organizations = dict(
+    organizations_by_status = dict(
         db.session.execute(
             sa.select(Organization.status, sa.func.count()).group_by(
                 Organization.status
             )
         ).all()
     )
+    long_waiting = db.session.scalar(
+        sa.select(sa.func.count(Application.id)).where(
+            Application.status == ApplicationStatus.ACCEPTED,
+            Application.status_changed_at < utcnow() - LONG_WAIT,
+        )
+    )
     return render_template(
         "staff/overview.html",
-        applications=[
-            (status, applications.get(status, 0)) for status in ApplicationStatus
-        ],
+        applications=[(s, applications.get(s, 0)) for s in ApplicationStatus],
         organizations=[
-            (status, organizations.get(status, 0)) for status in OrganizationStatus
+            (s, organizations_by_status.get(s, 0)) for s in OrganizationStatus
         ],
+        long_waiting=long_waiting or 0,
+    )
+
+
+@bp.get("/organizations")
+@staff_required
+def verification_queue():
+    """Organisations waiting for verification, oldest first; the rest below."""
+    rows = db.session.scalars(
+        sa.select(Organization)
+        .options(so.selectinload(Organization.causes))
+        .order_by(
+            Organization.status != OrganizationStatus.PENDING, Organization.created_at
+        )
+    ).all()
+    return render_template(
+        "staff/organizations.html", organizations=rows, form=ReasonForm()
+    )
+
+
+def _organization_action(organization_id: int, action, *args):
+    organization = organizations.get_organization(organization_id)
+    try:
+        action(current_user, organization, *args)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Done."), "success")
+    return redirect(url_for(".verification_queue"))
+
+
+@bp.post("/organizations/<int:organization_id>/verify")
+@staff_required
+def verify(organization_id: int):
+    """Verify an organisation."""
+    return _organization_action(organization_id, organizations.verify_organization)
+
+
+@bp.post("/organizations/<int:organization_id>/reject")
+@staff_required
+def reject_organization(organization_id: int):
+    """Refuse verification, with a reason."""
+    form = ReasonForm()
+    return _organization_action(
+        organization_id, organizations.reject_organization, form.reason.data or ""
+    )
+
+
+@bp.post("/organizations/<int:organization_id>/auto-approve")
+@staff_required
+def auto_approve(organization_id: int):
+    """Trust (or stop trusting) an organisation's matches without staff approval."""
+    trusted = request.form.get("trusted") == "yes"
+    return _organization_action(
+        organization_id, organizations.set_auto_approve, trusted
+    )
+
+
+@bp.get("/approvals")
+@staff_required
+def approval_queue():
+    """Accepted applications waiting for staff, longest waiting first."""
+    form = QueueFilterForm(request.args)
+    locale = str(get_locale())
+    form.cause.choices = [("", _("All causes"))] + [
+        (cause.slug, cause.name(locale))
+        for cause in db.session.scalars(sa.select(Cause).order_by(Cause.position))
+    ]
+    form.validate()
+    query = application_queries.approval_queue(
+        organization_id=form.organization.data,
+        cause=form.cause.data or None,
+        starts_after=form.starts_after.data,
+        starts_before=form.starts_before.data,
+    )
+    page = db.paginate(query, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, count=True)
+    verified = db.session.scalars(
+        sa.select(Organization)
+        .where(Organization.status == OrganizationStatus.VERIFIED)
+        .order_by(Organization.name_th)
+    ).all()
+    return render_template(
+        "staff/approvals.html",
+        page=page,
+        form=form,
+        organizations=verified,
+        reason_form=ReasonForm(),
+        now=utcnow(),
+        args={k: v for k, v in request.args.items() if k != "page"},
+    )
+
+
+@bp.post("/approvals")
+@staff_required
+def decide_approvals():
+    """Approve or reject the chosen applications (one or many)."""
+    ids = [int(i) for i in request.form.getlist("application") if i.isdigit()]
+    decision = request.form.get("decision")
+    reason = request.form.get("reason", "")
+    if not ids or decision not in ("approve", "reject"):
+        flash(_("Choose applications and a decision."), "warning")
+        return redirect(url_for(".approval_queue"))
+    done, problems = 0, []
+    for application_id in ids:
+        try:
+            application = workflow.get_application_for_member(
+                current_user, application_id
+            )
+            if decision == "approve":
+                workflow.approve_application(current_user, application)
+            else:
+                workflow.reject_application(current_user, application, reason)
+        except DomainError as error:
+            db.session.rollback()
+            problems.append(f"#{application_id}: {error.message}")
+            continue
+        db.session.commit()
+        done += 1
+    flash(_("%(n)d applications done.", n=done), "success" if done else "warning")
+    for problem in problems[:5]:
+        flash(problem, "danger")
+    return redirect(url_for(".approval_queue", **request.args))
+
+
+@bp.get("/audit")
+@staff_required
+def audit_log():
+    """Everything staff and members did, newest first, with filters."""
+    form = AuditFilterForm(request.args)
+    query = (
+        sa.select(AuditEvent, User.email)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .order_by(AuditEvent.id.desc())
+    )
+    if form.action.data:
+        query = query.where(AuditEvent.action.contains(form.action.data.strip()))
+    if form.actor.data:
+        query = query.where(User.email.contains(form.actor.data.strip().lower()))
+    page = request.args.get("page", 1, type=int)
+    rows = db.session.execute(
+        query.offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    ).all()
+    return render_template(
+        "staff/audit.html",
+        rows=rows[:PAGE_SIZE],
+        has_more=len(rows) > PAGE_SIZE,
+        page=max(page, 1),
+        form=form,
+        args={k: v for k, v in request.args.items() if k != "page"},
     )

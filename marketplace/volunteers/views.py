@@ -297,19 +297,6 @@ def my_shifts():
     )
 
 
-@bp.post("/me/notifications/read")
-@role_required(Role.VOLUNTEER)
-def read_notifications():
-    """Mark every notification as read."""
-    db.session.execute(
-        sa.update(Notification)
-        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
-        .values(read_at=utcnow())
-    )
-    db.session.commit()
-    return redirect(url_for(".my_shifts"))
-
-
 @bp.post("/me/calendar")
 @role_required(Role.VOLUNTEER)
 def reset_calendar():

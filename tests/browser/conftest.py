@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.conftest import ARTIFACTS
@@ -22,6 +23,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+# Two test workers share two cores with the browsers: be patient.
+expect.set_options(timeout=10_000)
 DESKTOP = {"width": 1280, "height": 900}
 
 

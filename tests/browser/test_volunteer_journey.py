@@ -1,7 +1,5 @@
 """A volunteer's whole journey in Chromium, on a phone and on a desktop."""
 
-import urllib.request
-
 import sqlalchemy as sa
 from icalendar import Calendar
 from playwright.sync_api import expect
@@ -98,6 +96,7 @@ def test_volunteer_journey(live_server, page):
     page.get_by_test_id("calendar-reset").click()
     url = page.get_by_test_id("calendar-url").input_value()
     save_screenshot(page, f"my-shifts-{viewport}")
-    with urllib.request.urlopen(url, timeout=10) as response:  # loopback only
-        events = Calendar.from_ical(response.read()).walk("VEVENT")
+    feed = page.context.request.get(url)
+    assert feed.ok and feed.headers["content-type"].startswith("text/calendar")
+    events = Calendar.from_ical(feed.body()).walk("VEVENT")
     assert [str(event["summary"]) for event in events] == ["สอนการบ้านเด็กที่ปทุมวัน"]

@@ -154,9 +154,12 @@ def test_apply_withdraw_and_promotion_through_the_pages(
     shifts_page = client.get("/me/shifts").get_data(as_text=True)
     assert 'data-testid="unread"' in shifts_page
     assert opportunity.title in shifts_page
-    client.post("/me/notifications/read")
+    client.post("/notifications/read", data={"next": "/me/shifts"})
     assert 'data-testid="unread"' not in client.get("/me/shifts").get_data(as_text=True)
-    assert db.session.scalar(sa.select(Notification.read_at)) is not None
+    promoted = sa.select(Notification.read_at).where(
+        Notification.kind == "promoted_from_waitlist"
+    )
+    assert db.session.scalar(promoted) is not None
 
 
 def test_overlap_is_refused_and_named(client, volunteer, organization):
@@ -227,7 +230,6 @@ def test_nobody_reaches_another_volunteers_application(client, auth, organizatio
         ("post", "/me/profile"),
         ("get", "/me/shifts"),
         ("post", "/me/calendar"),
-        ("post", "/me/notifications/read"),
         ("post", "/shifts/1/apply"),
         ("post", "/me/applications/1/withdraw"),
         ("get", "/me/applications/1.ics"),

@@ -116,3 +116,12 @@
     document.querySelectorAll('[data-map="picker"]').forEach(pickerMap);
   }
 })();
+
+/* "Choose all" checkboxes of bulk forms. */
+document.querySelectorAll("[data-check-all]").forEach(function (master) {
+  master.addEventListener("change", function () {
+    document.querySelectorAll('input[name="' + master.dataset.checkAll + '"]').forEach(function (box) {
+      box.checked = master.checked;
+    });
+  });
+});

@@ -1,0 +1,175 @@
+"""Sending the e-mail outbox over SMTP, and queueing tomorrow's shift reminders.
+
+Both functions change rows and leave the commit to the caller (a CLI command).
+Delivery is at least once: a message sent before a crash, but not committed as
+sent, is sent again by the next run; commit after each batch to keep that small.
+"""
+
+import logging
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from .extensions import db
+from .i18n import BANGKOK, to_bangkok
+from .models import Application, ApplicationStatus, EmailOutbox, Shift, utcnow
+from .notifications import about_application, notify
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SENDER = "Good Society Expo <no-reply@goodsociety.example>"
+# After this many failed attempts a message is given up (left unsent, not retried).
+MAX_ATTEMPTS = 5
+DEFAULT_TIMEOUT = 10.0
+_ERROR_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """How many e-mails one delivery run sent, and how many failed."""
+
+    sent: int = 0
+    failed: int = 0
+
+
+def deliver_outbox(
+    config: Mapping[str, Any], limit: int | None = None
+) -> DeliveryReport:
+    """Send unsent e-mails, oldest first; without MAIL_SERVER, log them instead.
+
+    A failure is counted on its message (`attempts`, `last_error`) and does not
+    stop the others; messages that failed MAX_ATTEMPTS times are not tried again.
+    """
+    emails = db.session.scalars(
+        sa.select(EmailOutbox)
+        .where(EmailOutbox.sent_at.is_(None), EmailOutbox.attempts < MAX_ATTEMPTS)
+        .order_by(EmailOutbox.created_at, EmailOutbox.id)
+        .limit(limit)
+        # Two runs at once (PostgreSQL) share the queue instead of both sending.
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not config.get("MAIL_SERVER"):
+        for email in emails:
+            logger.info(
+                "E-mail to %s\nSubject: %s\n\n%s",
+                email.to_email,
+                email.subject,
+                email.body,
+            )
+            email.sent_at = utcnow()
+        return DeliveryReport(sent=len(emails))
+
+    sender = config.get("MAIL_SENDER") or DEFAULT_SENDER
+    sent = failed = 0
+    connection: smtplib.SMTP | None = None
+    try:
+        for email in emails:
+            try:
+                if connection is None:
+                    connection = _connect(config)
+                connection.send_message(_message(email, sender))
+            except (smtplib.SMTPException, OSError) as error:
+                email.attempts += 1
+                email.last_error = f"{type(error).__name__}: {error}"[:_ERROR_LENGTH]
+                failed += 1
+                logger.warning("E-mail %s not sent: %s", email.id, email.last_error)
+                # Start the next message on a fresh connection.
+                _close(connection)
+                connection = None
+            else:
+                email.sent_at = utcnow()
+                sent += 1
+    finally:
+        _close(connection)
+    return DeliveryReport(sent=sent, failed=failed)
+
+
+def _connect(config: Mapping[str, Any]) -> smtplib.SMTP:
+    """Open an SMTP connection: STARTTLS and login when configured."""
+    connection = smtplib.SMTP(
+        config["MAIL_SERVER"],
+        int(config.get("MAIL_PORT") or 25),
+        timeout=float(config.get("MAIL_TIMEOUT") or DEFAULT_TIMEOUT),
+    )
+    try:
+        if config.get("MAIL_USE_TLS"):
+            connection.starttls(context=ssl.create_default_context())
+        username, password = config.get("MAIL_USERNAME"), config.get("MAIL_PASSWORD")
+        if username and password:
+            connection.login(username, password)
+    except Exception:
+        _close(connection)
+        raise
+    return connection
+
+
+def _close(connection: smtplib.SMTP | None) -> None:
+    """Say goodbye to the server if it still listens; close the socket anyway."""
+    if connection is None:
+        return
+    try:
+        connection.quit()
+    except (smtplib.SMTPException, OSError):
+        connection.close()
+
+
+def _message(email: EmailOutbox, sender: str) -> EmailMessage:
+    """The outbox row as a UTF-8 e-mail."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.to_email
+    message["Subject"] = email.subject
+    message["Date"] = format_datetime(utcnow())
+    domain = parseaddr(sender)[1].rpartition("@")[2] or None
+    message["Message-ID"] = make_msgid(idstring=f"outbox.{email.id}", domain=domain)
+    message.set_content(email.body, charset="utf-8")
+    return message
+
+
+def queue_shift_reminders(now: datetime) -> int:
+    """Remind approved volunteers of shifts starting tomorrow (Bangkok), once each.
+
+    Returns how many reminders were queued; `reminded_at` keeps a second run from
+    sending them again.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    tomorrow = to_bangkok(now).date() + timedelta(days=1)
+    day_starts = datetime.combine(tomorrow, time.min, BANGKOK)
+    day_ends = datetime.combine(tomorrow + timedelta(days=1), time.min, BANGKOK)
+    applications = db.session.scalars(
+        sa.select(Application)
+        .join(Application.shift)
+        .join(Shift.opportunity)
+        .join(Application.volunteer)
+        .where(
+            Application.status == ApplicationStatus.APPROVED,
+            Application.reminded_at.is_(None),
+            Shift.starts_at >= day_starts,
+            Shift.starts_at < day_ends,
+        )
+        .options(
+            so.contains_eager(Application.shift).contains_eager(Shift.opportunity),
+            so.contains_eager(Application.volunteer),
+        )
+        .order_by(Shift.starts_at, Application.id)
+        # A concurrent run waits here, then no longer sees the rows reminded.
+        .with_for_update(of=Application)
+    ).all()
+    for application in applications:
+        clock = to_bangkok(application.shift.starts_at).strftime("%H:%M")
+        notify(
+            application.volunteer,
+            "shift_reminder",
+            **about_application(application, time=clock),
+        )
+        application.reminded_at = now
+    return len(applications)

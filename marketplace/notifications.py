@@ -1,0 +1,92 @@
+"""Telling people what happened: in-app notifications and e-mails in the outbox."""
+
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from .extensions import db
+from .models import Application, EmailOutbox, Notification, User
+
+
+def message_text(kind: str, data: dict[str, Any]) -> str:
+    """One line about a notification, in the current language."""
+    title = data.get("title", "")
+    texts = {
+        "application_received": lambda: _(
+            "New application from %(name)s for “%(title)s”.",
+            name=data.get("volunteer", ""),
+            title=title,
+        ),
+        "application_accepted": lambda: _(
+            "You have a spot on “%(title)s”. Staff will confirm it soon.", title=title
+        ),
+        "application_declined": lambda: _(
+            "The organisation could not take you on “%(title)s”.", title=title
+        ),
+        "application_approved": lambda: _(
+            "Confirmed: you volunteer on “%(title)s”.", title=title
+        ),
+        "application_rejected": lambda: _(
+            "Staff did not confirm your place on “%(title)s”.", title=title
+        ),
+        "promoted_from_waitlist": lambda: _(
+            "A spot freed up: you now have a place on “%(title)s”.", title=title
+        ),
+        "organization_verified": lambda: _(
+            "%(name)s is verified: you can publish opportunities now.",
+            name=data.get("organization", ""),
+        ),
+        "organization_rejected": lambda: _(
+            "%(name)s was not verified: %(reason)s",
+            name=data.get("organization", ""),
+            reason=data.get("reason", ""),
+        ),
+        "shift_reminder": lambda: _(
+            "Reminder: “%(title)s” is tomorrow at %(time)s.",
+            title=title,
+            time=data.get("time", ""),
+        ),
+        "invited": lambda: _(
+            "%(name)s invites you to “%(title)s”.",
+            name=data.get("organization", ""),
+            title=title,
+        ),
+    }
+    text = texts.get(kind)
+    return text() if text else title
+
+
+def notify(user: User, kind: str, **data: Any) -> None:
+    """Leave an in-app notification and queue the same news as an e-mail."""
+    db.session.add(Notification(user_id=user.id, kind=kind, data=data))
+    if user.erased_at is not None:
+        return
+    with force_locale(user.locale or "th"):
+        line = message_text(kind, data)
+        subject = _("Good Society Expo: %(line)s", line=line)
+        body = "\n\n".join(
+            [
+                _("Hello %(name)s,", name=user.display_name),
+                line,
+                _("See the details on the Good Society Marketplace."),
+            ]
+        )
+    db.session.add(
+        EmailOutbox(
+            user_id=user.id, to_email=user.email, subject=subject[:300], body=body
+        )
+    )
+
+
+def about_application(application: Application, **extra: Any) -> dict[str, Any]:
+    """The facts a notification about an application carries."""
+    shift = application.shift
+    return {
+        "application_id": application.id,
+        "shift_id": shift.id,
+        "opportunity_id": shift.opportunity_id,
+        "title": shift.opportunity.title,
+        "starts_at": shift.starts_at.isoformat(),
+        **extra,
+    }
