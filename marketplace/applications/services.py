@@ -441,3 +441,85 @@ def check_in(
         )
     application.checked_in_at = application.checked_in_at or now
     return application
+
+
+# --- Invitations (suggested volunteers, marketplace proposals) ----------------------
+
+
+def invite_volunteer(actor: User, shift_id: int, volunteer: User) -> Application:
+    """Invite a volunteer to a shift; it holds no spot until they accept."""
+    shift = load_open_shift(shift_id)
+    if (
+        shift.opportunity.status is OpportunityStatus.CLOSED
+        or shift.starts_at <= utcnow()
+    ):
+        raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
+    if not volunteer.is_volunteer or volunteer.erased_at is not None:
+        raise NotFound()
+    existing = db.session.scalar(
+        sa.select(Application).where(
+            Application.shift_id == shift.id, Application.volunteer_id == volunteer.id
+        )
+    )
+    if existing is not None and existing.status not in REOPENABLE:
+        raise Conflict(
+            "already_applied", str(_l("This volunteer already has this shift."))
+        )
+    application = existing or Application(shift=shift, volunteer=volunteer)
+    application.status = ApplicationStatus.INVITED
+    application.status_changed_at = utcnow()
+    application.invited_by_id = actor.id
+    db.session.add(application)
+    db.session.flush()
+    record_event(actor, "application.invited", application, volunteer=volunteer.id)
+    notify(
+        volunteer,
+        "invited",
+        **about_application(
+            application, organization=shift.opportunity.organization.name_th
+        ),
+    )
+    return application
+
+
+def accept_invitation(volunteer: User, application_id: int) -> Application:
+    """Accept an invitation: a spot if one is left, else the waitlist."""
+    application = get_own_application(volunteer, application_id)
+    _require_status(application, ApplicationStatus.INVITED)
+    shift = application.shift
+    if (
+        shift.opportunity.status is OpportunityStatus.CLOSED
+        or shift.starts_at <= utcnow()
+    ):
+        raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
+    _lock_volunteer(volunteer)
+    if clash := overlapping_held_shift(volunteer, shift):
+        raise Conflict(
+            "shift_overlap",
+            str(
+                _l(
+                    "You already hold a shift at that time: %(title)s.",
+                    title=clash.shift.opportunity.title,
+                )
+            ),
+        )
+    new = _spot_status(application) if _take_spot(shift.id) else None
+    if new is None:
+        new = ApplicationStatus.WAITLISTED
+    if not _set_status(application, new, ApplicationStatus.INVITED):
+        if new.holds_spot:
+            _release_spot(shift.id)
+        raise Conflict("invalid_status", str(_l("This application changed meanwhile.")))
+    record_event(volunteer, "application.invitation_accepted", application)
+    return application
+
+
+def decline_invitation(volunteer: User, application_id: int) -> Application:
+    """Decline an invitation."""
+    application = get_own_application(volunteer, application_id)
+    _require_status(application, ApplicationStatus.INVITED)
+    _set_status(
+        application, ApplicationStatus.INVITATION_DECLINED, ApplicationStatus.INVITED
+    )
+    record_event(volunteer, "application.invitation_declined", application)
+    return application

@@ -196,6 +196,7 @@ _APPLIED_MESSAGES = {
         "when one frees up."
     ),
     "pending": lambda: _("Application sent. The organisation will review it."),
+    "approved": lambda: _("Confirmed: you have a place on this shift."),
 }
 
 
@@ -212,6 +213,36 @@ def withdraw(application_id: int):
         db.session.commit()
         flash(_("Your application is withdrawn."), "info")
     return safe_next(request.form.get("next"), "volunteers.my_shifts")
+
+
+@bp.post("/me/applications/<int:application_id>/accept-invitation")
+@role_required(Role.VOLUNTEER)
+def accept_invitation(application_id: int):
+    """Say yes to an invitation: a spot if one is left, else the waitlist."""
+    try:
+        application = workflow.accept_invitation(current_user, application_id)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_APPLIED_MESSAGES[application.status.value](), "success")
+    return redirect(url_for(".my_shifts"))
+
+
+@bp.post("/me/applications/<int:application_id>/decline-invitation")
+@role_required(Role.VOLUNTEER)
+def decline_invitation(application_id: int):
+    """Say no to an invitation."""
+    try:
+        workflow.decline_invitation(current_user, application_id)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Invitation declined."), "info")
+    return redirect(url_for(".my_shifts"))
 
 
 @bp.route("/me/profile", methods=["GET", "POST"])

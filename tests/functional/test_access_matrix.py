@@ -46,6 +46,8 @@ MATRIX = {
     ("volunteers.calendar_feed", "GET"): EVERYONE,  # a secret URL
     ("volunteers.apply", "POST"): VOLUNTEERS,
     ("volunteers.withdraw", "POST"): OWNER,
+    ("volunteers.accept_invitation", "POST"): OWNER,
+    ("volunteers.decline_invitation", "POST"): OWNER,
     ("volunteers.application_ics", "GET"): OWNER,
     ("volunteers.edit_profile", "GET"): VOLUNTEERS,
     ("volunteers.edit_profile", "POST"): VOLUNTEERS,

@@ -79,3 +79,37 @@ def test_one_volunteer_firing_fifty_times_gets_one(app, database_url):
     assert codes == {"already_applied": 49}
     assert db.session.scalar(sa.select(sa.func.count(Application.id))) == 1
     assert db.session.get(Shift, shift.id).spots_taken == 1
+
+
+def test_accepting_many_at_once_never_overfills_a_shift(app, database_url):
+    from marketplace.models import ApprovalMode, Role
+
+    member = factories.make_user(Role.ORGANIZER, email="member@example.org")
+    organization = factories.make_organization(members=[member])
+    shift = factories.make_opportunity(
+        organization, capacity=3, approval_mode=ApprovalMode.REVIEW
+    ).shifts[0]
+    volunteers = [factories.make_user(email=f"p{n}@example.org") for n in range(30)]
+    applications = [
+        Application(shift=shift, volunteer=v, status=ApplicationStatus.PENDING)
+        for v in volunteers
+    ]
+    db.session.add_all(applications)
+    token, _ = issue_token(member, current_app.config["API_TOKEN_LIFETIME"])
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    with gunicorn_server(database_url, workers=4) as base:
+        results = fire_together(
+            [
+                lambda a=a.id: post_json(
+                    f"{base}/api/v1/applications/{a}/accept", {}, headers
+                )
+                for a in applications
+            ]
+        )
+    db.session.rollback()  # end the test's snapshot: see what the workers wrote
+    statuses = Counter(status for status, _ in results)
+    assert statuses == {200: 3, 409: 27}
+    codes = Counter(body["error"]["code"] for status, body in results if status == 409)
+    assert codes == {"shift_full": 27}
+    assert db.session.get(Shift, shift.id).spots_taken == 3

@@ -278,3 +278,34 @@ def test_volunteer_pages_use_few_queries(
         assert client.get(target).status_code == 200
     assert len(many) == len(few), many
     assert len(many) <= 12
+
+
+def test_invitations_can_be_accepted_or_declined(client, volunteer, organization):
+    from marketplace.applications.services import invite_volunteer
+
+    organizer = organization.memberships[0].user
+    full = factories.make_opportunity(organization, title="เต็มแล้ว", capacity=1)
+    full.shifts[0].spots_taken = 1
+    open_shift = factories.make_opportunity(
+        organization, title="ยังว่าง", starts=utcnow() + timedelta(days=20)
+    ).shifts[0]
+    third = factories.make_opportunity(
+        organization, title="ไม่สะดวก", starts=utcnow() + timedelta(days=30)
+    ).shifts[0]
+    invitations = [
+        invite_volunteer(organizer, shift.id, volunteer)
+        for shift in (full.shifts[0], open_shift, third)
+    ]
+    db.session.commit()
+    page = client.get("/me/shifts").get_data(as_text=True)
+    assert all(f'data-testid="accept-invitation-{i.id}"' in page for i in invitations)
+    assert 'data-testid="unread"' in page
+    for invitation in invitations[:2]:
+        client.post(f"/me/applications/{invitation.id}/accept-invitation")
+    client.post(f"/me/applications/{invitations[2].id}/decline-invitation")
+    statuses = [db.session.get(Application, i.id).status for i in invitations]
+    assert statuses == [
+        ApplicationStatus.WAITLISTED,
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.INVITATION_DECLINED,
+    ]
