@@ -1,4 +1,4 @@
-"""Flask commands: seed-demo, create-staff, demo-logins, send-mail, send-reminders."""
+"""Flask commands: seed-demo, create-staff, send-mail, send-reminders, and more."""
 
 import logging
 
@@ -18,6 +18,7 @@ def init_commands(app: Flask) -> None:
     app.cli.add_command(demo_logins)
     app.cli.add_command(send_mail)
     app.cli.add_command(send_reminders)
+    app.cli.add_command(propose_matches)
 
 
 @click.command("seed-demo")
@@ -97,3 +98,13 @@ def send_reminders() -> None:
     count = queue_shift_reminders(utcnow())
     db.session.commit()
     click.echo(f"{count} reminders queued.")
+
+
+@click.command("propose-matches")
+@click.argument("run_id", type=int)
+def propose_matches(run_id: int) -> None:
+    """Run a queued marketplace-wide proposal (started by the staff page)."""
+    from .staff.proposals import execute_run
+
+    run = execute_run(run_id)
+    click.echo(f"Run {run.id}: {run.status.value} {run.error or ''}".rstrip())

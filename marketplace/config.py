@@ -59,6 +59,9 @@ class Config:
     ARGON2_PARALLELISM = 2
 
     GEOCODER = os.environ.get("GEOCODER", "offline")
+    # How a staff proposal runs: "process" (a `flask propose-matches` process the
+    # page starts) or "inline" (inside the request; tests only).
+    PROPOSAL_RUNNER = os.environ.get("PROPOSAL_RUNNER", "process")
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = _flag("MAIL_USE_TLS", False)
@@ -99,6 +102,7 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1
     SERVER_NAME = None
+    PROPOSAL_RUNNER = "inline"
 
 
 class ProductionConfig(Config):

@@ -35,6 +35,7 @@ def init_api(app: Flask) -> None:
     from . import (
         accounts,
         applications,
+        matching,
         opportunities,
         organizations,
         taxonomy,
@@ -58,6 +59,7 @@ def init_api(app: Flask) -> None:
         opportunities.blp,
         volunteers.blp,
         applications.blp,
+        matching.blp,
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

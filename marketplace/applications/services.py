@@ -465,7 +465,10 @@ def invite_volunteer(actor: User, shift_id: int, volunteer: User) -> Application
         raise Conflict(
             "already_applied", str(_l("This volunteer already has this shift."))
         )
-    application = existing or Application(shift=shift, volunteer=volunteer)
+    application = existing
+    if application is None:
+        application = Application(shift=shift, volunteer=volunteer)
+        db.session.add(application)
     application.status = ApplicationStatus.INVITED
     application.status_changed_at = utcnow()
     application.invited_by_id = actor.id

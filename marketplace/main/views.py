@@ -2,26 +2,33 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request, session
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from ..expo import EXPO_VENUE_EN, EXPO_VENUE_TH, next_expo_days
 from ..extensions import db
 from ..i18n import to_bangkok
 from ..models import Notification, utcnow
+from ..recommendations import recommend
 from ..web import safe_next
 from . import queries
 
 bp = Blueprint("main", __name__)
 
 NOTIFICATIONS_SHOWN = 50
+RECOMMENDED_SHOWN = 6
 
 
 @bp.get("/")
 def index():
     """Present the expo, its causes and partners, and featured opportunities."""
     now = utcnow()
+    recommended = []
+    if current_user.is_authenticated and current_user.is_volunteer:
+        recommended = recommend(current_user, now, RECOMMENDED_SHOWN, str(get_locale()))
     return render_template(
         "main/index.html",
+        recommended=recommended,
         expo_days=next_expo_days(to_bangkok(now).date()),
         venue={"th": EXPO_VENUE_TH, "en": EXPO_VENUE_EN},
         featured=queries.featured_opportunities(now),

@@ -11,6 +11,7 @@ from .organization import (
     OrganizationStatus,
 )
 from .profile import AvailabilityWindow, VolunteerProfile
+from .proposal import ProposalRun, RunStatus
 from .taxonomy import Cause, Skill
 from .types import utcnow
 from .user import ApiToken, Consent, ConsentPurpose, Role, User
@@ -34,9 +35,11 @@ __all__ = [
     "Opportunity",
     "OpportunityStatus",
     "Organization",
+    "ProposalRun",
     "OrganizationKind",
     "OrganizationStatus",
     "Role",
+    "RunStatus",
     "Shift",
     "Skill",
     "User",

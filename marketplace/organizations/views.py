@@ -38,11 +38,14 @@ from ..models import (
     Cause,
     Membership,
     Opportunity,
+    OpportunityStatus,
     Role,
     Shift,
     Skill,
+    User,
     utcnow,
 )
+from ..recommendations import suggest_for_shifts
 from ..seed import read_data
 from ..web import show_field_errors
 from . import opportunities as posting
@@ -56,6 +59,8 @@ from .forms import (
 )
 
 bp = Blueprint("organizations", __name__)
+
+SUGGESTED_SHOWN = 5
 
 
 def _choices(model) -> list[tuple[str, str]]:
@@ -439,6 +444,13 @@ def applicants(opportunity_id: int):
             "skills_met": len(needed & held),
             "distance": distance,
         }
+    now = utcnow()
+    upcoming = [shift for shift in opportunity.shifts if shift.starts_at > now]
+    suggested = {}
+    if upcoming and opportunity.status is OpportunityStatus.PUBLISHED:
+        suggested = suggest_for_shifts(
+            opportunity, upcoming, now, SUGGESTED_SHOWN, str(get_locale())
+        )
     by_shift: dict[int, list[Application]] = {
         shift.id: [] for shift in opportunity.shifts
     }
@@ -451,6 +463,29 @@ def applicants(opportunity_id: int):
         summaries=summaries,
         needed=len(needed),
         form=DecisionForm(),
+        suggested=suggested,
+    )
+
+
+@bp.post("/manage/shifts/<int:shift_id>/invite")
+@role_required(Role.ORGANIZER)
+def invite(shift_id: int):
+    """Invite a suggested volunteer to a shift."""
+    shift = _managed_shift(shift_id, edit=True)
+    volunteer = db.session.get(User, request.form.get("volunteer_id", type=int) or 0)
+    if volunteer is None:
+        abort(404)
+    try:
+        workflow.invite_volunteer(current_user, shift.id, volunteer)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("Invitation sent to %(name)s.", name=volunteer.display_name), "success")
+    return redirect(
+        url_for(".applicants", opportunity_id=shift.opportunity_id)
+        + f"#shift-{shift.id}"
     )
 
 
@@ -566,11 +601,11 @@ def _check_in_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="shift-check-in")
 
 
-def _managed_shift(shift_id: int) -> Shift:
+def _managed_shift(shift_id: int, edit: bool = False) -> Shift:
     shift = db.session.get(Shift, shift_id)
     if shift is None:
         abort(404)
-    _managed(shift.opportunity_id)
+    _managed(shift.opportunity_id, edit=edit)
     return shift
 
 

@@ -4,14 +4,25 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
 
 from ..access import staff_required
 from ..applications import queries as application_queries
 from ..applications import services as workflow
+from ..audit import record_event
 from ..errors import DomainError
 from ..extensions import db
 from ..models import (
@@ -21,11 +32,14 @@ from ..models import (
     Cause,
     Organization,
     OrganizationStatus,
+    ProposalRun,
+    RunStatus,
     User,
     utcnow,
 )
 from ..organizations import services as organizations
 from .forms import AuditFilterForm, QueueFilterForm, ReasonForm
+from .proposals import start_run
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -213,3 +227,80 @@ def audit_log():
         form=form,
         args={k: v for k, v in request.args.items() if k != "page"},
     )
+
+
+@bp.route("/proposals", methods=["GET", "POST"])
+@staff_required
+def proposals():
+    """Start a marketplace-wide proposal, and see the recent ones."""
+    locale = str(get_locale())
+    causes = db.session.scalars(sa.select(Cause).order_by(Cause.position)).all()
+    if request.method == "POST":
+        run = ProposalRun(
+            created_by_id=current_user.id,
+            filters={
+                "causes": request.form.getlist("cause"),
+                "organizations": [
+                    int(i) for i in request.form.getlist("organization") if i.isdigit()
+                ],
+                "first_day": request.form.get("first_day") or None,
+                "last_day": request.form.get("last_day") or None,
+            },
+        )
+        db.session.add(run)
+        db.session.commit()
+        record_event(current_user, "proposal.started", run)
+        db.session.commit()
+        start_run(run, current_app.config["PROPOSAL_RUNNER"])
+        return redirect(url_for(".proposal", run_id=run.id))
+    runs = db.session.scalars(
+        sa.select(ProposalRun).order_by(ProposalRun.id.desc()).limit(10)
+    ).all()
+    return render_template(
+        "staff/proposals.html",
+        runs=runs,
+        causes=[(cause.slug, cause.name(locale)) for cause in causes],
+    )
+
+
+@bp.get("/proposals/<int:run_id>")
+@staff_required
+def proposal(run_id: int):
+    """Progress of a run, then its result: optimal vs greedy, and the rows."""
+    run = db.session.get(ProposalRun, run_id)
+    if run is None:
+        abort(404)
+    return render_template("staff/proposal.html", run=run)
+
+
+@bp.post("/proposals/<int:run_id>/invite")
+@staff_required
+def invite_proposed(run_id: int):
+    """Send the chosen rows as invitations."""
+    run = db.session.get(ProposalRun, run_id)
+    if run is None or run.status is not RunStatus.DONE:
+        abort(404)
+    proposed = {(row["volunteer_id"], row["shift_id"]) for row in run.rows}
+    sent = failed = 0
+    for value in request.form.getlist("row"):
+        volunteer_text, _colon, shift_text = value.partition(":")
+        if not (volunteer_text.isdigit() and shift_text.isdigit()):
+            continue
+        pair = (int(volunteer_text), int(shift_text))
+        volunteer = db.session.get(User, pair[0]) if pair in proposed else None
+        if volunteer is None:
+            failed += 1
+            continue
+        try:
+            workflow.invite_volunteer(current_user, pair[1], volunteer)
+        except (DomainError, NotFound):
+            db.session.rollback()
+            failed += 1
+            continue
+        db.session.commit()
+        sent += 1
+    flash(
+        _("%(sent)d invitations sent, %(failed)d skipped.", sent=sent, failed=failed),
+        "info",
+    )
+    return redirect(url_for(".proposal", run_id=run_id))

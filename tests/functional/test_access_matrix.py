@@ -14,7 +14,14 @@ from itsdangerous import URLSafeSerializer
 from marketplace import create_app
 from marketplace.config import TestingConfig
 from marketplace.extensions import db
-from marketplace.models import Application, ApplicationStatus, Role, utcnow
+from marketplace.models import (
+    Application,
+    ApplicationStatus,
+    ProposalRun,
+    Role,
+    RunStatus,
+    utcnow,
+)
 from tests import factories
 
 ROLES = ("anonymous", "volunteer", "other_volunteer", "member", "other_member", "staff")
@@ -77,6 +84,9 @@ MATRIX = {
     ("organizations.decline", "POST"): MEMBER_OR_STAFF,
     ("organizations.attendance", "POST"): MEMBER_OR_STAFF,
     ("organizations.check_in_page", "GET"): MEMBER_OR_STAFF,
+    ("organizations.invite", "POST"): MEMBER,
+    ("api_matching.my_recommendations", "GET"): VOLUNTEERS,
+    ("api_matching.suggested_volunteers", "GET"): MEMBER_OR_STAFF,
     ("organizations.check_in_qr", "GET"): MEMBER_OR_STAFF,
     ("staff.overview", "GET"): STAFF,
     ("staff.verification_queue", "GET"): STAFF,
@@ -86,6 +96,10 @@ MATRIX = {
     ("staff.approval_queue", "GET"): STAFF,
     ("staff.decide_approvals", "POST"): STAFF,
     ("staff.audit_log", "GET"): STAFF,
+    ("staff.proposals", "GET"): STAFF,
+    ("staff.proposals", "POST"): STAFF,
+    ("staff.proposal", "GET"): STAFF,
+    ("staff.invite_proposed", "POST"): STAFF,
     ("api_accounts.create_user", "POST"): EVERYONE,
     ("api_accounts.create_token", "POST"): EVERYONE,
     ("api_accounts.revoke_current_token", "DELETE"): LOGGED_IN,
@@ -159,6 +173,23 @@ def world(app):
     shift.spots_taken = 1
     db.session.add(application)
     people["volunteer"].calendar_token = "calendar-secret"
+    outcome = {
+        "total_score": 0,
+        "placed": 0,
+        "shifts_covered": 0,
+        "organizations_covered": 0,
+    }
+    run = ProposalRun(
+        status=RunStatus.DONE,
+        summary={
+            "volunteers": 0,
+            "shifts": 0,
+            "candidates": 0,
+            "optimal": outcome,
+            "greedy": outcome,
+        },
+    )
+    db.session.add(run)
     db.session.commit()
     return {
         "people": people,
@@ -166,6 +197,7 @@ def world(app):
         "opportunity_id": opportunity.id,
         "shift_id": shift.id,
         "application_id": application.id,
+        "run_id": run.id,
     }
 
 
@@ -217,6 +249,13 @@ def _json_body(endpoint: str, world: dict, role: str) -> dict:
     }.get(endpoint, {})
 
 
+def _form_body(endpoint: str, world: dict) -> dict:
+    """Form fields a page needs to reach its access decision."""
+    if endpoint == "organizations.invite":
+        return {"volunteer_id": world["people"]["other_volunteer"].id}
+    return {}
+
+
 def _is_login_redirect(response) -> bool:
     return response.status_code == 302 and "/login" in response.headers["Location"]
 
@@ -234,7 +273,10 @@ def test_access(app, world, auth, endpoint, method):
                 "/login",
                 data={"email": f"{role}@example.org", "password": factories.PASSWORD},
             )
-        kwargs = {"json": _json_body(endpoint, world, role)} if is_api else {"data": {}}
+        if is_api:
+            kwargs = {"json": _json_body(endpoint, world, role)}
+        else:
+            kwargs = {"data": _form_body(endpoint, world)}
         response = client.open(url, method=method, **kwargs)
         response.close()
         assert response.status_code < 500, (role, response.status_code)

@@ -353,7 +353,7 @@ def test_applicants_page_queries_do_not_grow(client, organizer, count_queries):
     add(20, 2)
     with count_queries() as many:
         assert client.get(url).status_code == 200
-    assert len(many) == len(few) and len(many) <= 12, many
+    assert len(many) == len(few) and len(many) <= 16, many
 
 
 def test_approval_by_a_trusted_organisation_is_automatic(api):

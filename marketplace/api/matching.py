@@ -1,0 +1,107 @@
+"""Recommendations and suggested volunteers (API.md "Recommendations")."""
+
+import marshmallow as ma
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+from flask_smorest import Blueprint
+
+from .. import recommendations
+from ..access import role_required
+from ..applications import services as workflow
+from ..models import Role, utcnow
+from ..organizations import opportunities as posting
+from .applications import VolunteerRefSchema
+from .opportunities import OpportunitySchema, opportunity_item
+from .schemas import ErrorSchema, Schema
+
+blp = Blueprint("api_matching", __name__, description="Recommendations")
+BEARER = [{"bearerAuth": []}]
+
+
+class LimitSchema(Schema):
+    limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(1, 100))
+
+
+class RecommendationSchema(Schema):
+    opportunity = ma.fields.Nested(OpportunitySchema)
+    shift_id = ma.fields.Integer()
+    score = ma.fields.Float()
+    components = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float())
+    reasons = ma.fields.List(ma.fields.String())
+
+
+class SuggestionSchema(Schema):
+    volunteer = ma.fields.Nested(VolunteerRefSchema)
+    score = ma.fields.Float()
+    components = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float())
+    reasons = ma.fields.List(ma.fields.String())
+
+
+def _list(items: list, limit: int) -> dict:
+    """The list envelope of API.md; recommendations come in one page."""
+    return {"items": items, "total": len(items), "page": 1, "per_page": limit}
+
+
+class RecommendationPageSchema(Schema):
+    items = ma.fields.List(ma.fields.Nested(RecommendationSchema))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+
+
+class SuggestionPageSchema(Schema):
+    items = ma.fields.List(ma.fields.Nested(SuggestionSchema))
+    total = ma.fields.Integer()
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+
+
+@blp.route("/me/recommendations", methods=["GET"])
+@role_required(Role.VOLUNTEER)
+@blp.arguments(LimitSchema, location="query", error_status_code=400)
+@blp.response(200, RecommendationPageSchema)
+@blp.alt_response(403, schema=ErrorSchema, description="forbidden")
+@blp.doc(security=BEARER)
+def my_recommendations(args):
+    """Opportunities that pass every hard filter for the caller, best first."""
+    now = utcnow()
+    found = recommendations.recommend(
+        current_user, now, args["limit"], str(get_locale())
+    )
+    items = [
+        {
+            "opportunity": opportunity_item(item.opportunity, now),
+            "shift_id": item.shift.id,
+            "score": round(item.match.score, 4),
+            "components": dict(item.match.components),
+            "reasons": item.reasons,
+        }
+        for item in found
+    ]
+    return _list(items, args["limit"])
+
+
+@blp.route("/shifts/<int:shift_id>/suggested-volunteers", methods=["GET"])
+@login_required
+@blp.arguments(LimitSchema, location="query", error_status_code=400)
+@blp.response(200, SuggestionPageSchema)
+@blp.alt_response(403, schema=ErrorSchema, description="not_a_member")
+@blp.doc(security=BEARER)
+def suggested_volunteers(args, shift_id: int):
+    """Volunteers who fit a shift (members of its organisation, staff)."""
+    shift = workflow.load_open_shift(shift_id)
+    posting.get_managed_opportunity(current_user, shift.opportunity_id)
+    found = recommendations.suggest(shift, utcnow(), args["limit"], str(get_locale()))
+    items = [
+        {
+            "volunteer": {
+                "id": item.volunteer.id,
+                "display_name": item.volunteer.display_name,
+            },
+            "score": round(item.match.score, 4),
+            "components": dict(item.match.components),
+            "reasons": item.reasons,
+        }
+        for item in found
+    ]
+    return _list(items, args["limit"])

@@ -1,0 +1,316 @@
+"""Recommendations and suggested volunteers from the current database.
+
+Candidates are cut in SQL (listed opportunities, skills held, a bounding box of the
+travel radius, consent to matching); the pure matching package applies every hard
+filter, scores and explains. Nothing is cached, so a new opportunity, a full shift
+or a changed profile shows at once.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from .applications.services import ACTIVE
+from .extensions import db
+from .main.queries import listed_opportunities
+from .matching import filters, model, scoring
+from .models import (
+    HOLDS_SPOT,
+    Application,
+    ApprovalMode,
+    Consent,
+    ConsentPurpose,
+    Opportunity,
+    Role,
+    Shift,
+    User,
+    VolunteerProfile,
+)
+from .models.taxonomy import opportunity_skill, volunteer_skill
+
+# Kilometres in one degree of latitude, and the widest search for suggestions.
+_KM_PER_DEGREE = 110.5
+MAX_SUGGESTION_RADIUS_KM = 200.0
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """An opportunity for a volunteer: its best shift, the score and the reasons."""
+
+    opportunity: Opportunity
+    shift: Shift
+    match: model.Match
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A volunteer for a shift, with the score and the reasons."""
+
+    volunteer: User
+    match: model.Match
+    reasons: list[str]
+
+
+def as_volunteer(profile: VolunteerProfile, held: list[tuple]) -> model.Volunteer:
+    """The matching view of a volunteer's profile."""
+    return model.Volunteer(
+        id=profile.user_id,
+        skills=frozenset(skill.slug for skill in profile.skills),
+        causes=frozenset(cause.slug for cause in profile.causes),
+        languages=frozenset(profile.languages or ()),
+        lat=profile.lat,
+        lon=profile.lon,
+        max_distance_km=float(profile.max_distance_km),
+        remote_ok=profile.remote_ok,
+        windows=tuple(
+            (w.weekday, w.start_minute, w.end_minute) for w in profile.availability
+        ),
+        held=tuple(held),
+    )
+
+
+def as_opportunity(opportunity: Opportunity) -> model.Opportunity:
+    """The matching view of an opportunity."""
+    return model.Opportunity(
+        id=opportunity.id,
+        organization_id=opportunity.organization_id,
+        skills=frozenset(skill.slug for skill in opportunity.skills),
+        causes=frozenset(cause.slug for cause in opportunity.causes),
+        languages=frozenset(opportunity.languages or ()),
+        remote=opportunity.remote,
+        lat=opportunity.lat,
+        lon=opportunity.lon,
+        title=opportunity.title,
+    )
+
+
+def as_shift(shift: Shift, opportunity: Opportunity) -> model.Shift:
+    """The matching view of a shift."""
+    return model.Shift(
+        id=shift.id,
+        opportunity_id=opportunity.id,
+        organization_id=opportunity.organization_id,
+        starts_at=shift.starts_at,
+        ends_at=shift.ends_at,
+        capacity=shift.capacity,
+        spots_taken=shift.spots_taken,
+        waitlist_ok=opportunity.approval_mode is ApprovalMode.FIRST_COME,
+    )
+
+
+def _match(
+    volunteer: model.Volunteer,
+    opportunity: model.Opportunity,
+    shift: model.Shift,
+    now: datetime,
+) -> model.Match | None:
+    """Score a pair that passes every hard filter; None if it fails one."""
+    if not filters.eligible(volunteer, opportunity, shift, now):
+        return None
+    km = None if opportunity.remote else filters.distance_to(volunteer, opportunity)
+    parts = scoring.components(volunteer, opportunity, shift, km)
+    return model.Match(
+        volunteer_id=volunteer.id,
+        shift_id=shift.id,
+        opportunity_id=opportunity.id,
+        score=scoring.score(parts),
+        components=parts,
+        distance_km=None if km is None else round(km, 2),
+        window=filters.fitting_window(volunteer, shift),
+    )
+
+
+def _bounding_box(lat_column, lon_column, lat: float, lon: float, km: float):
+    d_lat = km / _KM_PER_DEGREE
+    d_lon = km / (
+        _KM_PER_DEGREE * max(math.cos(math.radians(min(abs(lat) + d_lat, 89))), 0.01)
+    )
+    return sa.and_(
+        lat_column.between(lat - d_lat, lat + d_lat),
+        lon_column.between(lon - d_lon, lon + d_lon),
+    )
+
+
+def held_intervals(volunteer_ids: list[int]) -> dict[int, list[tuple]]:
+    rows = db.session.execute(
+        sa.select(Application.volunteer_id, Shift.starts_at, Shift.ends_at)
+        .join(Application.shift)
+        .where(
+            Application.volunteer_id.in_(volunteer_ids),
+            Application.status.in_(HOLDS_SPOT),
+        )
+    )
+    held: dict[int, list[tuple]] = {}
+    for volunteer_id, start, end in rows:
+        held.setdefault(volunteer_id, []).append((start, end))
+    return held
+
+
+def recommend(user: User, now: datetime, limit: int = 20, locale: str = "th"):
+    """The opportunities that fit a volunteer best, each with its best shift."""
+    profile = db.session.scalar(
+        sa.select(VolunteerProfile)
+        .where(VolunteerProfile.user_id == user.id)
+        .options(
+            so.selectinload(VolunteerProfile.skills),
+            so.selectinload(VolunteerProfile.causes),
+            so.selectinload(VolunteerProfile.availability),
+        )
+    )
+    if profile is None or not profile.availability:
+        return []
+    volunteer = as_volunteer(profile, held_intervals([user.id]).get(user.id, []))
+    held_skill_ids = [skill.id for skill in profile.skills]
+    places = []
+    if profile.remote_ok:
+        places.append(Opportunity.remote.is_(True))
+    if profile.lat is not None:
+        places.append(
+            sa.and_(
+                Opportunity.remote.is_(False),
+                _bounding_box(
+                    Opportunity.lat,
+                    Opportunity.lon,
+                    profile.lat,
+                    profile.lon,
+                    profile.max_distance_km,
+                ),
+            )
+        )
+    if not places:
+        return []
+    missing_skill = sa.exists().where(
+        opportunity_skill.c.opportunity_id == Opportunity.id,
+        opportunity_skill.c.skill_id.not_in(held_skill_ids or [-1]),
+    )
+    opportunities = db.session.scalars(
+        listed_opportunities(now).where(~missing_skill, sa.or_(*places))
+    ).all()
+    taken = set(
+        db.session.scalars(
+            sa.select(Application.shift_id).where(
+                Application.volunteer_id == user.id, Application.status.in_(ACTIVE)
+            )
+        )
+    )
+    found = []
+    for opportunity in opportunities:
+        plain = as_opportunity(opportunity)
+        best = None
+        for shift in opportunity.shifts:
+            if shift.id in taken:
+                continue
+            match = _match(volunteer, plain, as_shift(shift, opportunity), now)
+            if match and (best is None or match.score > best[0].score):
+                best = (match, shift)
+        if best:
+            match, shift = best
+            found.append(
+                Recommendation(
+                    opportunity,
+                    shift,
+                    match,
+                    model.reasons(match, plain, volunteer, locale),
+                )
+            )
+    found.sort(key=lambda item: (-item.match.score, item.opportunity.id))
+    return found[:limit]
+
+
+def consented_to_matching() -> sa.Select:
+    """Users whose latest decision about matching is a grant."""
+    latest = (
+        sa.select(Consent.user_id, sa.func.max(Consent.id).label("last"))
+        .where(Consent.purpose == ConsentPurpose.MATCHING)
+        .group_by(Consent.user_id)
+        .subquery()
+    )
+    return (
+        sa.select(Consent.user_id)
+        .join(latest, latest.c.last == Consent.id)
+        .where(Consent.granted.is_(True))
+    )
+
+
+def suggest(shift: Shift, now: datetime, limit: int = 20, locale: str = "th"):
+    """The volunteers who fit a shift best (only those who consented to matching)."""
+    return suggest_for_shifts(shift.opportunity, [shift], now, limit, locale)[shift.id]
+
+
+def suggest_for_shifts(
+    opportunity: Opportunity,
+    shifts: list[Shift],
+    now: datetime,
+    limit: int = 20,
+    locale: str = "th",
+) -> dict[int, list[Suggestion]]:
+    """Suggestions for several shifts of one opportunity, in fixed queries."""
+    required = [skill.id for skill in opportunity.skills]
+    query = (
+        sa.select(VolunteerProfile)
+        .join(VolunteerProfile.user)
+        .where(
+            User.role == Role.VOLUNTEER,
+            User.erased_at.is_(None),
+            User.id.in_(consented_to_matching()),
+        )
+        .options(
+            so.contains_eager(VolunteerProfile.user),
+            so.selectinload(VolunteerProfile.skills),
+            so.selectinload(VolunteerProfile.causes),
+            so.selectinload(VolunteerProfile.availability),
+        )
+    )
+    if required:
+        holders = (
+            sa.select(volunteer_skill.c.profile_id)
+            .where(volunteer_skill.c.skill_id.in_(required))
+            .group_by(volunteer_skill.c.profile_id)
+            .having(sa.func.count() == len(required))
+        )
+        query = query.where(VolunteerProfile.user_id.in_(holders))
+    if opportunity.remote:
+        query = query.where(VolunteerProfile.remote_ok.is_(True))
+    else:
+        query = query.where(
+            _bounding_box(
+                VolunteerProfile.lat,
+                VolunteerProfile.lon,
+                opportunity.lat,
+                opportunity.lon,
+                MAX_SUGGESTION_RADIUS_KM,
+            )
+        )
+    profiles = db.session.scalars(query).all()
+    held = held_intervals([profile.user_id for profile in profiles])
+    already = {
+        (shift_id, volunteer_id)
+        for shift_id, volunteer_id in db.session.execute(
+            sa.select(Application.shift_id, Application.volunteer_id).where(
+                Application.shift_id.in_([shift.id for shift in shifts])
+            )
+        )
+    }
+    plain = as_opportunity(opportunity)
+    volunteers = [
+        (profile.user, as_volunteer(profile, held.get(profile.user_id, [])))
+        for profile in profiles
+    ]
+    result: dict[int, list[Suggestion]] = {}
+    for shift in shifts:
+        plain_shift = as_shift(shift, opportunity)
+        found = []
+        for user, volunteer in volunteers:
+            if (shift.id, user.id) in already:
+                continue
+            match = _match(volunteer, plain, plain_shift, now)
+            if match:
+                reasons = model.reasons(match, plain, volunteer, locale)
+                found.append(Suggestion(user, match, reasons))
+        found.sort(key=lambda item: (-item.match.score, item.volunteer.id))
+        result[shift.id] = found[:limit]
+    return result

@@ -1,0 +1,195 @@
+"""Recommendations and suggested volunteers from the live database (API.md)."""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.auth.services import record_consents
+from marketplace.extensions import db
+from marketplace.i18n import BANGKOK
+from marketplace.models import (
+    ApprovalMode,
+    AvailabilityWindow,
+    ConsentPurpose,
+    Role,
+    Skill,
+    User,
+    utcnow,
+)
+from tests import factories
+from tests.functional.test_api_accounts import bearer, login_token
+
+
+def next_weekday(weekday: int, hour: int) -> datetime:
+    """The next such weekday at least three days ahead, at `hour` Bangkok time."""
+    day = (utcnow().astimezone(BANGKOK) + timedelta(days=3)).date()
+    while day.weekday() != weekday:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(hour), BANGKOK)
+
+
+@pytest.fixture
+def setting(api):
+    """A volunteer free on Saturdays near CentralWorld, and a verified organisation."""
+    volunteer = factories.make_user(email="v@example.org")
+    profile = volunteer.profile
+    profile.skills = list(
+        db.session.scalars(sa.select(Skill).where(Skill.slug == "teaching"))
+    )
+    profile.lat, profile.lon, profile.max_distance_km = 13.7466, 100.5393, 15
+    profile.availability = [
+        AvailabilityWindow(weekday=5, start_minute=540, end_minute=1020)
+    ]
+    record_consents(volunteer, {ConsentPurpose.MATCHING: True}, "test")
+    member = factories.make_user(Role.ORGANIZER, email="m@example.org")
+    organization = factories.make_organization(members=[member])
+    db.session.commit()
+    return {
+        "organization": organization,
+        "volunteer": volunteer,
+        "headers": bearer(login_token(api, "v@example.org")),
+        "member": bearer(login_token(api, "m@example.org")),
+    }
+
+
+def recommended(api, headers) -> list[dict]:
+    response = api.get("/api/v1/me/recommendations", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["items"]
+
+
+def test_only_what_passes_every_hard_filter(api, setting):
+    organization = setting["organization"]
+    saturday = next_weekday(5, 10)
+    fits = factories.make_opportunity(organization, title="ตรงทุกข้อ", starts=saturday)
+    factories.make_opportunity(
+        organization, title="ต้องปฐมพยาบาล", skills=("first-aid",), starts=saturday
+    )
+    far = factories.make_opportunity(organization, title="ไกลเกินไป", starts=saturday)
+    far.lat, far.lon = 18.7883, 98.9853
+    factories.make_opportunity(
+        organization, title="วันอาทิตย์", starts=next_weekday(6, 10)
+    )
+    remote = factories.make_opportunity(organization, title="ออนไลน์", starts=saturday)
+    remote.remote, remote.lat, remote.lon = True, None, None
+    full = factories.make_opportunity(
+        organization,
+        title="เต็ม",
+        starts=saturday,
+        approval_mode=ApprovalMode.REVIEW,
+        capacity=1,
+    )
+    full.shifts[0].spots_taken = 1
+    waitlist = factories.make_opportunity(
+        organization, title="ต่อคิวได้", starts=saturday, capacity=1
+    )
+    waitlist.shifts[0].spots_taken = 1
+    db.session.commit()
+
+    items = recommended(api, setting["headers"])
+    assert {item["opportunity"]["title"] for item in items} == {"ตรงทุกข้อ", "ต่อคิวได้"}
+    scores = [item["score"] for item in items]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= score <= 1 for score in scores)
+    assert items[0]["opportunity"]["id"] == fits.id  # the open spot beats the waitlist
+    assert any("กม." in reason for reason in items[0]["reasons"])
+    assert set(items[0]["components"]) == {
+        "skills",
+        "distance",
+        "causes",
+        "languages",
+        "need",
+    }
+
+
+def test_changes_show_at_once(api, setting):
+    organization = setting["organization"]
+    saturday = next_weekday(5, 9)
+    assert recommended(api, setting["headers"]) == []
+    remote = factories.make_opportunity(
+        organization, title="สอนออนไลน์", starts=saturday
+    )
+    remote.remote, remote.lat, remote.lon = True, None, None
+    near = factories.make_opportunity(
+        organization,
+        title="ใกล้บ้าน",
+        starts=saturday,
+        approval_mode=ApprovalMode.REVIEW,
+        capacity=1,
+    )
+    db.session.commit()
+    assert [
+        i["opportunity"]["title"] for i in recommended(api, setting["headers"])
+    ] == ["ใกล้บ้าน"]
+    near.shifts[0].spots_taken = 1  # full, and review mode has no waitlist
+    db.session.get(User, setting["volunteer"].id).profile.remote_ok = True
+    db.session.commit()
+    assert [
+        i["opportunity"]["title"] for i in recommended(api, setting["headers"])
+    ] == ["สอนออนไลน์"]
+
+
+def test_held_shifts_exclude_overlapping_ones(api, setting):
+    organization = setting["organization"]
+    saturday = next_weekday(5, 10)
+    first = factories.make_opportunity(organization, title="ชิ้นแรก", starts=saturday)
+    factories.make_opportunity(
+        organization, title="ซ้อนเวลา", starts=saturday + timedelta(hours=1)
+    )
+    db.session.commit()
+    api.post(
+        f"/api/v1/shifts/{first.shifts[0].id}/applications",
+        json={},
+        headers=setting["headers"],
+    )
+    assert recommended(api, setting["headers"]) == []
+
+
+def test_suggested_volunteers(api, setting):
+    organization = setting["organization"]
+    shift = factories.make_opportunity(organization, starts=next_weekday(5, 10)).shifts[
+        0
+    ]
+    other = factories.make_user(Role.ORGANIZER, email="x@example.org")
+    factories.make_organization(members=[other])
+    db.session.commit()
+    url = f"/api/v1/shifts/{shift.id}/suggested-volunteers"
+    body = api.get(url, headers=setting["member"]).get_json()
+    assert [item["volunteer"]["id"] for item in body["items"]] == [
+        setting["volunteer"].id
+    ]
+    assert body["items"][0]["reasons"]
+    assert (
+        api.get(url, headers=bearer(login_token(api, "x@example.org"))).status_code
+        == 403
+    )
+    assert api.get(url, headers=setting["headers"]).status_code == 403
+    # Withdrawing consent to matching takes the volunteer out at once.
+    record_consents(
+        db.session.get(User, setting["volunteer"].id),
+        {ConsentPurpose.MATCHING: False},
+        "test",
+    )
+    db.session.commit()
+    assert api.get(url, headers=setting["member"]).get_json()["items"] == []
+
+
+def test_invite_from_the_applicants_page(client, auth, setting):
+    organization = setting["organization"]
+    opportunity = factories.make_opportunity(organization, starts=next_weekday(5, 10))
+    db.session.commit()
+    auth.login("m@example.org")
+    page = client.get(f"/manage/opportunities/{opportunity.id}/applicants")
+    volunteer_id = setting["volunteer"].id
+    assert f'data-testid="invite-{volunteer_id}"' in page.get_data(as_text=True)
+    client.post(
+        f"/manage/shifts/{opportunity.shifts[0].id}/invite",
+        data={"volunteer_id": volunteer_id},
+    )
+    auth.logout()
+    auth.login("v@example.org")
+    shifts = client.get("/me/shifts").get_data(as_text=True)
+    assert "accept-invitation" in shifts
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-testid="recommended"' not in home  # invited: no longer recommended
