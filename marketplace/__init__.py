@@ -67,10 +67,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    """Answer errors as bilingual pages, or as API.md JSON under /api/."""
+    """Answer errors as bilingual pages or API.md JSON; add the security headers."""
     from .errors import init_error_handlers
+    from .security import init_security_headers
 
     init_error_handlers(app)
+    init_security_headers(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -9,6 +9,7 @@ from tests.browser.conftest import save_screenshot
 
 def open_account_menu(page):
     """On a phone the navigation folds into the menu button first."""
+    page.wait_for_load_state("load")  # Bootstrap's script handles the toggles
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
@@ -42,6 +43,7 @@ def test_register_logout_login_switch_language(live_server, page, request):
     page.get_by_role("button", name="เข้าสู่ระบบ").click()
     expect(page.get_by_test_id("account-menu")).to_be_attached()
 
+    page.wait_for_load_state("load")
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
