@@ -41,6 +41,7 @@ run: install
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive --severity-level medium marketplace wsgi.py
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

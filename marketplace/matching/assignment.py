@@ -29,9 +29,10 @@ scores times ``SCORE_SCALE``. A slot with one shift needs no node of its own.
 
 from __future__ import annotations
 
+import itertools
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -63,6 +64,9 @@ class Proposal:
     shifts_covered: int
     organizations_covered: int
     seconds: float
+    # candidates, slots, shared_slots (2+ shifts), chained_slots (2+ shifts that do
+    # not all overlap: there the model is stricter than "no two overlapping").
+    stats: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def objective(self) -> float:
@@ -82,6 +86,27 @@ class _Problem:
     shift_ids: np.ndarray
     seats: np.ndarray
     organization: np.ndarray
+    starts: np.ndarray  # per shift row, UTC microseconds
+    ends: np.ndarray
+
+    def stats(self) -> dict[str, int]:
+        """How many candidates and slots, and how many slots are chains."""
+        if self.slot.size == 0:
+            return {"candidates": 0, "slots": 0, "shared_slots": 0, "chained_slots": 0}
+        n_slots = int(self.slot.max()) + 1
+        size = np.bincount(self.slot, minlength=n_slots)
+        latest_start = np.full(n_slots, np.iinfo(np.int64).min)
+        earliest_end = np.full(n_slots, np.iinfo(np.int64).max)
+        np.maximum.at(latest_start, self.slot, self.starts[self.shift])
+        np.minimum.at(earliest_end, self.slot, self.ends[self.shift])
+        # Intervals overlap pairwise exactly when they share a point (Helly).
+        chained = (size > 1) & (latest_start >= earliest_end)
+        return {
+            "candidates": int(self.slot.size),
+            "slots": n_slots,
+            "shared_slots": int((size > 1).sum()),
+            "chained_slots": int(chained.sum()),
+        }
 
 
 def time_slots(volunteer: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -139,13 +164,14 @@ def _prepare(
     keep = seats[shift] > 0
     volunteer, shift, score = volunteer[keep], shift[keep], score[keep]
     # The same pair twice: keep its best score.
-    order = np.lexsort((-score, shift, volunteer))
-    first = np.ones(order.shape[0], dtype=bool)
-    first[1:] = (volunteer[order][1:] != volunteer[order][:-1]) | (
-        shift[order][1:] != shift[order][:-1]
-    )
-    pick = order[first]
-    volunteer, shift, score = volunteer[pick], shift[pick], score[pick]
+    _, person = np.unique(volunteer, return_inverse=True)
+    pair = person.reshape(-1) * max(ids.shape[0], 1) + shift
+    if np.unique(pair).shape[0] < pair.shape[0]:
+        order = np.lexsort((-score, pair))
+        first = np.ones(order.shape[0], dtype=bool)
+        first[1:] = pair[order][1:] != pair[order][:-1]
+        pick = np.sort(order[first])
+        volunteer, shift, score = volunteer[pick], shift[pick], score[pick]
     return _Problem(
         volunteer=volunteer,
         shift=shift,
@@ -155,6 +181,8 @@ def _prepare(
         shift_ids=ids,
         seats=seats,
         organization=organization,
+        starts=starts,
+        ends=ends,
     )
 
 
@@ -170,12 +198,14 @@ def _proposal(
     shift = problem.shift[chosen]
     organizations = np.unique(problem.organization[shift]).shape[0]
     rows = tuple(
-        ProposalRow(int(v), int(s), float(x))
-        for v, s, x in zip(
-            problem.volunteer[chosen],
-            problem.shift_ids[shift],
-            problem.score[chosen],
-            strict=True,
+        itertools.starmap(
+            ProposalRow,
+            zip(
+                problem.volunteer[chosen].tolist(),
+                problem.shift_ids[shift].tolist(),
+                problem.score[chosen].tolist(),
+                strict=True,
+            ),
         )
     )
     return Proposal(
@@ -187,6 +217,7 @@ def _proposal(
         shifts_covered=int(np.unique(shift).shape[0]),
         organizations_covered=int(organizations),
         seconds=time.perf_counter() - started,
+        stats=problem.stats(),
     )
 
 
@@ -212,13 +243,17 @@ def propose(
     caps: list[np.ndarray] = []
     costs: list[np.ndarray] = []
 
-    def arcs(tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray):
+    def arcs(
+        tail: np.ndarray, head: np.ndarray, cap: np.ndarray, cost: np.ndarray
+    ) -> None:
+        """Add arcs (column-wise) to the graph being built."""
         tails.append(tail)
         heads.append(head)
         caps.append(cap)
         costs.append(cost)
 
     def nodes(count: int) -> np.ndarray:
+        """Number ``count`` new nodes."""
         nonlocal next_node
         made = np.arange(next_node, next_node + count, dtype=np.int64)
         next_node += count
@@ -257,7 +292,9 @@ def propose(
     else:
         zeros = np.zeros(used.shape[0], dtype=np.int64)
         arcs(shift_node, zeros + sink, problem.seats[used], zeros)
-    arcs(np.array([source]), np.array([sink]), np.array([n]), np.array([0]))
+    # No more units can be placed than there are seats (or candidates).
+    units = int(min(n, problem.seats[used].sum()))
+    arcs(np.array([source]), np.array([sink]), np.array([units]), np.array([0]))
 
     flow = SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
@@ -267,7 +304,7 @@ def propose(
         np.concatenate(costs).astype(np.int64),
     )
     supplies = np.zeros(next_node, dtype=np.int64)
-    supplies[source], supplies[sink] = n, -n
+    supplies[source], supplies[sink] = units, -units
     flow.set_nodes_supplies(np.arange(next_node, dtype=np.int32), supplies)
     status = flow.solve()
     if status != flow.OPTIMAL:

@@ -106,6 +106,13 @@ def _bits(masks: np.ndarray, n_bits: int) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(rows), np.concatenate(bits)
 
 
+def _cores() -> int:
+    """CPU cores this process may use (at most 4 threads are worth it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, min(len(os.sched_getaffinity(0)), 4))
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def _csr(counts: np.ndarray) -> np.ndarray:
     """Row pointers (length n + 1) from row lengths."""
     ptr = np.zeros(counts.shape[0] + 1, dtype=np.int64)
@@ -205,7 +212,6 @@ class MatchingIndex:
         """Masks, places, windows (two layouts) and held intervals of volunteers."""
         n = len(volunteers)
         self._v_ids = np.array([v.id for v in volunteers], dtype=np.int64)
-        self._v_row = {int(i): row for row, i in enumerate(self._v_ids)}
         self._v_skills = self._skills.masks(v.skills for v in volunteers)
         self._v_causes = self._causes.masks(v.causes for v in volunteers)
         self._v_langs = self._languages.masks(v.languages for v in volunteers)
@@ -432,7 +438,9 @@ class MatchingIndex:
         np.logical_or.at(out, pair, clash)
         return out
 
-    def _shifts_within(self, windows: Sequence[tuple[int, int, int]]) -> tuple:
+    def _shifts_within(
+        self, windows: Sequence[tuple[int, int, int]]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Shift rows lying wholly inside one of the windows, with the first one."""
         found: list[np.ndarray] = []
         which: list[np.ndarray] = []
@@ -484,7 +492,11 @@ class MatchingIndex:
     def recommend(
         self, volunteer: int | Volunteer, now: datetime, limit: int = 20
     ) -> list[Match]:
-        """Best opportunities for a volunteer, one Match (its best shift) each."""
+        """Best opportunities for a volunteer, one Match (its best shift) each.
+
+        ``volunteer`` is an id of the index (KeyError if unknown) or any Volunteer,
+        which then need not be in the index (e.g. one who did not consent).
+        """
         person = volunteer
         if not isinstance(person, Volunteer):
             person = self.volunteers[volunteer]
@@ -546,7 +558,10 @@ class MatchingIndex:
         ]
 
     def suggest(self, shift_id: int, now: datetime, limit: int = 20) -> list[Match]:
-        """Best volunteers of the index for one shift (ties: lowest volunteer id)."""
+        """Best volunteers of the index for one shift (ties: lowest volunteer id).
+
+        KeyError for an unknown shift id; [] for a shift that is past or closed.
+        """
         shift = self._s_row[shift_id]
         opp = int(self._s_opp[shift])
         remote = bool(self._o_remote[opp])
@@ -611,7 +626,8 @@ class MatchingIndex:
         k_per_volunteer: int = 10,
         m_per_shift: int = 20,
         *,
-        max_pairs_per_chunk: int = 2_000_000,
+        max_pairs_per_chunk: int = 1_000_000,
+        workers: int | None = None,
     ) -> Candidates:
         """Eligible pairs for the proposal: top K per volunteer plus top M per shift.
 
@@ -634,11 +650,11 @@ class MatchingIndex:
         eligible = 0
 
         def work(chunk: dict) -> tuple:
+            """The best pairs of one chunk."""
             return self._best_of_chunk(chunk, k_per_volunteer, m_per_shift)
 
         # numpy releases the GIL in its loops, so threads use every core.
-        workers = max(1, min(len(os.sched_getaffinity(0)), 4))
-        with ThreadPoolExecutor(max_workers=workers) as executor:
+        with ThreadPoolExecutor(max_workers=workers or _cores()) as executor:
             chunks = self._chunks(ranges, max_pairs_per_chunk)
             for best_k, best_m, count in executor.map(work, chunks):
                 eligible += count

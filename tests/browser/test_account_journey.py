@@ -7,13 +7,21 @@ from playwright.sync_api import expect
 from tests.browser.conftest import save_screenshot
 
 
-def open_account_menu(page):
-    """On a phone the navigation folds into the menu button first."""
+def open_navigation(page):
+    """On a phone the navigation folds into the menu button: open it fully."""
     page.wait_for_load_state("load")  # Bootstrap's script handles the toggles
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
-    page.get_by_test_id("account-menu").click()
+        expect(page.locator("#nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
+
+
+def open_account_menu(page):
+    """Open the account dropdown (logout lives there)."""
+    open_navigation(page)
+    menu = page.get_by_test_id("account-menu")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
 
 
 def test_register_logout_login_switch_language(live_server, page, request):
@@ -43,10 +51,7 @@ def test_register_logout_login_switch_language(live_server, page, request):
     page.get_by_role("button", name="เข้าสู่ระบบ").click()
     expect(page.get_by_test_id("account-menu")).to_be_attached()
 
-    page.wait_for_load_state("load")
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
+    open_navigation(page)
     page.get_by_test_id("switch-language").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Lend a hand")
