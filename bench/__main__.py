@@ -1,6 +1,9 @@
 """Run every benchmark: `python -m bench` (or `make bench`)."""
 
-from bench import pages
+import importlib
 
 if __name__ == "__main__":
-    pages.main()
+    for name in ("pages", "http", "matching"):
+        module = importlib.import_module(f"bench.{name}")
+        if hasattr(module, "main"):
+            module.main()

@@ -54,10 +54,9 @@ def load_token_user(req: Request) -> User | None:
     if raw is None:
         return None
     token = find_token(raw)
-    if token is None:
-        return None
-    token.last_used_at = utcnow()
-    return token.user
+    # Reading a token never writes: a GET changes nothing, and concurrent API
+    # calls on SQLite would otherwise queue for the write lock.
+    return token.user if token is not None else None
 
 
 def token_digest(raw: str) -> str:

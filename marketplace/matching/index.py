@@ -259,6 +259,7 @@ class MatchingIndex:
         held_table = np.array(held, dtype=np.int64).reshape(-1, 2)
         self._h_ptr = _csr(np.array([len(v.held) for v in volunteers], dtype=np.int64))
         self._h_start, self._h_end = held_table.T.copy()
+        self._v_holds = np.diff(self._h_ptr) > 0
 
     def _build_opportunities(self, opportunities: Sequence[Opportunity]) -> None:
         """Masks, mode and place of opportunities."""
@@ -425,11 +426,13 @@ class MatchingIndex:
     def _overlaps_held(self, vol: np.ndarray, shift: np.ndarray) -> np.ndarray:
         """Whether each (volunteer, shift row) overlaps a shift the volunteer holds."""
         out = np.zeros(vol.shape[0], dtype=bool)
-        counts = self._h_ptr[vol + 1] - self._h_ptr[vol]
-        some = np.flatnonzero(counts)
+        some = np.flatnonzero(self._v_holds[vol])
         if some.size == 0:
             return out
-        run, held = _expand(self._h_ptr[vol[some]], counts[some])
+        holder = vol[some]
+        run, held = _expand(
+            self._h_ptr[holder], self._h_ptr[holder + 1] - self._h_ptr[holder]
+        )
         pair = some[run]
         rows = np.broadcast_to(shift, vol.shape)[pair]
         clash = (self._s_start[rows] < self._h_end[held]) & (
@@ -649,7 +652,7 @@ class MatchingIndex:
         pool = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
         eligible = 0
 
-        def work(chunk: dict) -> tuple:
+        def work(chunk: dict[str, np.ndarray]) -> tuple:
             """The best pairs of one chunk."""
             return self._best_of_chunk(chunk, k_per_volunteer, m_per_shift)
 
@@ -676,7 +679,9 @@ class MatchingIndex:
             stats=stats,
         )
 
-    def _best_of_chunk(self, chunk: dict, k: int, m: int) -> tuple:
+    def _best_of_chunk(
+        self, chunk: dict[str, np.ndarray], k: int, m: int
+    ) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...], int]:
         """Score a chunk's eligible pairs; its top k per volunteer and m per shift."""
         vol, shift, opp, km = self._scan(chunk)
         parts = self._parts(
@@ -747,7 +752,9 @@ class MatchingIndex:
             "ends": self._s_wk_end[open_rows[order]],
         }
 
-    def _chunks(self, ranges: dict[str, np.ndarray], size: int) -> Iterator[dict]:
+    def _chunks(
+        self, ranges: dict[str, np.ndarray], size: int
+    ) -> Iterator[dict[str, np.ndarray]]:
         """Consecutive ranges of whole volunteers, about ``size`` pairs each."""
         vol, count = ranges["vol"], ranges["count"]
         if vol.size == 0:
@@ -763,7 +770,7 @@ class MatchingIndex:
             chunk["ends"] = ranges["ends"]
             yield chunk
 
-    def _scan(self, chunk: dict) -> tuple[np.ndarray, ...]:
+    def _scan(self, chunk: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
         """Expand ranges into pairs and keep the eligible ones (with distances)."""
         run, position = _expand(chunk["lo"], chunk["count"])
         keep = np.flatnonzero(chunk["ends"][position] <= chunk["limit"][run])
@@ -774,7 +781,9 @@ class MatchingIndex:
         ok = _covers(self._v_skills[vol], self._o_skills[opp])
         ok &= ~remote | self._v_remote[vol]
         keep = np.flatnonzero(ok)
-        vol, shift, opp, remote = vol[keep], shift[keep], opp[keep], remote[keep]
+        vol, shift = vol[keep], shift[keep]
+        opp = self._s_opp[shift]  # gathering again beats compressing
+        remote = self._o_remote[opp]
         # Distance: a conservative chord bound first, then the geodesic; the same
         # arithmetic as geo.distance_between, on coordinate columns.
         there = np.flatnonzero(~remote)
@@ -791,9 +800,11 @@ class MatchingIndex:
         km[there[near[inside]]] = km_near[inside]
         ok = remote.copy()
         ok[there[near[inside]]] = True
-        ok &= ~self._overlaps_held(vol, shift)
         keep = np.flatnonzero(ok)
-        vol, shift, opp, km = vol[keep], shift[keep], opp[keep], km[keep]
+        vol, shift, km = vol[keep], shift[keep], km[keep]
+        keep = np.flatnonzero(~self._overlaps_held(vol, shift))
+        vol, shift, km = vol[keep], shift[keep], km[keep]
+        opp = self._s_opp[shift]
         if self._v_dup[vol].any():
             _, first = np.unique(vol * self._s_ids.shape[0] + shift, return_index=True)
             first.sort()

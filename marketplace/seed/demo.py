@@ -321,8 +321,28 @@ class DemoBuilder:
                 ],
             )
             volunteers.append(user)
+        self._showcase(volunteers[0].profile)
         db.session.flush()
         return volunteers
+
+    def _showcase(self, profile: VolunteerProfile) -> None:
+        """The printed demo volunteer: a full profile near the expo, free weekends."""
+        lat, lon, label, province = self._place("ปทุมวัน")
+        profile.lat, profile.lon = lat, lon
+        profile.location_label, profile.province = label, province
+        profile.max_distance_km, profile.remote_ok = 30, True
+        profile.languages = ["th", "en"]
+        wanted = ("first-aid", "teaching", "event-staffing", "photography", "cooking")
+        profile.skills = [self.skills[slug] for slug in wanted if slug in self.skills]
+        profile.causes = [
+            self.causes[slug]
+            for slug in ("education", "environment", "health")
+            if slug in self.causes
+        ]
+        profile.availability = [
+            AvailabilityWindow(weekday=day, start_minute=7 * 60, end_minute=21 * 60)
+            for day in range(7)
+        ]
 
     def _applications(
         self, volunteers: list[User], opportunities: list[Opportunity]
