@@ -16,13 +16,16 @@ sets of pairwise compatible intervals are not a matroid), but "one per slot" is,
 and it is the same thing whenever a slot's shifts all overlap one another (shifts
 on the usual morning / afternoon / full-day patterns). When a slot is a chain
 (9-12 overlaps 11-14, which overlaps 13-16) the model keeps one of the three where
-9-12 and 13-16 could both have been taken; the tests prove optimality within the
-model by brute force, and equality with the pure no-overlap optimum when slots are
-cliques.
+9-12 and 13-16 could both have been taken (and more candidates can merge two
+slots into one chain). The tests prove optimality within the model by brute force,
+and equality with the pure no-overlap optimum when slots are cliques; at full
+synthetic scale 8 % of shared slots are chains, and a greedy fill-in after the flow
+finds only 0.02 % more score (``Proposal.stats`` counts the chains).
 
 The graph: source -> slot (capacity 1) -> shift (capacity 1, cost -score) ->
 organisation (capacity: spots left) -> sink, where the organisation's first unit
-goes through an arc of cost -bonus and the rest through a free one; a free
+goes through an arc of cost -bonus and the rest through a free one (no bonus: the
+shift goes straight to the sink; a cap per volunteer adds a volunteer node); a free
 source -> sink arc carries whatever is not worth placing. Costs are integers:
 scores times ``SCORE_SCALE``. A slot with one shift needs no node of its own.
 """
@@ -111,10 +114,17 @@ class _Problem:
 
 def time_slots(volunteer: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     """Slot number per candidate: its volunteer's overlap-connected group."""
+    order = np.lexsort((end, start, volunteer))
+    return _slots_in_order(order, volunteer, start, end)
+
+
+def _slots_in_order(
+    order: np.ndarray, volunteer: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> np.ndarray:
+    """Slots, given the candidates' order by volunteer, then start, then end."""
     n = volunteer.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort((end, start, volunteer))
     vol, s, e = volunteer[order], start[order], end[order]
     new_volunteer = np.ones(n, dtype=bool)
     new_volunteer[1:] = vol[1:] != vol[:-1]
@@ -163,21 +173,33 @@ def _prepare(
     shift = by_id[at] if wanted.size else np.zeros(0, dtype=np.int64)
     keep = seats[shift] > 0
     volunteer, shift, score = volunteer[keep], shift[keep], score[keep]
-    # The same pair twice: keep its best score.
-    _, person = np.unique(volunteer, return_inverse=True)
-    pair = person.reshape(-1) * max(ids.shape[0], 1) + shift
-    if np.unique(pair).shape[0] < pair.shape[0]:
-        order = np.lexsort((-score, pair))
+    # One sort by (volunteer, start, end, shift) serves the slots and finds pairs
+    # given twice; packed into one int64 key when the ids allow it.
+    by_time = np.empty(ids.shape[0], dtype=np.int64)
+    by_time[np.lexsort((ids, ends, starts))] = np.arange(ids.shape[0])
+    bits = max(int(ids.shape[0]).bit_length(), 1)
+    if volunteer.size and volunteer.min() >= 0 and volunteer.max() < 2 ** (62 - bits):
+        order = np.argsort((volunteer << bits) | by_time[shift])
+    else:
+        order = np.lexsort((by_time[shift], volunteer))
+    repeat = (volunteer[order][1:] == volunteer[order][:-1]) & (
+        shift[order][1:] == shift[order][:-1]
+    )
+    if repeat.any():  # the same pair twice: keep its best score
+        order = np.lexsort((-score, by_time[shift], volunteer))
         first = np.ones(order.shape[0], dtype=bool)
-        first[1:] = pair[order][1:] != pair[order][:-1]
+        first[1:] = (volunteer[order][1:] != volunteer[order][:-1]) | (
+            shift[order][1:] != shift[order][:-1]
+        )
         pick = np.sort(order[first])
         volunteer, shift, score = volunteer[pick], shift[pick], score[pick]
+        order = np.lexsort((by_time[shift], volunteer))
     return _Problem(
         volunteer=volunteer,
         shift=shift,
         score=score,
         units=np.rint(score * SCORE_SCALE).astype(np.int64),
-        slot=time_slots(volunteer, starts[shift], ends[shift]),
+        slot=_slots_in_order(order, volunteer, starts[shift], ends[shift]),
         shift_ids=ids,
         seats=seats,
         organization=organization,
@@ -277,7 +299,10 @@ def propose(
     ones = np.ones(multi.shape[0], dtype=np.int64)
     arcs(slot_up[multi], slot_node[multi], ones, ones * 0)
 
-    used, shift_of = np.unique(problem.shift, return_inverse=True)
+    used = np.flatnonzero(np.bincount(problem.shift, minlength=problem.seats.size))
+    row_to_used = np.zeros(problem.seats.size, dtype=np.int64)
+    row_to_used[used] = np.arange(used.shape[0])
+    shift_of = row_to_used[problem.shift]
     shift_node = nodes(used.shape[0])
     first_candidate_arc = sum(t.shape[0] for t in tails)
     ones = np.ones(n, dtype=np.int64)

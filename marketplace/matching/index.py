@@ -1,6 +1,6 @@
 """An in-memory index that answers matching questions fast, from plain data.
 
-Built once from lists of volunteers, opportunities and shifts (a few seconds for
+Built once from lists of volunteers, opportunities and shifts (under a second for
 100,000 volunteers), it keeps everything in numpy arrays:
 
 - skills, causes and languages as bitmasks (one bit per slug, 64 to a word);

@@ -256,10 +256,16 @@ def proposals():
     runs = db.session.scalars(
         sa.select(ProposalRun).order_by(ProposalRun.id.desc()).limit(10)
     ).all()
+    organizations = db.session.scalars(
+        sa.select(Organization)
+        .where(Organization.status == OrganizationStatus.VERIFIED)
+        .order_by(Organization.name_th)
+    ).all()
     return render_template(
         "staff/proposals.html",
         runs=runs,
         causes=[(cause.slug, cause.name(locale)) for cause in causes],
+        organizations=organizations,
     )
 
 

@@ -76,3 +76,18 @@ def test_the_command_runs_a_queued_proposal(app):
     assert db.session.get(ProposalRun, run.id).status is RunStatus.DONE
     again = app.test_cli_runner().invoke(args=["propose-matches", str(run.id)])
     assert again.exit_code != 0
+
+
+def test_filters_narrow_the_run(client, auth):
+    from marketplace.models import Organization
+
+    factories.make_user(Role.ORGANIZER, email="s@example.org", is_staff=True)
+    make_marketplace(3)
+    small = db.session.scalar(
+        sa.select(Organization).where(Organization.name_th == "องค์กรเล็ก")
+    )
+    auth.login("s@example.org")
+    client.post("/staff/proposals", data={"organization": [str(small.id)]})
+    run = db.session.scalar(sa.select(ProposalRun))
+    assert run.summary["shifts"] == 1 and run.summary["optimal"]["placed"] == 1
+    assert {row["organization"] for row in run.rows} == {"องค์กรเล็ก"}
