@@ -4,12 +4,14 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask, redirect, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from .errors import ValidationFailed
 from .extensions import db
 from .models import Notification
+from .seed import read_data
 
 
 def safe_next(target: str | None, fallback_endpoint: str = "main.index"):
@@ -30,6 +32,19 @@ def show_field_errors(form: FlaskForm, error: ValidationFailed) -> None:
             field.errors = [*field.errors, *messages]
         else:
             form.form_errors.extend(messages)
+
+
+def taxonomy_choices(model) -> list[tuple[str, str]]:
+    """(slug, name in the user's language) of every cause or skill, in order."""
+    locale = str(get_locale())
+    rows = db.session.scalars(sa.select(model).order_by(model.position, model.id))
+    return [(row.slug, row.name(locale)) for row in rows]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """(code, name in the user's language) of the languages people can name."""
+    key = "name_en" if str(get_locale()) == "en" else "name_th"
+    return [(entry["code"], entry[key]) for entry in read_data("languages.json")]
 
 
 def unread_notifications() -> int:

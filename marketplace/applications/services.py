@@ -119,6 +119,20 @@ def overlapping_held_shift(volunteer: User, shift: Shift) -> Application | None:
     )
 
 
+def refuse_overlap(volunteer: User, shift: Shift) -> None:
+    """Refuse (409 shift_overlap, naming it) a shift that overlaps one they hold."""
+    if clash := overlapping_held_shift(volunteer, shift):
+        raise Conflict(
+            "shift_overlap",
+            str(
+                _l(
+                    "You already hold a shift at that time: %(title)s.",
+                    title=clash.shift.opportunity.title,
+                )
+            ),
+        )
+
+
 def _lock_volunteer(volunteer: User) -> None:
     """Serialise one volunteer's applications (PostgreSQL row lock)."""
     db.session.execute(
@@ -136,16 +150,7 @@ def apply_to_shift(
     if opportunity.status is OpportunityStatus.CLOSED or shift.starts_at <= now:
         raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
     _lock_volunteer(volunteer)
-    if clash := overlapping_held_shift(volunteer, shift):
-        raise Conflict(
-            "shift_overlap",
-            str(
-                _l(
-                    "You already hold a shift at that time: %(title)s.",
-                    title=clash.shift.opportunity.title,
-                )
-            ),
-        )
+    refuse_overlap(volunteer, shift)
     application = _open_application(volunteer, shift, message)
     if opportunity.approval_mode is ApprovalMode.REVIEW:
         application.status = ApplicationStatus.PENDING
@@ -496,16 +501,7 @@ def accept_invitation(volunteer: User, application_id: int) -> Application:
     ):
         raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
     _lock_volunteer(volunteer)
-    if clash := overlapping_held_shift(volunteer, shift):
-        raise Conflict(
-            "shift_overlap",
-            str(
-                _l(
-                    "You already hold a shift at that time: %(title)s.",
-                    title=clash.shift.opportunity.title,
-                )
-            ),
-        )
+    refuse_overlap(volunteer, shift)
     new = _spot_status(application) if _take_spot(shift.id) else None
     if new is None:
         new = ApplicationStatus.WAITLISTED

@@ -46,8 +46,7 @@ from ..models import (
     utcnow,
 )
 from ..recommendations import suggest_for_shifts
-from ..seed import read_data
-from ..web import show_field_errors
+from ..web import language_choices, show_field_errors, taxonomy_choices
 from . import opportunities as posting
 from . import services
 from .forms import (
@@ -61,17 +60,6 @@ from .forms import (
 bp = Blueprint("organizations", __name__)
 
 SUGGESTED_SHOWN = 5
-
-
-def _choices(model) -> list[tuple[str, str]]:
-    locale = str(get_locale())
-    rows = db.session.scalars(sa.select(model).order_by(model.position, model.id))
-    return [(row.slug, row.name(locale)) for row in rows]
-
-
-def _language_choices() -> list[tuple[str, str]]:
-    key = "name_en" if str(get_locale()) == "en" else "name_th"
-    return [(entry["code"], entry[key]) for entry in read_data("languages.json")]
 
 
 def _organization_input(form: OrganizationForm) -> services.OrganizationInput:
@@ -104,7 +92,7 @@ def mine():
 def register():
     """Register an organisation; staff verify it before it can publish."""
     form = OrganizationForm()
-    form.causes.choices = _choices(Cause)
+    form.causes.choices = taxonomy_choices(Cause)
     if form.validate_on_submit():
         try:
             organization = services.register_organization(
@@ -157,7 +145,7 @@ def edit(organization_id: int):
     """Edit the organisation's public page (members)."""
     organization = _member_organization(organization_id, edit=True)
     form = OrganizationForm(obj=organization)
-    form.causes.choices = _choices(Cause)
+    form.causes.choices = taxonomy_choices(Cause)
     if request.method == "GET":
         form.causes.data = [cause.slug for cause in organization.causes]
     if form.validate_on_submit():
@@ -228,9 +216,9 @@ def add_member(organization_id: int):
 
 
 def _prepare_opportunity_form(form: OpportunityForm) -> None:
-    form.causes.choices = _choices(Cause)
-    form.skills.choices = _choices(Skill)
-    form.languages.choices = _language_choices()
+    form.causes.choices = taxonomy_choices(Cause)
+    form.skills.choices = taxonomy_choices(Skill)
+    form.languages.choices = language_choices()
 
 
 def _shift_inputs(form: OpportunityForm) -> list[posting.ShiftInput]:

@@ -13,7 +13,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -34,8 +33,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..seed import read_data
-from ..web import safe_next, show_field_errors
+from ..web import language_choices, safe_next, show_field_errors, taxonomy_choices
 from . import profile as profiles
 from .calendar import build_calendar
 from .forms import ApplyForm, ProfileForm, SearchForm
@@ -44,17 +42,6 @@ from .search import SearchFilters, search_opportunities
 bp = Blueprint("volunteers", __name__)
 
 PAGE_SIZE = 12
-
-
-def _named_choices(model) -> list[tuple[str, str]]:
-    locale = str(get_locale())
-    rows = db.session.scalars(sa.select(model).order_by(model.position, model.id))
-    return [(row.slug, row.name(locale)) for row in rows]
-
-
-def _language_choices() -> list[tuple[str, str]]:
-    key = "name_en" if str(get_locale()) == "en" else "name_th"
-    return [(entry["code"], entry[key]) for entry in read_data("languages.json")]
 
 
 def _filters_from(form: SearchForm) -> tuple[SearchFilters, str | None]:
@@ -97,8 +84,8 @@ def browse():
     """Search open opportunities: list and map, filters in the URL."""
     now = utcnow()
     form = SearchForm(request.args)
-    form.cause.choices = [("", _("All causes")), *_named_choices(Cause)]
-    form.skill.choices = _named_choices(Skill)
+    form.cause.choices = [("", _("All causes")), *taxonomy_choices(Cause)]
+    form.skill.choices = taxonomy_choices(Skill)
     page = request.args.get("page", 1, type=int)
     page = max(page, 1)
     hits, total, problem = [], 0, None
@@ -251,9 +238,9 @@ def edit_profile():
     """Build the profile that matching uses."""
     profile = current_user.profile
     form = ProfileForm(obj=profile)
-    form.skills.choices = _named_choices(Skill)
-    form.causes.choices = _named_choices(Cause)
-    form.languages.choices = _language_choices()
+    form.skills.choices = taxonomy_choices(Skill)
+    form.causes.choices = taxonomy_choices(Cause)
+    form.languages.choices = language_choices()
     ticked = profiles.slots_from_windows(profile)
     if request.method == "GET" and profile is not None:
         form.skills.data = [skill.slug for skill in profile.skills]
