@@ -12,7 +12,7 @@ from ..models import Role, utcnow
 from ..organizations import opportunities as posting
 from .applications import VolunteerRefSchema
 from .opportunities import OpportunitySchema, opportunity_item
-from .schemas import ErrorSchema, Schema
+from .schemas import ErrorSchema, Schema, page_of
 
 blp = Blueprint("api_matching", __name__, description="Recommendations")
 BEARER = [{"bearerAuth": []}]
@@ -35,11 +35,6 @@ class SuggestionSchema(Schema):
     score = ma.fields.Float()
     components = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float())
     reasons = ma.fields.List(ma.fields.String())
-
-
-def _list(items: list, limit: int) -> dict:
-    """The list envelope of API.md; recommendations come in one page."""
-    return {"items": items, "total": len(items), "page": 1, "per_page": limit}
 
 
 class RecommendationPageSchema(Schema):
@@ -78,7 +73,7 @@ def my_recommendations(args):
         }
         for item in found
     ]
-    return _list(items, args["limit"])
+    return page_of(items, 1, args["limit"])
 
 
 @blp.route("/shifts/<int:shift_id>/suggested-volunteers", methods=["GET"])
@@ -104,4 +99,4 @@ def suggested_volunteers(args, shift_id: int):
         }
         for item in found
     ]
-    return _list(items, args["limit"])
+    return page_of(items, 1, args["limit"])

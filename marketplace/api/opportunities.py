@@ -22,7 +22,14 @@ from ..volunteers.search import (
     parse_time_bound,
     search_opportunities,
 )
-from .schemas import BangkokDateTime, ErrorSchema, PageArgsSchema, Schema, page_schema
+from .schemas import (
+    BangkokDateTime,
+    ErrorSchema,
+    LocationInSchema,
+    PageArgsSchema,
+    Schema,
+    page_schema,
+)
 
 blp = Blueprint("api_opportunities", __name__, description="Opportunities and shifts")
 BEARER = [{"bearerAuth": []}]
@@ -186,13 +193,6 @@ class ShiftInSchema(Schema):
     capacity = ma.fields.Integer(required=True)
 
 
-class PlaceInSchema(Schema):
-    lat = ma.fields.Float(load_default=None)
-    lon = ma.fields.Float(load_default=None)
-    label = ma.fields.String(load_default=None)
-    place = ma.fields.String(load_default=None)
-
-
 class OpportunityInSchema(Schema):
     organization_id = ma.fields.Integer(required=True)
     title = ma.fields.String(required=True)
@@ -201,7 +201,7 @@ class OpportunityInSchema(Schema):
     skills = ma.fields.List(ma.fields.String(), load_default=list)
     languages = ma.fields.List(ma.fields.String(), load_default=list)
     remote = ma.fields.Boolean(load_default=False)
-    location = ma.fields.Nested(PlaceInSchema, load_default=None, allow_none=True)
+    location = ma.fields.Nested(LocationInSchema, load_default=None, allow_none=True)
     approval_mode = ma.fields.String(
         load_default="review", validate=ma.validate.OneOf(APPROVAL_MODES)
     )
@@ -220,7 +220,7 @@ class OpportunityPatchSchema(Schema):
     skills = ma.fields.List(ma.fields.String())
     languages = ma.fields.List(ma.fields.String())
     remote = ma.fields.Boolean()
-    location = ma.fields.Nested(PlaceInSchema, allow_none=True)
+    location = ma.fields.Nested(LocationInSchema, allow_none=True)
     approval_mode = ma.fields.String(validate=ma.validate.OneOf(APPROVAL_MODES))
     accessibility = ma.fields.String()
     min_age = ma.fields.Integer(allow_none=True)

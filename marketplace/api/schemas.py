@@ -24,6 +24,15 @@ class BangkokDateTime(ma.fields.DateTime):
         return to_bangkok(value).isoformat(timespec="seconds")
 
 
+class LocationInSchema(Schema):
+    """A place as {lat, lon} (a map click) or {place} (a name the server geocodes)."""
+
+    lat = ma.fields.Float(load_default=None, allow_none=True)
+    lon = ma.fields.Float(load_default=None, allow_none=True)
+    place = ma.fields.String(load_default=None, allow_none=True)
+    label = ma.fields.String(load_default=None, allow_none=True)
+
+
 class ErrorDetailSchema(Schema):
     code = ma.fields.String(required=True)
     message = ma.fields.String(required=True)

@@ -9,7 +9,14 @@ from ..applications import services as workflow
 from ..extensions import db
 from ..models import Application, Role
 from ..volunteers.profile import ProfileInput, format_clock_minutes, update_profile
-from .schemas import ErrorSchema, PageArgsSchema, Schema, page_of, page_schema
+from .schemas import (
+    ErrorSchema,
+    LocationInSchema,
+    PageArgsSchema,
+    Schema,
+    page_of,
+    page_schema,
+)
 
 blp = Blueprint("api_volunteers", __name__, description="The volunteer's own data")
 BEARER = [{"bearerAuth": []}]
@@ -19,13 +26,6 @@ class WindowSchema(Schema):
     weekday = ma.fields.Integer(required=True)
     start = ma.fields.String(required=True)
     end = ma.fields.String(required=True)
-
-
-class LocationInSchema(Schema):
-    lat = ma.fields.Float(allow_none=True)
-    lon = ma.fields.Float(allow_none=True)
-    place = ma.fields.String(allow_none=True)
-    label = ma.fields.String(dump_only=True)
 
 
 class ProfileSchema(Schema):

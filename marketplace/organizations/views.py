@@ -43,6 +43,7 @@ from ..models import (
     Shift,
     Skill,
     User,
+    VolunteerProfile,
     utcnow,
 )
 from ..recommendations import suggest_for_shifts
@@ -478,8 +479,6 @@ def invite(shift_id: int):
 
 
 def _profiles_of(volunteer_ids: list[int]) -> dict:
-    from ..models import VolunteerProfile
-
     rows = db.session.scalars(
         sa.select(VolunteerProfile)
         .where(VolunteerProfile.user_id.in_(volunteer_ids))
@@ -560,21 +559,19 @@ def _decide(application_id: int, action, *args):
 @role_required(Role.ORGANIZER)
 def accept(application_id: int):
     """Accept a pending application (a spot must be left)."""
-    form = DecisionForm()
-    application = _decide(
-        application_id, workflow.accept_application, form.message.data or ""
-    )
-    return redirect(_back_to_applicants(application))
+    return _decide_with_message(application_id, workflow.accept_application)
 
 
 @bp.post("/manage/applications/<int:application_id>/decline")
 @role_required(Role.ORGANIZER)
 def decline(application_id: int):
     """Decline a pending or waitlisted application."""
-    form = DecisionForm()
-    application = _decide(
-        application_id, workflow.decline_application, form.message.data or ""
-    )
+    return _decide_with_message(application_id, workflow.decline_application)
+
+
+def _decide_with_message(application_id: int, action):
+    """Apply a decision with the message to the volunteer; back to the applicants."""
+    application = _decide(application_id, action, DecisionForm().message.data or "")
     return redirect(_back_to_applicants(application))
 
 

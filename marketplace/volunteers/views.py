@@ -37,7 +37,7 @@ from ..web import language_choices, safe_next, show_field_errors, taxonomy_choic
 from . import profile as profiles
 from .calendar import build_calendar
 from .forms import ApplyForm, ProfileForm, SearchForm
-from .search import SearchFilters, search_opportunities
+from .search import SearchFilters, parse_time_bound, search_opportunities
 
 bp = Blueprint("volunteers", __name__)
 
@@ -53,8 +53,6 @@ def _filters_from(form: SearchForm) -> tuple[SearchFilters, str | None]:
         remote={"true": True, "false": False}.get(form.remote.data),
         within_km=float(form.within_km.data or 25),
     )
-    from .search import parse_time_bound
-
     if form.starts_after.data:
         filters.starts_after = parse_time_bound(
             form.starts_after.data.isoformat(), end=False
