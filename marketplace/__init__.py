@@ -56,12 +56,26 @@ def register_blueprints(app: Flask) -> None:
     """Register the web blueprints and the JSON API."""
     from .api import init_api
     from .auth.views import bp as auth_bp
+    from .certificates.views import bp as certificates_bp
+    from .impact.views import bp as impact_bp
     from .main.views import bp as main_bp
     from .organizations.views import bp as organizations_bp
+    from .outcomes.views import bp as outcomes_bp
+    from .privacy.views import bp as privacy_bp
     from .staff.views import bp as staff_bp
     from .volunteers.views import bp as volunteers_bp
 
-    for blueprint in (main_bp, auth_bp, volunteers_bp, organizations_bp, staff_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        volunteers_bp,
+        organizations_bp,
+        staff_bp,
+        impact_bp,
+        outcomes_bp,
+        certificates_bp,
+        privacy_bp,
+    ):
         app.register_blueprint(blueprint)
     init_api(app)
 

@@ -42,12 +42,24 @@ class Config:
     # Requests allowed per client address on the login and token endpoints.
     LOGIN_ADDRESS_LIMIT = os.environ.get("LOGIN_ADDRESS_LIMIT", "300 per minute")
 
+    # Registration, password reset and applications, per client address.
+    REGISTRATION_LIMIT = os.environ.get("REGISTRATION_LIMIT", "20 per hour")
+    PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5 per hour")
+    APPLICATION_LIMIT = os.environ.get("APPLICATION_LIMIT", "60 per hour")
+
     API_TOKEN_LIFETIME = timedelta(
         days=int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30"))
     )
     PERMANENT_SESSION_LIFETIME = timedelta(
         hours=int(os.environ.get("SESSION_LIFETIME_HOURS", "12"))
     )
+    # A session ends after this long without a request, and this long after login.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
+    SESSION_ABSOLUTE_HOURS = int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12"))
+    # Accounts without a login for this long are purged by `flask purge-inactive`.
+    RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "1095"))
+    # Volunteers under this age need a guardian's consent before applying.
+    ADULT_AGE = 18
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -57,6 +69,9 @@ class Config:
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 64 * 1024
     ARGON2_PARALLELISM = 2
+
+    # What an hour of volunteering is worth, for the human-capital figures.
+    HOUR_VALUE_THB = float(os.environ.get("HOUR_VALUE_THB", "150"))
 
     GEOCODER = os.environ.get("GEOCODER", "offline")
     # How a staff proposal runs: "process" (a `flask propose-matches` process the

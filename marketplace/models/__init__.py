@@ -2,6 +2,20 @@
 
 from .application import HOLDS_SPOT, Application, ApplicationStatus, Attendance
 from .audit import AuditEvent, EmailOutbox, Notification
+from .impact import (
+    Certificate,
+    Feedback,
+    Outcome,
+    OutcomeComment,
+    OutcomeEndorsement,
+    OutcomeRound,
+    OutcomeSource,
+    OutcomeStatus,
+    Pledge,
+    PledgeKind,
+    ReportedValue,
+    RoundStatus,
+)
 from .opportunity import ApprovalMode, Opportunity, OpportunityStatus, Shift
 from .organization import (
     MemberRole,
@@ -17,6 +31,18 @@ from .types import utcnow
 from .user import ApiToken, Consent, ConsentPurpose, Role, User
 
 __all__ = [
+    "RoundStatus",
+    "ReportedValue",
+    "PledgeKind",
+    "Pledge",
+    "OutcomeStatus",
+    "OutcomeSource",
+    "OutcomeRound",
+    "OutcomeEndorsement",
+    "OutcomeComment",
+    "Outcome",
+    "Feedback",
+    "Certificate",
     "HOLDS_SPOT",
     "ApiToken",
     "Application",

@@ -1,6 +1,6 @@
 """The volunteer's profile: skills, causes, availability and place."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -26,6 +26,11 @@ class VolunteerProfile(db.Model):
     max_distance_km: so.Mapped[int] = so.mapped_column(default=15)
     remote_ok: so.Mapped[bool] = so.mapped_column(default=False)
     languages: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    date_of_birth: so.Mapped[date | None]
+    # Under 18: a parent or guardian consents before the volunteer may apply.
+    guardian_name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    guardian_contact: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    guardian_consent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     updated_at: so.Mapped[datetime] = so.mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow
     )

@@ -50,6 +50,8 @@ class User(UserMixin, db.Model):
     )
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     erased_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Where the person first came from, e.g. "booth:12" (a partner's expo booth QR).
+    signup_source: so.Mapped[str | None] = so.mapped_column(sa.String(80))
 
     profile: so.Mapped[Optional["VolunteerProfile"]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -23,16 +23,18 @@ from marketplace.models import (
     utcnow,
 )
 from tests import factories
-
-ROLES = ("anonymous", "volunteer", "other_volunteer", "member", "other_member", "staff")
-EVERYONE = frozenset(ROLES)
-LOGGED_IN = EVERYONE - {"anonymous"}
-VOLUNTEERS = frozenset({"volunteer", "other_volunteer"})
-ORGANIZERS = frozenset({"member", "other_member", "staff"})
-OWNER = frozenset({"volunteer"})
-MEMBER = frozenset({"member"})
-MEMBER_OR_STAFF = frozenset({"member", "staff"})
-STAFF = frozenset({"staff"})
+from tests.functional.access_areas import AREAS
+from tests.functional.access_areas.roles import (
+    EVERYONE,
+    LOGGED_IN,
+    MEMBER,
+    MEMBER_OR_STAFF,
+    ORGANIZERS,
+    OWNER,
+    ROLES,
+    STAFF,
+    VOLUNTEERS,
+)
 
 # (endpoint, method) -> the roles allowed; everyone else must be refused.
 MATRIX = {
@@ -130,6 +132,8 @@ MATRIX = {
     ("api_applications.reject", "POST"): STAFF,
     ("api_applications.attendance", "POST"): MEMBER_OR_STAFF,
 }
+for area in AREAS:
+    MATRIX.update(area.MATRIX)
 
 
 def _routes() -> list[tuple[str, str]]:
@@ -191,7 +195,7 @@ def world(app):
     )
     db.session.add(run)
     db.session.commit()
-    return {
+    world = {
         "people": people,
         "organization_id": organization.id,
         "opportunity_id": opportunity.id,
@@ -199,6 +203,10 @@ def world(app):
         "application_id": application.id,
         "run_id": run.id,
     }
+    for area in AREAS:
+        area.extend_world(world)
+    db.session.commit()
+    return world
 
 
 def _url(app, endpoint: str, world: dict) -> str:
@@ -222,6 +230,10 @@ def _url(app, endpoint: str, world: dict) -> str:
 
 def _json_body(endpoint: str, world: dict, role: str) -> dict:
     """A valid body, so that validation never hides an access decision."""
+    for area in AREAS:
+        body = area.json_body(endpoint, world, role)
+        if body is not None:
+            return body
     start = (utcnow() + timedelta(days=3)).replace(microsecond=0)
     return {
         "api_opportunities.create_opportunity": {
@@ -251,6 +263,10 @@ def _json_body(endpoint: str, world: dict, role: str) -> dict:
 
 def _form_body(endpoint: str, world: dict) -> dict:
     """Form fields a page needs to reach its access decision."""
+    for area in AREAS:
+        body = area.form_body(endpoint, world)
+        if body is not None:
+            return body
     if endpoint == "organizations.invite":
         return {"volunteer_id": world["people"]["other_volunteer"].id}
     return {}

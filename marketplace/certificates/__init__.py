@@ -1,0 +1,1 @@
+"""Volunteer feedback after a shift, and signed certificates of hours."""

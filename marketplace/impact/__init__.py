@@ -1,0 +1,1 @@
+"""Impact: computed indicators, the funnel, dashboards and the booth QR codes."""

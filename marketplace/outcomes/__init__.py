@@ -1,0 +1,1 @@
+"""Co-defined outcomes (Impact Bento), reported values and pledges."""

@@ -1,0 +1,1 @@
+"""Privacy under the PDPA: notice, consents, export, erasure, minors, retention."""

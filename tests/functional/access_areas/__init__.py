@@ -1,0 +1,15 @@
+"""The access matrix of each area added after the core workflow.
+
+Each module has MATRIX ((endpoint, method) -> roles allowed), extend_world(world)
+(adds the objects and URL values its routes need), and json_body / form_body
+(a valid body for an endpoint, or None), like tests/functional/test_access_matrix.
+"""
+
+from . import certificates, impact, outcomes, privacy
+
+AREAS = (
+    impact,
+    outcomes,
+    certificates,
+    privacy,
+)
