@@ -70,17 +70,21 @@ def busy_pages(opportunity: int, organization: int) -> dict[str | None, list[str
             "/api/v1/causes",
             "/api/v1/opportunities?near=13.7466,100.5393&within_km=25",
             "/api/v1/places?q=ปทุมวัน",
+            "/impact",
+            "/api/v1/impact/summary",
         ],
         VOLUNTEER_EMAIL: ["/me/shifts", "/me/profile", "/opportunities?near_me=y"],
         ORGANIZER_EMAIL: [
             f"/organizations/{organization}/dashboard",
             f"/manage/opportunities/{opportunity}/applicants",
+            f"/organizations/{organization}/impact",
         ],
         STAFF_EMAIL: [
             "/staff/",
             "/staff/approvals",
             "/staff/organizations",
             "/staff/audit",
+            "/staff/impact",
         ],
     }
 

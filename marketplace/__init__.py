@@ -28,7 +28,17 @@ def create_app(
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
+    register_deployment(app)
     return app
+
+
+def register_deployment(app: Flask) -> None:
+    """Trust the configured proxies' X-Forwarded-* and log requests (JSON in prod)."""
+    from .auth.limits import trust_proxy_headers
+    from .logging import init_logging
+
+    trust_proxy_headers(app)
+    init_logging(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -57,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import init_api
     from .auth.views import bp as auth_bp
     from .certificates.views import bp as certificates_bp
+    from .database import RecordIdConverter
     from .impact.views import bp as impact_bp
     from .main.views import bp as main_bp
     from .organizations.views import bp as organizations_bp
@@ -65,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from .staff.views import bp as staff_bp
     from .volunteers.views import bp as volunteers_bp
 
+    app.url_map.converters["int"] = RecordIdConverter
     for blueprint in (
         main_bp,
         auth_bp,

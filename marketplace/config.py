@@ -46,6 +46,14 @@ class Config:
     REGISTRATION_LIMIT = os.environ.get("REGISTRATION_LIMIT", "20 per hour")
     PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5 per hour")
     APPLICATION_LIMIT = os.environ.get("APPLICATION_LIMIT", "60 per hour")
+    # Wider per address: at the expo many volunteers apply from the venue Wi-Fi.
+    APPLICATION_ADDRESS_LIMIT = os.environ.get(
+        "APPLICATION_ADDRESS_LIMIT", "600 per hour"
+    )
+    # How many reverse proxies (nginx, a load balancer) stand in front of
+    # gunicorn; 0 ignores X-Forwarded-* entirely, since clients could forge them.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "30"))
 
     API_TOKEN_LIFETIME = timedelta(
         days=int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30"))

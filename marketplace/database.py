@@ -2,8 +2,11 @@
 
 import sqlalchemy as sa
 from flask import has_request_context, request
+from werkzeug.routing import IntegerConverter
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The largest value an INTEGER column holds on PostgreSQL (and a safe one on SQLite).
+DB_INT_MAX = 2**31 - 1
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 _registered = False
@@ -48,3 +51,11 @@ def _on_begin(connection) -> None:
         return
     writing = has_request_context() and request.method in UNSAFE_METHODS
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+class RecordIdConverter(IntegerConverter):
+    """`<int:…>` URL segments that fit the database; larger numbers are a 404."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", DB_INT_MAX)
+        super().__init__(url_map, *args, **kwargs)

@@ -1,14 +1,15 @@
 """Small helpers shared by the web views."""
 
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, redirect, url_for
+from flask import Flask, flash, redirect, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from .errors import ValidationFailed
+from .errors import DomainError, ValidationFailed
 from .extensions import db
 from .models import Notification
 from .seed import read_data
@@ -22,6 +23,19 @@ def safe_next(target: str | None, fallback_endpoint: str = "main.index"):
         if local and not target.startswith("//") and "\\" not in target:
             return redirect(target)
     return redirect(url_for(fallback_endpoint))
+
+
+def commit_or_explain(change: Callable[[], object], done: str, kind="success") -> bool:
+    """Make a change and commit it with `done` shown, or roll back and show why not."""
+    try:
+        change()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return False
+    db.session.commit()
+    flash(done, kind)
+    return True
 
 
 def show_field_errors(form: FlaskForm, error: ValidationFailed) -> None:

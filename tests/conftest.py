@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import has_app_context
+from flask import Flask, has_app_context
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
 from marketplace import create_app
-from marketplace.config import TestingConfig
+from marketplace.config import Config, TestingConfig
 from marketplace.extensions import db
 from tests import factories
 from tests.servers import postgres_bin_dir, postgres_server
@@ -83,6 +83,26 @@ def app(database_url):
         db.session.remove()
         _empty_all_tables()
         db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Make further apps on the worker's database; their connections close after."""
+    made: list[Flask] = []
+
+    def make(config_class: type[Config] = TestingConfig, **settings) -> Flask:
+        other = create_app(
+            config_class, {"SQLALCHEMY_DATABASE_URI": database_url, **settings}
+        )
+        other.test_client_class = CsrfClient
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _empty_all_tables() -> None:

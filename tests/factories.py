@@ -128,3 +128,102 @@ def make_opportunity(
     db.session.add(opportunity)
     db.session.flush()
     return opportunity
+
+
+def make_past_application(
+    volunteer: User,
+    organization: Organization,
+    *,
+    attended: bool | None = True,
+    hours: float = 3.0,
+    days_ago: int = 2,
+    title: str = "ปลูกป่าชายเลน",
+):
+    """Add an approved application to a shift that is over, attended with `hours`.
+
+    attended=False records a no-show; attended=None leaves attendance unrecorded.
+    """
+    from marketplace.models import Application, ApplicationStatus, Attendance
+
+    opportunity = make_opportunity(
+        organization,
+        title=title,
+        starts=utcnow().replace(microsecond=0) - timedelta(days=days_ago),
+        hours=4,
+    )
+    shift = opportunity.shifts[0]
+    shift.spots_taken = 1
+    application = Application(
+        shift=shift, volunteer=volunteer, status=ApplicationStatus.APPROVED
+    )
+    if attended:
+        application.attendance, application.hours = Attendance.ATTENDED, hours
+    elif attended is False:
+        application.attendance = Attendance.NO_SHOW
+    db.session.add(application)
+    db.session.flush()
+    return application
+
+
+def make_outcome_round(
+    *, title: str = "รอบทดสอบ", status: str = "open", opened_by: User | None = None
+):
+    """Add a round of co-defining outcomes."""
+    from marketplace.models import OutcomeRound, RoundStatus
+
+    outcome_round = OutcomeRound(
+        title_th=title,
+        title_en="Test round",
+        status=RoundStatus(status),
+        opened_by_id=opened_by.id if opened_by else None,
+    )
+    db.session.add(outcome_round)
+    db.session.flush()
+    return outcome_round
+
+
+def make_outcome(
+    outcome_round,
+    *,
+    source: str = "reported",
+    status: str = "proposed",
+    indicator: str = "trees planted",
+    unit: str = "trees",
+    baseline: float = 0,
+    target: float = 100,
+    organization: Organization | None = None,
+    cause: str | None = None,
+):
+    """Add an outcome to a round."""
+    from marketplace.models import Outcome, OutcomeSource, OutcomeStatus
+
+    outcome = Outcome(
+        round=outcome_round,
+        name_th=f"ผลลัพธ์ {next(_sequence)}",
+        name_en="An outcome",
+        indicator=indicator,
+        unit=unit,
+        baseline=baseline,
+        target=target,
+        organization=organization,
+        cause=(
+            db.session.scalar(sa.select(Cause).where(Cause.slug == cause))
+            if cause
+            else None
+        ),
+        source=OutcomeSource(source),
+        status=OutcomeStatus(status),
+    )
+    db.session.add(outcome)
+    db.session.flush()
+    return outcome
+
+
+def make_giving_partner(*, members: list[User] = (), name: str | None = None):
+    """Add a verified giving partner organisation with the given members."""
+    from marketplace.models import OrganizationKind
+
+    partner = make_organization(members=members, name=name)
+    partner.kind = OrganizationKind.GIVING_PARTNER
+    db.session.flush()
+    return partner

@@ -32,12 +32,16 @@ def protect_browser_calls() -> None:
 
 def init_api(app: Flask) -> None:
     """Create the Api object and register the API blueprints."""
+    from ..certificates import api as certificates
     from . import (
         accounts,
         applications,
+        impact,
         matching,
         opportunities,
         organizations,
+        outcomes,
+        privacy,
         taxonomy,
         volunteers,
     )
@@ -60,6 +64,10 @@ def init_api(app: Flask) -> None:
         volunteers.blp,
         applications.blp,
         matching.blp,
+        privacy.blp,
+        outcomes.blp,
+        impact.blp,
+        certificates.blp,
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

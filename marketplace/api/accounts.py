@@ -7,7 +7,12 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from ..auth import services
-from ..auth.limits import login_address_limit, login_failure_limit, mark_login_failed
+from ..auth.limits import (
+    login_address_limit,
+    login_failure_limit,
+    mark_login_failed,
+    registration_limit,
+)
 from ..auth.sessions import bearer_token, find_token, issue_token
 from ..errors import DomainError
 from ..extensions import db
@@ -69,8 +74,10 @@ class InvalidCredentials(DomainError):
 
 
 @blp.route("/users", methods=["POST"])
+@registration_limit
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
+@blp.alt_response(429, schema=ErrorSchema, description="rate_limited")
 @blp.alt_response(409, schema=ErrorSchema, description="email_taken")
 @blp.alt_response(422, schema=ErrorSchema, description="validation_error")
 def create_user(data):

@@ -11,7 +11,15 @@ from ..applications import services as workflow
 from ..extensions import db
 from ..models import Application, ApplicationStatus
 from ..organizations import opportunities as posting
-from .schemas import BangkokDateTime, ErrorSchema, PageArgsSchema, Schema, page_schema
+from ..privacy.services import log_staff_view
+from .schemas import (
+    BangkokDateTime,
+    ErrorSchema,
+    PageArgsSchema,
+    RecordId,
+    Schema,
+    page_schema,
+)
 from .volunteers import ApplicationSchema, application_body
 
 blp = Blueprint("api_applications", __name__, description="Reviewing applications")
@@ -48,7 +56,7 @@ class QueueArgsSchema(PageArgsSchema):
         load_default="accepted",
         validate=ma.validate.OneOf([status.value for status in ApplicationStatus]),
     )
-    organization_id = ma.fields.Integer(load_default=None)
+    organization_id = RecordId(load_default=None)
     cause = ma.fields.String(load_default=None)
     starts_after = ma.fields.Date(load_default=None)
     starts_before = ma.fields.Date(load_default=None)
@@ -67,7 +75,8 @@ def reviewed_body(application: Application) -> dict:
     }
 
 
-def _page(query: sa.Select, args: dict) -> dict:
+def _page(query: sa.Select, args: dict, organization_id: int | None = None) -> dict:
+    """One page of applications; a staff member's view of the people is logged."""
     page = db.paginate(
         query,
         page=args["page"],
@@ -75,6 +84,13 @@ def _page(query: sa.Select, args: dict) -> dict:
         max_per_page=100,
         count=True,
     )
+    if log_staff_view(
+        current_user,
+        "api_applications",
+        [application.volunteer_id for application in page.items],
+        organization_id=organization_id,
+    ):
+        db.session.commit()
     return {
         "items": [reviewed_body(application) for application in page.items],
         "total": page.total,
@@ -92,7 +108,9 @@ def _page(query: sa.Select, args: dict) -> dict:
 def opportunity_applications(args, opportunity_id: int):
     """Every application to an opportunity (its organisation's members, staff)."""
     opportunity = posting.get_managed_opportunity(current_user, opportunity_id)
-    return _page(queries.applications_to(opportunity.id), args)
+    return _page(
+        queries.applications_to(opportunity.id), args, opportunity.organization_id
+    )
 
 
 @blp.route("/applications", methods=["GET"])

@@ -8,8 +8,10 @@ from flask_smorest import Blueprint
 from .. import recommendations
 from ..access import role_required
 from ..applications import services as workflow
+from ..extensions import db
 from ..models import Role, utcnow
 from ..organizations import opportunities as posting
+from ..privacy.services import log_staff_view
 from .applications import VolunteerRefSchema
 from .opportunities import OpportunitySchema, opportunity_item
 from .schemas import ErrorSchema, Schema, page_of
@@ -99,4 +101,10 @@ def suggested_volunteers(args, shift_id: int):
         }
         for item in found
     ]
+    volunteer_ids = [item.volunteer.id for item in found]
+    organization_id = shift.opportunity.organization_id
+    if log_staff_view(
+        current_user, "api_suggested", volunteer_ids, shift, organization_id
+    ):
+        db.session.commit()
     return page_of(items, 1, args["limit"])

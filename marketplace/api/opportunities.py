@@ -24,9 +24,11 @@ from ..volunteers.search import (
 )
 from .schemas import (
     BangkokDateTime,
+    Count,
     ErrorSchema,
     LocationInSchema,
     PageArgsSchema,
+    RecordId,
     Schema,
     page_schema,
 )
@@ -69,6 +71,7 @@ class OpportunitySchema(Schema):
     status = ma.fields.String()
     shifts = ma.fields.List(ma.fields.Nested(ShiftSchema))
     distance_km = ma.fields.Float(allow_none=True)
+    min_age = ma.fields.Integer(allow_none=True)
 
 
 class SearchArgsSchema(PageArgsSchema):
@@ -111,6 +114,7 @@ def opportunity_item(
         "location": location,
         "approval_mode": opportunity.approval_mode.value,
         "status": opportunity.status.value,
+        "min_age": opportunity.min_age,
         "shifts": [
             {
                 "id": shift.id,
@@ -187,14 +191,14 @@ def get_opportunity(opportunity_id: int):
 
 
 class ShiftInSchema(Schema):
-    id = ma.fields.Integer(load_default=None)
+    id = RecordId(load_default=None)
     start = ma.fields.AwareDateTime(required=True)
     end = ma.fields.AwareDateTime(required=True)
-    capacity = ma.fields.Integer(required=True)
+    capacity = Count(required=True)
 
 
 class OpportunityInSchema(Schema):
-    organization_id = ma.fields.Integer(required=True)
+    organization_id = RecordId(required=True)
     title = ma.fields.String(required=True)
     description = ma.fields.String(load_default="")
     causes = ma.fields.List(ma.fields.String(), load_default=list)
@@ -206,7 +210,7 @@ class OpportunityInSchema(Schema):
         load_default="review", validate=ma.validate.OneOf(APPROVAL_MODES)
     )
     accessibility = ma.fields.String(load_default="")
-    min_age = ma.fields.Integer(load_default=None, allow_none=True)
+    min_age = Count(load_default=None, allow_none=True)
     status = ma.fields.String(
         load_default="published", validate=ma.validate.OneOf(["draft", "published"])
     )
@@ -223,7 +227,7 @@ class OpportunityPatchSchema(Schema):
     location = ma.fields.Nested(LocationInSchema, allow_none=True)
     approval_mode = ma.fields.String(validate=ma.validate.OneOf(APPROVAL_MODES))
     accessibility = ma.fields.String()
-    min_age = ma.fields.Integer(allow_none=True)
+    min_age = Count(allow_none=True)
     shifts = ma.fields.List(ma.fields.Nested(ShiftInSchema))
 
 

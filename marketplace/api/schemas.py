@@ -5,6 +5,7 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
+from ..database import DB_INT_MAX
 from ..i18n import to_bangkok
 
 
@@ -47,11 +48,26 @@ class ErrorSchema(Schema):
     error = ma.fields.Nested(ErrorDetailSchema, required=True)
 
 
+class Count(ma.fields.Integer):
+    """A whole number a client sends, within what the database can hold."""
+
+    def __init__(self, *, minimum: int = 0, **kwargs):
+        kwargs.setdefault("validate", ma.validate.Range(min=minimum, max=DB_INT_MAX))
+        super().__init__(**kwargs)
+
+
+class RecordId(Count):
+    """The id of a record a client names: 1 up to the database's integer limit."""
+
+    def __init__(self, **kwargs):
+        super().__init__(minimum=1, **kwargs)
+
+
 class PageArgsSchema(Schema):
     """`page` from 1; `per_page` defaults to 20 and is clamped to 100."""
 
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
-    per_page = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1))
+    page = Count(minimum=1, load_default=1)
+    per_page = Count(minimum=1, load_default=None)
 
     @ma.post_load
     def clamp(self, data: dict[str, Any], **kwargs) -> dict[str, Any]:

@@ -6,10 +6,12 @@ from flask_smorest import Blueprint
 
 from ..access import role_required
 from ..applications import services as workflow
+from ..auth.limits import application_address_limit, application_limit
 from ..extensions import db
 from ..models import Application, Role
 from ..volunteers.profile import ProfileInput, format_clock_minutes, update_profile
 from .schemas import (
+    Count,
     ErrorSchema,
     LocationInSchema,
     PageArgsSchema,
@@ -33,7 +35,7 @@ class ProfileSchema(Schema):
     causes = ma.fields.List(ma.fields.String(), load_default=list)
     availability = ma.fields.List(ma.fields.Nested(WindowSchema), load_default=list)
     location = ma.fields.Nested(LocationInSchema, allow_none=True, load_default=None)
-    max_distance_km = ma.fields.Integer(load_default=15)
+    max_distance_km = Count(load_default=15)
     remote_ok = ma.fields.Boolean(load_default=False)
     languages = ma.fields.List(ma.fields.String(), load_default=list)
     bio = ma.fields.String(load_default="")
@@ -136,9 +138,12 @@ def put_profile(data):
 
 
 @blp.route("/shifts/<int:shift_id>/applications", methods=["POST"])
+@application_address_limit
+@application_limit
 @role_required(Role.VOLUNTEER)
 @blp.arguments(ApplyInSchema)
 @blp.response(201, ApplicationSchema)
+@blp.alt_response(429, schema=ErrorSchema, description="rate_limited")
 @blp.alt_response(404, schema=ErrorSchema, description="not_found")
 @blp.alt_response(
     409, schema=ErrorSchema, description="already_applied, shift_closed, shift_overlap"

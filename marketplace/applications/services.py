@@ -30,6 +30,7 @@ from ..models import (
     utcnow,
 )
 from ..notifications import about_application, notify
+from ..privacy.minors import refuse_if_not_allowed
 
 # Applications that may still change (a volunteer can withdraw them).
 ACTIVE = frozenset(
@@ -149,6 +150,7 @@ def apply_to_shift(
     opportunity = shift.opportunity
     if opportunity.status is OpportunityStatus.CLOSED or shift.starts_at <= now:
         raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
+    refuse_if_not_allowed(volunteer, shift)
     _lock_volunteer(volunteer)
     refuse_overlap(volunteer, shift)
     application = _open_application(volunteer, shift, message)
@@ -500,6 +502,7 @@ def accept_invitation(volunteer: User, application_id: int) -> Application:
         or shift.starts_at <= utcnow()
     ):
         raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
+    refuse_if_not_allowed(volunteer, shift)
     _lock_volunteer(volunteer)
     refuse_overlap(volunteer, shift)
     new = _spot_status(application) if _take_spot(shift.id) else None

@@ -65,12 +65,9 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
-    """Change the password; every other session ends."""
+class NewPasswordForm(FlaskForm):
+    """Choose a new password, typed twice (from a password-reset link)."""
 
-    current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired()]
-    )
     new_password = PasswordField(
         _l("New password"),
         validators=[DataRequired()],
@@ -83,3 +80,17 @@ class ChangePasswordForm(FlaskForm):
             EqualTo("new_password", message=_l("The passwords do not match.")),
         ],
     )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    """Change the password; every other session ends."""
+
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()]
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    """Ask for a password-reset link by e-mail."""
+
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])

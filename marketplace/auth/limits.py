@@ -1,6 +1,9 @@
-"""Rate limits on the login and token endpoints, shared by web and API."""
+"""Rate limits on logins, sign-ups, password resets and applications (web and API)."""
 
-from flask import current_app, g, request
+from flask import Flask, current_app, g, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..extensions import limiter
 
@@ -35,3 +38,61 @@ login_address_limit = limiter.shared_limit(
     scope="login-address",
     methods=["POST"],
 )
+
+
+# Sign-ups per client address, on the web form and POST /api/v1/users alike.
+registration_limit = limiter.shared_limit(
+    lambda: current_app.config["REGISTRATION_LIMIT"],
+    scope="registration",
+    methods=["POST"],
+)
+
+# "Forgot password" requests per client address, and per e-mail address asked
+# about, so that nobody can flood one inbox from many addresses.
+password_reset_limit = limiter.shared_limit(
+    lambda: current_app.config["PASSWORD_RESET_LIMIT"],
+    scope="password-reset",
+    methods=["POST"],
+)
+password_reset_email_limit = limiter.shared_limit(
+    lambda: current_app.config["PASSWORD_RESET_LIMIT"],
+    scope="password-reset-email",
+    key_func=_login_email,
+    methods=["POST"],
+)
+
+
+def _applicant() -> str:
+    """Key applications by the account applying (bearer token or session)."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"address:{get_remote_address()}"
+
+
+# Applications per volunteer, on the web and through the API alike.
+application_limit = limiter.shared_limit(
+    lambda: current_app.config["APPLICATION_LIMIT"],
+    scope="applications",
+    key_func=_applicant,
+    methods=["POST"],
+)
+
+# Per client address the ceiling is wider: at the expo many volunteers apply from
+# the venue's Wi-Fi, behind one address.
+application_address_limit = limiter.shared_limit(
+    lambda: current_app.config["APPLICATION_ADDRESS_LIMIT"],
+    scope="applications-address",
+    methods=["POST"],
+)
+
+
+def trust_proxy_headers(app: Flask) -> None:
+    """Read the client address and scheme from the trusted reverse proxies.
+
+    TRUSTED_PROXIES is how many proxies (nginx, a load balancer) stand in front
+    of gunicorn; 0 (the default) ignores X-Forwarded-* entirely, since a client
+    could forge them. Rate limits key on the address this yields.
+    """
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

@@ -153,13 +153,18 @@ def change_password(user: User, current: str, new: str) -> None:
         raise ValidationFailed(
             fields={"current_password": [str(_l("The current password is wrong."))]}
         )
+    set_new_password(user, new, "user.password_changed")
+
+
+def set_new_password(user: User, new: str, action: str) -> None:
+    """Check and set a new password, end every session and revoke every API token."""
     if problems := password_problems(new, user.email, user.display_name):
         raise ValidationFailed(fields={"new_password": problems})
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     user.end_all_sessions()
     revoke_all_tokens(user)
-    record_event(user, "user.password_changed", user)
+    record_event(user, action, user)
 
 
 def log_out_everywhere(user: User) -> None:

@@ -2,11 +2,22 @@
 
 import hashlib
 import secrets
+import time
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Flask, Request, flash, redirect, request, url_for
+from flask import (
+    Flask,
+    Request,
+    current_app,
+    flash,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import lazy_gettext as _l
+from flask_login import login_user, logout_user, user_loaded_from_cookie
 
 from ..errors import error_response, wants_json
 from ..extensions import db, login_manager
@@ -22,6 +33,75 @@ def init_login_manager(app: Flask) -> None:
     login_manager.user_loader(load_session_user)
     login_manager.request_loader(load_token_user)
     login_manager.unauthorized_handler(_unauthorized)
+    # A "keep me logged in" cookie lasts no longer than a session may.
+    app.config.setdefault(
+        "REMEMBER_COOKIE_DURATION",
+        timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"]),
+    )
+    app.before_request(end_stale_session)
+    user_loaded_from_cookie.connect(_stamp_cookie_login, app)
+
+
+# Session keys kept across login and expiry: preferences and the expo booth a
+# visitor came from (the impact funnel), never identity.
+_KEPT_ACROSS_LOGIN = ("locale", "era", "impact_source")
+LOGIN_AT = "login_at"
+SEEN_AT = "seen_at"
+SESSION_ID = "sid"
+# The "last seen" stamp is rewritten at most this often (fewer new cookies).
+_SEEN_RESOLUTION_SECONDS = 30
+
+
+def start_session(user: User, remember: bool = False) -> None:
+    """Log the user in on a brand-new session: nothing from before login survives."""
+    kept = {key: session[key] for key in _KEPT_ACROSS_LOGIN if key in session}
+    session.clear()
+    session.update(kept)
+    login_user(user, remember=remember)
+    now = int(time.time())
+    session[SESSION_ID] = secrets.token_urlsafe(16)
+    session[LOGIN_AT] = now
+    session[SEEN_AT] = now
+
+
+def _stamp_cookie_login(sender, user: User) -> None:
+    """A login restored from the remember cookie starts a new session."""
+    now = int(time.time())
+    session[SESSION_ID] = secrets.token_urlsafe(16)
+    session[LOGIN_AT] = now
+    session[SEEN_AT] = now
+
+
+def session_expired(now: float) -> bool:
+    """Whether the cookie session is past its idle or its absolute limit."""
+    config = current_app.config
+    login_at = session.get(LOGIN_AT)
+    seen_at = session.get(SEEN_AT)
+    if not isinstance(login_at, int) or not isinstance(seen_at, int):
+        return True
+    idle = config["SESSION_IDLE_MINUTES"] * 60
+    absolute = config["SESSION_ABSOLUTE_HOURS"] * 3600
+    return now - seen_at > idle or now - login_at > absolute
+
+
+def end_stale_session() -> None:
+    """End a logged-in cookie session that was idle or open too long."""
+    if "_user_id" not in session or bearer_token(request) is not None:
+        return
+    if request.endpoint == "static":
+        return
+    now = int(time.time())
+    if session_expired(now):
+        kept = {key: session[key] for key in _KEPT_ACROSS_LOGIN if key in session}
+        logout_user()  # also clears a remember cookie
+        remember = session.get("_remember")
+        session.clear()
+        session.update(kept)
+        if remember:
+            session["_remember"] = remember
+        flash(_l("Your session has ended. Please log in again."), "info")
+    elif now - session[SEEN_AT] >= _SEEN_RESOLUTION_SECONDS:
+        session[SEEN_AT] = now
 
 
 def load_session_user(session_id: str) -> User | None:

@@ -1,4 +1,4 @@
-"""Register, log in, log out, change password."""
+"""Register, log in, log out, change or reset the password."""
 
 from flask import (
     Blueprint,
@@ -11,20 +11,35 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import ConsentPurpose, Role
 from ..web import safe_next, show_field_errors
-from . import services
-from .forms import ChangePasswordForm, LoginForm, RegisterForm
-from .limits import login_address_limit, login_failure_limit, mark_login_failed
+from . import reset, services
+from .forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    RegisterForm,
+)
+from .limits import (
+    login_address_limit,
+    login_failure_limit,
+    mark_login_failed,
+    password_reset_email_limit,
+    password_reset_limit,
+    registration_limit,
+)
+from .sessions import start_session
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@registration_limit
 def register():
     """Create an account and log it in."""
     if current_user.is_authenticated:
@@ -54,7 +69,7 @@ def register():
             form.email.errors = [*form.email.errors, error.message]
         else:
             db.session.commit()
-            login_user(user)
+            start_session(user)
             flash(
                 _("Welcome, %(name)s! Your account is ready.", name=user.display_name),
                 "success",
@@ -78,7 +93,7 @@ def login():
             form.form_errors.append(_("The e-mail or password is wrong."))
         else:
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            start_session(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
             return safe_next(form.next.data)
     return render_template("auth/login.html", form=form)
@@ -111,9 +126,66 @@ def change_password():
         else:
             db.session.commit()
             # This browser stays logged in under the new session nonce.
-            login_user(user)
+            start_session(user)
             flash(
                 _("Your password is changed. Other devices are logged out."), "success"
             )
             return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@password_reset_limit
+@password_reset_email_limit
+def forgot_password():
+    """Send a reset link; the answer is the same whether the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        reset.request_reset(form.email.data)
+        db.session.commit()
+        flash(
+            _(
+                "If an account uses this e-mail address, a link to choose a new "
+                "password is on its way. Check your inbox and spam folder."
+            ),
+            "info",
+        )
+        return redirect(url_for(".forgot_password"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<reset_token>", methods=["GET", "POST"])
+@login_address_limit
+def reset_password(reset_token: str):
+    """Choose a new password from the e-mailed link."""
+    form = NewPasswordForm()
+    try:
+        reset.user_for_token(reset_token)
+    except reset.InvalidResetLink as error:
+        response = render_template(
+            "auth/reset_password.html", form=None, problem=error.message
+        )
+        return _private(response, 400)
+    if form.validate_on_submit():
+        try:
+            reset.reset_password(reset_token, form.new_password.data)
+        except ValidationFailed as error:
+            show_field_errors(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(
+                _(
+                    "Your password is changed and every device is logged out. "
+                    "Log in with the new password."
+                ),
+                "success",
+            )
+            return redirect(url_for(".login"))
+    response = render_template("auth/reset_password.html", form=form, problem=None)
+    return _private(response, 200)
+
+
+def _private(body: str, status: int):
+    """Keep a page whose URL holds a secret out of caches and Referer headers."""
+    return body, status, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

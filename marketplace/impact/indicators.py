@@ -22,14 +22,17 @@ from ..models import (
     Organization,
     OrganizationStatus,
     Pledge,
+    PledgeKind,
     Role,
     Shift,
     User,
     VolunteerProfile,
 )
-from ..models.taxonomy import opportunity_cause
+from ..models.taxonomy import opportunity_cause, organization_cause
 
 RETURN_WINDOW = timedelta(days=90)
+# An invitation is not an application until the volunteer accepts it.
+NOT_APPLIED = (ApplicationStatus.INVITED, ApplicationStatus.INVITATION_DECLINED)
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,26 @@ INDICATORS = {
         ),
         Indicator("hours_value_thb", "มูลค่าชั่วโมงอาสา", "Value of hours served", "THB"),
         Indicator("pledged_thb", "เงินบริจาคและคำมั่น", "Pledged and donated", "THB"),
+        Indicator("donated_thb", "เงินบริจาคที่ได้รับแล้ว", "Donated", "THB"),
     )
 }
+
+
+# The units of the computed indicators, in Thai and English.
+UNIT_NAMES = {
+    "people": ("คน", "people"),
+    "applications": ("ใบ", "applications"),
+    "matches": ("คู่", "matches"),
+    "hours": ("ชั่วโมง", "hours"),
+    "orgs": ("องค์กร", "organisations"),
+    "THB": ("บาท", "THB"),
+}
+
+
+def unit_name(unit: str, locale: str) -> str:
+    """The unit of an indicator in the reader's language."""
+    thai, english = UNIT_NAMES.get(unit, (unit, unit))
+    return english if locale == "en" else thai
 
 
 @dataclass(frozen=True)
@@ -180,26 +201,46 @@ def _returning_volunteers(where: ImpactFilter) -> float:
 
 
 def _new_partners(where: ImpactFilter) -> float:
+    """Verified organisations (verified within the filter's days, if given)."""
     query = sa.select(sa.func.count(Organization.id)).where(
         Organization.status == OrganizationStatus.VERIFIED,
         *where.between(Organization.verified_at),
     )
     if where.organization_id is not None:
         query = query.where(Organization.id == where.organization_id)
+    if where.province is not None:
+        query = query.where(Organization.province == where.province)
+    if where.cause_id is not None:
+        query = query.where(
+            Organization.id.in_(
+                sa.select(organization_cause.c.organization_id).where(
+                    organization_cause.c.cause_id == where.cause_id
+                )
+            )
+        )
     return _scalar(query)
 
 
 def _feedback_count(where: ImpactFilter, answer: so.InstrumentedAttribute) -> float:
+    """People who answered yes (once each, however many surveys they filled in)."""
     query = (
         _applications(where)
         .join(Feedback, Feedback.application_id == Application.id)
         .where(answer.is_(True), *where.between(Shift.starts_at))
     )
-    return _scalar(query.with_only_columns(sa.func.count(Feedback.id)))
+    return _scalar(
+        query.with_only_columns(sa.func.count(sa.distinct(Application.volunteer_id)))
+    )
 
 
-def _pledged(where: ImpactFilter) -> float:
+def _pledged(where: ImpactFilter, kind: PledgeKind | None = None) -> float:
+    """Money pledged or donated (both when kind is None) for the filter."""
     query = sa.select(sa.func.sum(Pledge.amount_thb))
+    if kind is not None:
+        query = query.where(Pledge.kind == kind)
+    if where.province is not None:
+        query = query.join(Organization, Pledge.organization_id == Organization.id)
+        query = query.where(Organization.province == where.province)
     if where.organization_id is not None:
         query = query.where(Pledge.organization_id == where.organization_id)
     if where.cause_id is not None:
@@ -216,17 +257,26 @@ def indicator_values(
 ) -> dict[str, float]:
     """Compute the named indicators (all when keys is None) for the filter."""
     where = where or ImpactFilter()
+    hours: list[float] = []
+
+    def attended_hours() -> float:
+        if not hours:
+            hours.append(_attended_hours(where))
+        return hours[0]
+
     computations = {
         "volunteers_registered": lambda: _volunteers_registered(where),
         "applications": lambda: _count_applications(
-            where, *where.between(Application.created_at)
+            where,
+            Application.status.not_in(NOT_APPLIED),
+            *where.between(Application.created_at),
         ),
         "approved_matches": lambda: _count_applications(
             where,
             Application.status == ApplicationStatus.APPROVED,
             *where.between(Shift.starts_at),
         ),
-        "attended_hours": lambda: _attended_hours(where),
+        "attended_hours": attended_hours,
         "returning_volunteers": lambda: _returning_volunteers(where),
         "new_partners": lambda: _new_partners(where),
         "would_volunteer_again": lambda: _feedback_count(
@@ -234,9 +284,10 @@ def indicator_values(
         ),
         "active_citizens": lambda: _feedback_count(where, Feedback.active_citizen),
         "hours_value_thb": lambda: (
-            _attended_hours(where) * current_app.config["HOUR_VALUE_THB"]
+            attended_hours() * current_app.config["HOUR_VALUE_THB"]
         ),
         "pledged_thb": lambda: _pledged(where),
+        "donated_thb": lambda: _pledged(where, PledgeKind.DONATION),
     }
     unknown = set(keys or ()) - set(computations)
     if unknown:

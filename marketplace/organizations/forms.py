@@ -83,6 +83,13 @@ class OpportunityForm(FlaskForm):
         default="review",
     )
     accessibility = TextAreaField(_l("Accessibility notes"), render_kw={"rows": 2})
+    min_age = IntegerField(
+        _l("Minimum age (optional)"),
+        validators=[Optional(), NumberRange(0, 99)],
+        description=_l(
+            "Volunteers must give their date of birth and be at least this old."
+        ),
+    )
     is_expo = BooleanField(_l("At the expo (9–11 June, CentralWorld)"))
     shifts = FieldList(FormField(ShiftRow), min_entries=3)
     expo_morning = BooleanField(

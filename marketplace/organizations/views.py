@@ -1,6 +1,5 @@
 """Partner organisations: their page, members, opportunities, applicants, check-in."""
 
-import csv
 import io
 from datetime import datetime, time
 
@@ -28,6 +27,7 @@ from ..applications import queries as application_queries
 from ..applications import services as workflow
 from ..errors import DomainError, ValidationFailed
 from ..expo import next_expo_days
+from ..exports import csv_response
 from ..extensions import db
 from ..geo import distance_km
 from ..i18n import BANGKOK, to_bangkok
@@ -46,8 +46,14 @@ from ..models import (
     VolunteerProfile,
     utcnow,
 )
+from ..privacy.services import log_staff_view, profile_not_shared
 from ..recommendations import suggest_for_shifts
-from ..web import language_choices, show_field_errors, taxonomy_choices
+from ..web import (
+    commit_or_explain,
+    language_choices,
+    show_field_errors,
+    taxonomy_choices,
+)
 from . import opportunities as posting
 from . import services
 from .forms import (
@@ -280,6 +286,8 @@ def _opportunity_input(
         lon=lon,
         approval_mode=form.approval_mode.data,
         accessibility=form.accessibility.data or "",
+        # 0 clears a minimum age; the service stores it as none.
+        min_age=form.min_age.data or 0,
         is_expo=form.is_expo.data,
         shifts=_shift_inputs(form),
     )
@@ -385,14 +393,9 @@ def _managed(opportunity_id: int, edit: bool = False) -> Opportunity:
 def publish_opportunity(opportunity_id: int):
     """Open an opportunity to volunteers (verified organisations)."""
     opportunity = _managed(opportunity_id, edit=True)
-    try:
-        posting.publish_opportunity(current_user, opportunity)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Published."), "success")
+    commit_or_explain(
+        lambda: posting.publish_opportunity(current_user, opportunity), _("Published.")
+    )
     return redirect(url_for(".dashboard", organization_id=opportunity.organization_id))
 
 
@@ -417,10 +420,16 @@ def applicants(opportunity_id: int):
     """Applicants per shift: skills they have vs. need, distance, message."""
     opportunity = _managed(opportunity_id)
     applications = _applicants(opportunity)
-    profiles = _profiles_of([a.volunteer_id for a in applications])
+    not_shared = profile_not_shared([a.volunteer_id for a in applications])
+    profiles = _profiles_of(
+        [a.volunteer_id for a in applications if a.volunteer_id not in not_shared]
+    )
     needed = {skill.slug for skill in opportunity.skills}
     summaries = {}
     for application in applications:
+        if application.volunteer_id in not_shared:
+            summaries[application.id] = {"shared": False}
+            continue
         profile = profiles.get(application.volunteer_id)
         held = {skill.slug for skill in profile.skills} if profile else set()
         distance = None
@@ -429,6 +438,7 @@ def applicants(opportunity_id: int):
                 profile.lat, profile.lon, opportunity.lat, opportunity.lon
             )
         summaries[application.id] = {
+            "shared": True,
             "profile": profile,
             "skills_met": len(needed & held),
             "distance": distance,
@@ -445,7 +455,10 @@ def applicants(opportunity_id: int):
     }
     for application in applications:
         by_shift[application.shift_id].append(application)
-    return render_template(
+    shown = [a.volunteer_id for a in applications] + [
+        item.volunteer.id for items in suggested.values() for item in items
+    ]
+    page = render_template(
         "organizations/applicants.html",
         opportunity=opportunity,
         by_shift=by_shift,
@@ -454,6 +467,11 @@ def applicants(opportunity_id: int):
         form=DecisionForm(),
         suggested=suggested,
     )
+    if log_staff_view(
+        current_user, "applicants", shown, opportunity, opportunity.organization_id
+    ):
+        db.session.commit()
+    return page
 
 
 @bp.post("/manage/shifts/<int:shift_id>/invite")
@@ -464,14 +482,10 @@ def invite(shift_id: int):
     volunteer = db.session.get(User, request.form.get("volunteer_id", type=int) or 0)
     if volunteer is None:
         abort(404)
-    try:
-        workflow.invite_volunteer(current_user, shift.id, volunteer)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Invitation sent to %(name)s.", name=volunteer.display_name), "success")
+    commit_or_explain(
+        lambda: workflow.invite_volunteer(current_user, shift.id, volunteer),
+        _("Invitation sent to %(name)s.", name=volunteer.display_name),
+    )
     return redirect(
         url_for(".applicants", opportunity_id=shift.opportunity_id)
         + f"#shift-{shift.id}"
@@ -487,56 +501,51 @@ def _profiles_of(volunteer_ids: list[int]) -> dict:
     return {row.user_id: row for row in rows}
 
 
+APPLICANT_COLUMNS = (
+    "application_id",
+    "shift_start",
+    "shift_end",
+    "volunteer",
+    "email",
+    "status",
+    "message",
+    "attendance",
+    "hours",
+)
+
+
 @bp.get("/manage/opportunities/<int:opportunity_id>/applicants.csv")
 @role_required(Role.ORGANIZER)
 def applicants_csv(opportunity_id: int):
     """Every applicant as CSV (UTF-8 with BOM, so Excel shows Thai)."""
     opportunity = _managed(opportunity_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    applications = _applicants(opportunity)
+    not_shared = profile_not_shared([a.volunteer_id for a in applications])
+    rows = [
         [
-            "application_id",
-            "shift_start",
-            "shift_end",
-            "volunteer",
-            "email",
-            "status",
-            "message",
-            "attendance",
-            "hours",
+            application.id,
+            to_bangkok(application.shift.starts_at).isoformat(timespec="minutes"),
+            to_bangkok(application.shift.ends_at).isoformat(timespec="minutes"),
+            application.volunteer.display_name,
+            application.volunteer.email
+            if application.volunteer_id not in not_shared
+            else _("Profile not shared"),
+            application.status.value,
+            application.message,
+            application.attendance.value if application.attendance else "",
+            application.hours if application.hours is not None else "",
         ]
-    )
-    for application in _applicants(opportunity):
-        shift = application.shift
-        writer.writerow(
-            [
-                application.id,
-                to_bangkok(shift.starts_at).isoformat(timespec="minutes"),
-                to_bangkok(shift.ends_at).isoformat(timespec="minutes"),
-                _csv_safe(application.volunteer.display_name),
-                _csv_safe(application.volunteer.email),
-                application.status.value,
-                _csv_safe(application.message),
-                application.attendance.value if application.attendance else "",
-                application.hours if application.hours is not None else "",
-            ]
-        )
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="applicants-{opportunity.id}.csv"'
-            ),
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-def _csv_safe(text: str) -> str:
-    """Keep spreadsheet apps from running what a volunteer typed as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+        for application in applications
+    ]
+    if log_staff_view(
+        current_user,
+        "applicants_csv",
+        [a.volunteer_id for a in applications],
+        opportunity,
+        opportunity.organization_id,
+    ):
+        db.session.commit()
+    return csv_response(APPLICANT_COLUMNS, rows, f"applicants-{opportunity.id}")
 
 
 def _decide(application_id: int, action, *args):
@@ -544,14 +553,7 @@ def _decide(application_id: int, action, *args):
         application = workflow.get_application_for_member(current_user, application_id)
     except DomainError:
         abort(404)
-    try:
-        action(current_user, application, *args)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Done."), "success")
+    commit_or_explain(lambda: action(current_user, application, *args), _("Done."))
     return application
 
 
@@ -604,7 +606,7 @@ def check_in_page(shift_id: int):
         for a in db.session.scalars(application_queries.applications_to_shift(shift.id))
         if a.status is ApplicationStatus.APPROVED
     ]
-    return render_template(
+    page = render_template(
         "organizations/check_in.html",
         shift=shift,
         applications=applications,
@@ -614,6 +616,15 @@ def check_in_page(shift_id: int):
         ),
         started=shift.starts_at <= utcnow(),
     )
+    if log_staff_view(
+        current_user,
+        "check_in",
+        [a.volunteer_id for a in applications],
+        shift,
+        shift.opportunity.organization_id,
+    ):
+        db.session.commit()
+    return page
 
 
 @bp.get("/manage/shifts/<int:shift_id>/qr.svg")

@@ -38,6 +38,7 @@ from ..models import (
     utcnow,
 )
 from . import language_codes, read_data
+from .impact import build_impact_demo
 
 DEMO_PASSWORD = "expo-demo-2570"  # noqa: S105  (printed by `make run`; demo only)
 VOLUNTEER_EMAIL = "volunteer@example.org"
@@ -106,12 +107,16 @@ class DemoBuilder:
         volunteers = self._volunteers()
         applications = self._applications(volunteers, opportunities)
         db.session.flush()
+        impact = build_impact_demo(
+            self.rng, self.today, staff, organizations, opportunities, volunteers
+        )
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
             "shifts": sum(len(o.shifts) for o in opportunities),
             "volunteers": len(volunteers),
             "applications": applications,
+            **impact,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:

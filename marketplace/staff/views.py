@@ -38,6 +38,8 @@ from ..models import (
     utcnow,
 )
 from ..organizations import services as organizations
+from ..privacy.services import log_staff_view
+from ..web import commit_or_explain
 from .forms import AuditFilterForm, QueueFilterForm, ReasonForm
 from .proposals import start_run
 
@@ -97,14 +99,7 @@ def verification_queue():
 
 def _organization_action(organization_id: int, action, *args):
     organization = organizations.get_organization(organization_id)
-    try:
-        action(current_user, organization, *args)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Done."), "success")
+    commit_or_explain(lambda: action(current_user, organization, *args), _("Done."))
     return redirect(url_for(".verification_queue"))
 
 
@@ -158,7 +153,7 @@ def approval_queue():
         .where(Organization.status == OrganizationStatus.VERIFIED)
         .order_by(Organization.name_th)
     ).all()
-    return render_template(
+    html = render_template(
         "staff/approvals.html",
         page=page,
         form=form,
@@ -167,6 +162,11 @@ def approval_queue():
         now=utcnow(),
         args={k: v for k, v in request.args.items() if k != "page"},
     )
+    if log_staff_view(
+        current_user, "approval_queue", [a.volunteer_id for a in page.items]
+    ):
+        db.session.commit()
+    return html
 
 
 @bp.post("/approvals")

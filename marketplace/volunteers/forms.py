@@ -51,6 +51,20 @@ class ProfileForm(FlaskForm):
         description=_l("A few words organisations will read when you apply."),
         render_kw={"rows": 3, "maxlength": MAX_BIO_LENGTH},
     )
+    date_of_birth = DateField(
+        _l("Date of birth (optional)"),
+        validators=[Optional()],
+        description=_l("Needed for opportunities with a minimum age."),
+    )
+    guardian_name = StringField(
+        _l("Parent's or guardian's name"), render_kw={"maxlength": 120}
+    )
+    guardian_contact = StringField(
+        _l("Parent's or guardian's phone or e-mail"), render_kw={"maxlength": 254}
+    )
+    guardian_consent = BooleanField(
+        _l("My parent or guardian agrees that I volunteer and that my data is used")
+    )
 
 
 class SearchForm(FlaskForm):

@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from ..access import role_required
 from ..applications import services as workflow
+from ..auth.limits import application_address_limit, application_limit
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..labels import STATUS_LABELS
@@ -33,7 +34,14 @@ from ..models import (
     User,
     utcnow,
 )
-from ..web import language_choices, safe_next, show_field_errors, taxonomy_choices
+from ..privacy import minors
+from ..web import (
+    commit_or_explain,
+    language_choices,
+    safe_next,
+    show_field_errors,
+    taxonomy_choices,
+)
 from . import profile as profiles
 from .calendar import build_calendar
 from .forms import ApplyForm, ProfileForm, SearchForm
@@ -152,6 +160,8 @@ def opportunity(opportunity_id: int):
 
 
 @bp.post("/shifts/<int:shift_id>/apply")
+@application_address_limit
+@application_limit
 @role_required(Role.VOLUNTEER)
 def apply(shift_id: int):
     """Apply to a shift from its opportunity page."""
@@ -189,14 +199,11 @@ _APPLIED_MESSAGES = {
 @role_required(Role.VOLUNTEER)
 def withdraw(application_id: int):
     """Withdraw an application; a held spot goes to the waitlist."""
-    try:
-        workflow.withdraw_application(current_user, application_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Your application is withdrawn."), "info")
+    commit_or_explain(
+        lambda: workflow.withdraw_application(current_user, application_id),
+        _("Your application is withdrawn."),
+        "info",
+    )
     return safe_next(request.form.get("next"), "volunteers.my_shifts")
 
 
@@ -219,14 +226,11 @@ def accept_invitation(application_id: int):
 @role_required(Role.VOLUNTEER)
 def decline_invitation(application_id: int):
     """Say no to an invitation."""
-    try:
-        workflow.decline_invitation(current_user, application_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Invitation declined."), "info")
+    commit_or_explain(
+        lambda: workflow.decline_invitation(current_user, application_id),
+        _("Invitation declined."),
+        "info",
+    )
     return redirect(url_for(".my_shifts"))
 
 
@@ -245,10 +249,14 @@ def edit_profile():
         form.causes.data = [cause.slug for cause in profile.causes]
         form.place.data = profile.location_label or ""
         form.lat.data = form.lon.data = None
+        form.guardian_consent.data = profile.guardian_consent_at is not None
     if form.validate_on_submit():
         ticked = set(request.form.getlist("slot"))
         try:
-            profiles.update_profile(current_user, _profile_input(form, profile, ticked))
+            saved = profiles.update_profile(
+                current_user, _profile_input(form, profile, ticked)
+            )
+            minors.update_age_and_guardian(saved, _guardian_input(form))
         except ValidationFailed as error:
             db.session.rollback()
             show_field_errors(form, error)
@@ -292,6 +300,15 @@ def _profile_input(
         remote_ok=form.remote_ok.data,
         languages=form.languages.data or [],
         bio=form.bio.data or "",
+    )
+
+
+def _guardian_input(form: ProfileForm) -> minors.GuardianInput:
+    return minors.GuardianInput(
+        date_of_birth=form.date_of_birth.data,
+        guardian_name=form.guardian_name.data or "",
+        guardian_contact=form.guardian_contact.data or "",
+        guardian_consent=form.guardian_consent.data,
     )
 
 

@@ -5,11 +5,12 @@ Each module has MATRIX ((endpoint, method) -> roles allowed), extend_world(world
 (a valid body for an endpoint, or None), like tests/functional/test_access_matrix.
 """
 
-from . import certificates, impact, outcomes, privacy
+from . import certificates, impact, outcomes, privacy, security
 
 AREAS = (
     impact,
     outcomes,
     certificates,
     privacy,
+    security,
 )

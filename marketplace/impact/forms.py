@@ -1,0 +1,38 @@
+"""The impact dashboards' filters (GET, in the URL)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField
+from wtforms.validators import Optional, ValidationError
+
+from .queries import Choices
+
+
+class ImpactFilterForm(FlaskForm):
+    """Cause, organisation, province and dates; every field may be left empty."""
+
+    class Meta:
+        csrf = False
+
+    cause = SelectField(_l("Cause"), choices=[], default="")
+    organization = SelectField(_l("Organisation"), choices=[], default="")
+    province = SelectField(_l("Province"), choices=[], default="")
+    first_day = DateField(_l("From"), validators=[Optional()])
+    last_day = DateField(_l("Until"), validators=[Optional()])
+
+    def offer(self, choices: Choices, organizations: bool = True) -> None:
+        """Fill the select boxes (an empty value means all)."""
+        everything = [("", str(_l("All")))]
+        self.cause.choices = everything + choices.causes
+        self.organization.choices = everything + (
+            [(str(org_id), name) for org_id, name in choices.organizations]
+            if organizations
+            else []
+        )
+        self.province.choices = everything + [(p, p) for p in choices.provinces]
+
+    def validate_last_day(self, field) -> None:
+        """The end may not come before the start."""
+        first = self.first_day.data
+        if field.data and first and field.data < first:
+            raise ValidationError(_l("The end date must not be before the start date."))

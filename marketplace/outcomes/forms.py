@@ -1,0 +1,107 @@
+"""Forms of the outcomes area: rounds, proposals, comments, reports, pledges."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class RoundForm(FlaskForm):
+    """Open a round (staff)."""
+
+    title_th = StringField(
+        _l("Title in Thai"), validators=[DataRequired(), Length(max=200)]
+    )
+    title_en = StringField(_l("Title in English"), validators=[Length(max=200)])
+    cause = SelectField(_l("Cause (optional)"), choices=[], validate_choice=False)
+
+
+class OutcomeForm(FlaskForm):
+    """Propose an outcome; numbers are checked by the service (clear messages)."""
+
+    name_th = StringField(
+        _l("Outcome in Thai"), validators=[DataRequired(), Length(max=200)]
+    )
+    name_en = StringField(_l("Outcome in English"), validators=[Length(max=200)])
+    source = RadioField(
+        _l("Where the numbers come from"),
+        choices=[
+            SelectChoice("computed", _l("Computed by the platform")),
+            SelectChoice("reported", _l("Reported by organisations")),
+        ],
+        default="computed",
+    )
+    indicator_key = SelectField(
+        _l("Computed indicator"),
+        choices=[],
+        validate_choice=False,
+        description=_l("For computed outcomes: what the platform counts."),
+    )
+    indicator_text = StringField(
+        _l("What is counted"),
+        validators=[Length(max=200)],
+        description=_l("For reported outcomes, e.g. “trees planted”."),
+    )
+    unit = StringField(
+        _l("Unit"),
+        validators=[Length(max=40)],
+        description=_l("Left empty for a computed indicator: its own unit."),
+    )
+    baseline = StringField(_l("Baseline (today)"), default="0")
+    target = StringField(_l("Target"))
+    cause = SelectField(_l("Cause (optional)"), choices=[], validate_choice=False)
+    organization_id = SelectField(_l("For"), choices=[], validate_choice=False)
+
+
+class CommentForm(FlaskForm):
+    """Comment on an outcome."""
+
+    body = TextAreaField(
+        _l("Your comment"),
+        validators=[DataRequired(), Length(max=2000)],
+        render_kw={"rows": 2},
+    )
+
+
+class ReportForm(FlaskForm):
+    """Report a value for one of the organisation's opportunities."""
+
+    opportunity_id = SelectField(_l("Opportunity"), choices=[], validate_choice=False)
+    value = StringField(_l("Value"), validators=[DataRequired()])
+    note = TextAreaField(_l("Note (optional)"), render_kw={"rows": 2})
+    evidence_url = URLField(
+        _l("Evidence link (optional)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("A web address starting with https://, e.g. a photo album."),
+    )
+
+
+class PledgeForm(FlaskForm):
+    """Record a pledge or a donation (no payment happens here)."""
+
+    kind = RadioField(
+        _l("Kind"),
+        choices=[
+            SelectChoice("pledge", _l("Pledge (a promise)")),
+            SelectChoice("donation", _l("Donation (money given)")),
+        ],
+        default="pledge",
+    )
+    amount_thb = StringField(_l("Amount (THB)"), validators=[DataRequired()])
+    source_partner_id = SelectField(
+        _l("Through giving partner"), choices=[], validate_choice=False
+    )
+    cause = SelectField(_l("Cause (optional)"), choices=[], validate_choice=False)
+    organization_id = SelectField(
+        _l("Beneficiary organisation (optional)"), choices=[], validate_choice=False
+    )
+    pledged_on = DateField(_l("Date"), validators=[DataRequired()])
+    note = TextAreaField(_l("Note (optional)"), render_kw={"rows": 2})

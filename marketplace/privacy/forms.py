@@ -1,0 +1,23 @@
+"""Privacy forms: deciding a consent, deleting the account."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField
+from wtforms.validators import DataRequired, InputRequired
+
+
+class ConsentForm(FlaskForm):
+    """Grant or withdraw one purpose (one button per purpose)."""
+
+    purpose = HiddenField(validators=[InputRequired()])
+    granted = HiddenField(validators=[InputRequired()])
+
+
+class EraseForm(FlaskForm):
+    """Delete the account: the password and an explicit confirmation."""
+
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])
+    confirm = BooleanField(
+        _l("I understand that my account and personal data are erased for good."),
+        validators=[DataRequired()],
+    )
