@@ -43,8 +43,13 @@ class Config:
     LOGIN_ADDRESS_LIMIT = os.environ.get("LOGIN_ADDRESS_LIMIT", "300 per minute")
 
     # Registration, password reset and applications, per client address.
-    REGISTRATION_LIMIT = os.environ.get("REGISTRATION_LIMIT", "20 per hour")
+    # Generous: the booth QR codes bring many sign-ups through the expo's Wi-Fi.
+    REGISTRATION_LIMIT = os.environ.get("REGISTRATION_LIMIT", "300 per hour")
+    # Password-reset requests per e-mail address asked about, and per client address.
     PASSWORD_RESET_LIMIT = os.environ.get("PASSWORD_RESET_LIMIT", "5 per hour")
+    PASSWORD_RESET_ADDRESS_LIMIT = os.environ.get(
+        "PASSWORD_RESET_ADDRESS_LIMIT", "60 per hour"
+    )
     APPLICATION_LIMIT = os.environ.get("APPLICATION_LIMIT", "60 per hour")
     # Wider per address: at the expo many volunteers apply from the venue Wi-Fi.
     APPLICATION_ADDRESS_LIMIT = os.environ.get(

@@ -216,7 +216,7 @@ def outcome_bodies(outcomes: list[Outcome]) -> list[dict]:
                 "status": o.status.value,
                 "proposed_by": (
                     {"id": o.proposed_by.id, "display_name": o.proposed_by.display_name}
-                    if o.proposed_by
+                    if o.proposed_by and current_user.is_authenticated
                     else None
                 ),
                 "created_at": o.created_at,

@@ -50,7 +50,7 @@ registration_limit = limiter.shared_limit(
 # "Forgot password" requests per client address, and per e-mail address asked
 # about, so that nobody can flood one inbox from many addresses.
 password_reset_limit = limiter.shared_limit(
-    lambda: current_app.config["PASSWORD_RESET_LIMIT"],
+    lambda: current_app.config["PASSWORD_RESET_ADDRESS_LIMIT"],
     scope="password-reset",
     methods=["POST"],
 )

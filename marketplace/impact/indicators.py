@@ -173,7 +173,11 @@ def _volunteers_registered(where: ImpactFilter) -> float:
             VolunteerProfile.province == where.province
         )
     if where.organization_id is not None or where.cause_id is not None:
-        applied = _applications(where).with_only_columns(Application.volunteer_id)
+        applied = (
+            _applications(where)
+            .where(Application.status.not_in(NOT_APPLIED))
+            .with_only_columns(Application.volunteer_id)
+        )
         query = query.where(User.id.in_(applied))
     return _scalar(query)
 

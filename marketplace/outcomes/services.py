@@ -21,6 +21,7 @@ from ..models import (
     Opportunity,
     Organization,
     OrganizationKind,
+    OrganizationStatus,
     Outcome,
     OutcomeComment,
     OutcomeEndorsement,
@@ -39,6 +40,8 @@ MAX_TITLE = 200
 MAX_UNIT = 40
 MAX_TEXT = 2000
 MAX_URL = 500
+# Baselines, targets and reported values stay where progress can be computed.
+MAX_NUMBER = 1e12
 # Numeric(14, 2): twelve digits before the point.
 MAX_AMOUNT = Decimal("999999999999.99")
 
@@ -105,6 +108,22 @@ def member_ids(user: User) -> set[int]:
     )
 
 
+def verified_member_ids(user: User) -> set[int]:
+    """The verified organisations the user is a member of: those that may report."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Membership.organization_id)
+            .join(Organization, Membership.organization_id == Organization.id)
+            .where(
+                Membership.user_id == user.id,
+                Organization.status == OrganizationStatus.VERIFIED,
+            )
+        )
+    )
+
+
 def _cause(slug: str | None, fields: dict[str, list[str]]) -> Cause | None:
     if not slug:
         return None
@@ -125,6 +144,9 @@ def _finite(value, fields: dict, name: str, required: bool = True) -> float | No
         number = math.nan
     if not math.isfinite(number):
         fields[name] = [str(_l("Give a number."))]
+        return None
+    if abs(number) > MAX_NUMBER:
+        fields[name] = [str(_l("Give a number between -1e12 and 1e12."))]
         return None
     return number
 
@@ -365,8 +387,11 @@ def reportable_opportunities(user: User, outcome: Outcome) -> list[Opportunity]:
 
 
 def can_report(user: User, outcome: Outcome) -> bool:
-    """Whether the user may report for the outcome (member of its organisation)."""
-    member_of = member_ids(user)
+    """Whether the user may report for the outcome (member of a verified organisation).
+
+    Values go straight into public progress, so a pending organisation may not report.
+    """
+    member_of = verified_member_ids(user)
     if outcome.organization_id is not None:
         return outcome.organization_id in member_of
     return bool(member_of)
@@ -395,7 +420,9 @@ def report_value(user: User, outcome: Outcome, data: ReportInput) -> ReportedVal
     )
     if opportunity is None and data.opportunity_id is not None:
         raise NotFound()
-    if opportunity is not None and opportunity.organization_id not in member_ids(user):
+    if opportunity is not None and (
+        opportunity.organization_id not in verified_member_ids(user)
+    ):
         raise Forbidden(
             "not_a_member", str(_l("This opportunity is not your organisation's."))
         )

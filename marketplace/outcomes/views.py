@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..access import staff_required
+from ..database import DB_INT_MAX
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..exports import csv_response
 from ..extensions import db
@@ -124,10 +125,14 @@ def _proposal_choices(form: OutcomeForm) -> None:
 
 
 def _int_or_none(text: str | None) -> int | None:
+    """An id chosen in a form; -1 (unknown) when it is not one the database holds."""
+    if text in (None, ""):
+        return None
     try:
-        return int(text) if text not in (None, "") else None
+        number = int(text)
     except ValueError:
         return -1
+    return number if 1 <= number <= DB_INT_MAX else -1
 
 
 @bp.route("/rounds/<int:round_id>/propose", methods=["GET", "POST"])

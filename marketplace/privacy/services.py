@@ -8,6 +8,7 @@ notifications, e-mails, the audit log and stored proposals.
 """
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -405,10 +406,15 @@ def _mentions(column, needles: list[str]) -> sa.ColumnElement[bool]:
 
 
 def _scrub(value: Any, strings: list[str]) -> Any:
-    """Replace the strings anywhere inside text, lists and dicts."""
+    """Replace the strings inside text, lists and dicts, never inside a Latin word.
+
+    "Ann" goes, "Annual" stays; Thai has no spaces between words, so a Thai
+    name is replaced wherever it stands.
+    """
     if isinstance(value, str):
         for string in strings:
-            value = value.replace(string, ERASED_NAME)
+            pattern = rf"(?<![A-Za-z0-9]){re.escape(string)}(?![A-Za-z0-9])"
+            value = re.sub(pattern, ERASED_NAME, value)
         return value
     if isinstance(value, list):
         return [_scrub(item, strings) for item in value]

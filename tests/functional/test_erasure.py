@@ -38,7 +38,7 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.privacy.services import ERASED_NAME
+from marketplace.privacy.services import ERASED_NAME, _scrub
 from tests import factories
 from tests.functional.test_api_accounts import bearer, login_token
 from tests.servers import postgres_bin_dir
@@ -323,3 +323,12 @@ def test_thai_only_names_are_scrubbed_from_json_too(api, marker):
     escaped = marker.encode("ascii", "backslashreplace").decode()
     for form in (marker, escaped, escaped.replace("\\u", "\\\\u")):
         assert form not in dump
+
+
+def test_scrubbing_spares_latin_words_that_contain_a_short_name():
+    text = {"title": "Annual report by Ann", "th": ["สมชายสมัครแล้ว"]}
+    scrubbed = _scrub(text, ["Ann", "สมชาย"])
+    assert scrubbed == {
+        "title": f"Annual report by {ERASED_NAME}",
+        "th": [f"{ERASED_NAME}สมัครแล้ว"],
+    }

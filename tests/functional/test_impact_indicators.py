@@ -157,6 +157,7 @@ def test_filter_by_cause(world):
 def test_filter_by_organization(world):
     where = ImpactFilter(organization_id=world["bangkok"].id)
     values = indicator_values(where=where)
+    assert values["volunteers_registered"] == 3  # a, b, c applied; e was invited
     assert values["attended_hours"] == 5.5
     assert values["approved_matches"] == 3
     assert values["returning_volunteers"] == 1

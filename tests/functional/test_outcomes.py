@@ -9,6 +9,7 @@ from marketplace.models import (
     ApplicationStatus,
     Attendance,
     AuditEvent,
+    OrganizationStatus,
     Outcome,
     OutcomeComment,
     OutcomeEndorsement,
@@ -301,6 +302,7 @@ def test_reports_only_for_agreed_reported_outcomes(client, people, status, sourc
         {"evidence_url": "ftp://example.org/x"},
         {"value": "many"},
         {"value": "inf"},
+        {"value": "1.7e308"},
     ],
 )
 def test_bad_reports_give_clear_messages(client, people, fields):
@@ -444,12 +446,40 @@ def test_rounds_list_runs_a_constant_number_of_queries(client, people, count_que
 def test_anonymous_visitors_see_outcomes_but_not_comments(client, people):
     outcome_round = factories.make_outcome_round()
     outcome = factories.make_outcome(outcome_round)
+    outcome.proposed_by = people["member"]
     db.session.add(OutcomeComment(outcome=outcome, user=people["volunteer"], body="ลับ"))
     db.session.commit()
     page = client.get(f"/outcomes/rounds/{outcome_round.id}").get_data(as_text=True)
     assert outcome.name_th in page
     assert "ลับ" not in page
     assert client.get("/outcomes/rounds/999999").status_code == 404
+    assert "เสนอโดย" not in page  # who proposed it is for stakeholders only
+    _login(client, "volunteer@example.org")
+    page = client.get(f"/outcomes/rounds/{outcome_round.id}").get_data(as_text=True)
+    assert "เสนอโดย สมาชิก" in page
+
+
+def test_a_pending_organisation_cannot_report(client, people):
+    newcomer = factories.make_user(Role.ORGANIZER, email="new@example.org")
+    pending = factories.make_organization(
+        members=[newcomer], status=OrganizationStatus.PENDING
+    )
+    draft = factories.make_opportunity(pending)
+    outcome = factories.make_outcome(factories.make_outcome_round(), status="agreed")
+    db.session.commit()
+    _login(client, "new@example.org")
+    assert client.get(f"/outcomes/{outcome.id}/report").status_code == 403
+    assert _report(client, outcome.id, draft.id).status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count(ReportedValue.id))) == 0
+
+
+def test_an_id_beyond_the_database_is_an_unknown_choice(client, people):
+    outcome = factories.make_outcome(factories.make_outcome_round(), status="agreed")
+    db.session.commit()
+    _login(client, "member@example.org")
+    response = _report(client, outcome.id, 10**20)
+    assert response.status_code in (200, 404)
+    assert db.session.scalar(sa.select(sa.func.count(ReportedValue.id))) == 0
 
 
 def test_english_round_page(client, people):

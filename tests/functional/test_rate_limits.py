@@ -55,6 +55,7 @@ def test_registration_is_limited_per_address_on_web_and_api(app, client, api):
 
 def test_password_reset_is_limited_per_address_and_per_email(app, client):
     app.config["PASSWORD_RESET_LIMIT"] = "2 per hour"
+    app.config["PASSWORD_RESET_ADDRESS_LIMIT"] = "2 per hour"
     for email in ("a@example.org", "b@example.org"):
         assert client.post("/forgot-password", data={"email": email}).status_code == 302
     assert_web_429(client.post("/forgot-password", data={"email": "c@example.org"}))
