@@ -94,8 +94,10 @@ def init_template_helpers(app: Flask) -> None:
         """Name a cause, skill or organisation in the user's language."""
         return entry.name(current_locale())
 
-    from .labels import STATUS_LABELS
+    from .labels import KIND_LABELS, STATUS_LABELS
 
     app.jinja_env.globals.update(
-        current_locale=current_locale, status_labels=STATUS_LABELS
+        current_locale=current_locale,
+        status_labels=STATUS_LABELS,
+        kind_labels=KIND_LABELS,
     )

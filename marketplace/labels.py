@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from .models import ApplicationStatus, OrganizationStatus
+from .models import ApplicationStatus, OrganizationKind, OrganizationStatus
 
 STATUS_LABELS = {
     ApplicationStatus.INVITED: _l("Invited"),
@@ -17,4 +17,12 @@ STATUS_LABELS = {
     OrganizationStatus.PENDING: _l("Waiting for verification"),
     OrganizationStatus.VERIFIED: _l("Verified"),
     OrganizationStatus.REJECTED: _l("Not verified"),
+}
+
+# The part an organisation plays at the expo, in the order staff choose from.
+KIND_LABELS = {
+    OrganizationKind.PARTNER: _l("Partner organisation"),
+    OrganizationKind.GIVING_PARTNER: _l("Giving partner"),
+    OrganizationKind.INTERMEDIARY: _l("Intermediary organisation"),
+    OrganizationKind.ORGANISER: _l("Expo organiser"),
 }

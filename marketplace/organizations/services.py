@@ -18,6 +18,7 @@ from ..models import (
     MemberRole,
     Membership,
     Organization,
+    OrganizationKind,
     OrganizationStatus,
     User,
     utcnow,
@@ -234,3 +235,13 @@ def set_auto_approve(staff: User, organization: Organization, trusted: bool) -> 
     """Mark a trusted organisation whose matches need no staff approval."""
     organization.auto_approve = trusted
     record_event(staff, "organization.auto_approve", organization, value=trusted)
+
+
+def set_kind(staff: User, organization: Organization, kind: str) -> None:
+    """Set the part an organisation plays at the expo (e.g. a giving partner)."""
+    try:
+        organization.kind = OrganizationKind(kind)
+    except ValueError:
+        message = str(_l("Choose one of the listed kinds."))
+        raise ValidationFailed(message, fields={"kind": [message]}) from None
+    record_event(staff, "organization.kind", organization, value=kind)

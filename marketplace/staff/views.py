@@ -130,6 +130,14 @@ def auto_approve(organization_id: int):
     )
 
 
+@bp.post("/organizations/<int:organization_id>/kind")
+@staff_required
+def set_organization_kind(organization_id: int):
+    """Set an organisation's part at the expo: partner, giving partner, …"""
+    kind = request.form.get("kind", "")
+    return _organization_action(organization_id, organizations.set_kind, kind)
+
+
 @bp.get("/approvals")
 @staff_required
 def approval_queue():

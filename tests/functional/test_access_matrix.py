@@ -95,6 +95,7 @@ MATRIX = {
     ("staff.verify", "POST"): STAFF,
     ("staff.reject_organization", "POST"): STAFF,
     ("staff.auto_approve", "POST"): STAFF,
+    ("staff.set_organization_kind", "POST"): STAFF,
     ("staff.approval_queue", "GET"): STAFF,
     ("staff.decide_approvals", "POST"): STAFF,
     ("staff.audit_log", "GET"): STAFF,

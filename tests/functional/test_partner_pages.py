@@ -17,6 +17,7 @@ from marketplace.models import (
     Opportunity,
     OpportunityStatus,
     Organization,
+    OrganizationKind,
     OrganizationStatus,
     Role,
     Shift,
@@ -282,6 +283,27 @@ def test_staff_verify_reject_and_trust(client, auth):
     } <= actions
     log = client.get("/staff/audit?action=organization.verified").get_data(as_text=True)
     assert "organization.verified" in log and "organization.rejected" not in log
+
+
+def test_staff_make_an_organisation_a_giving_partner(client, auth):
+    factories.make_user(Role.ORGANIZER, email="s@example.org", is_staff=True)
+    member = factories.make_user(Role.ORGANIZER, email="m@example.org")
+    organization = factories.make_organization(members=[member])
+    db.session.commit()
+    auth.login("s@example.org")
+    queue = client.get("/staff/organizations").get_data(as_text=True)
+    assert f'data-testid="kind-{organization.id}"' in queue
+    url = f"/staff/organizations/{organization.id}/kind"
+    page = client.post(url, data={"kind": "bank"}, follow_redirects=True)
+    assert "กรุณาเลือกจากรายการ" in page.get_data(as_text=True)
+    client.post(url, data={"kind": "giving_partner"})
+    db.session.expire_all()
+    kind = db.session.get(Organization, organization.id).kind
+    assert kind is OrganizationKind.GIVING_PARTNER
+    # The giving partner's member may now record its pledges.
+    auth.logout()
+    auth.login("m@example.org")
+    assert client.get("/outcomes/pledges").status_code == 200
 
 
 def test_staff_bulk_approve_and_overview(client, auth, count_queries):
