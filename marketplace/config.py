@@ -20,6 +20,11 @@ class Config:
 
     ENV_NAME = "base"
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Former keys (comma-separated) that still verify sessions and certificate codes
+    # after SECRET_KEY is rotated.
+    SECRET_KEY_FALLBACKS = [
+        key for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key
+    ]
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'marketplace.sqlite3'}"
     )
