@@ -7,21 +7,19 @@ time each; prints requests per second and latency percentiles, writes JSON.
 
 import http.client
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask_migrate import upgrade
 
 from marketplace import create_app
 from marketplace.config import DevelopmentConfig
 from marketplace.seed.demo import DEMO_PASSWORD, VOLUNTEER_EMAIL
-from tests.servers import free_port, post_json, wait_for_http
+from tests.servers import gunicorn_server, post_json
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -76,32 +74,10 @@ def main() -> None:
         with app.app_context():
             upgrade()
             app.test_cli_runner().invoke(args=["seed-demo"], catch_exceptions=False)
-        port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "SECRET_KEY": "bench-only",
-            "RATELIMIT_ENABLED": "false",
-        }
-        server = subprocess.Popen(  # noqa: S603  (our own server, fixed arguments)
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for_http(f"http://127.0.0.1:{port}/healthz")
+        with gunicorn_server(url, 2, RATELIMIT_ENABLED="false") as base:
+            port = urlsplit(base).port
             status, body = post_json(
-                f"http://127.0.0.1:{port}/api/v1/tokens",
+                base + "/api/v1/tokens",
                 {"email": VOLUNTEER_EMAIL, "password": DEMO_PASSWORD},
             )
             assert status == 201, body
@@ -110,9 +86,6 @@ def main() -> None:
                 drive(port, "/api/v1/causes", {}),
                 drive(port, "/api/v1/me/recommendations?limit=20", bearer),
             ]
-        finally:
-            server.terminate()
-            server.wait(30)
     ratio = rows[1]["rps"] / rows[0]["rps"]
     print(f"\nHTTP under gunicorn (2 workers, {CLIENTS} clients, {SECONDS:.0f} s each)")
     print(f"{'path':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")

@@ -136,8 +136,14 @@ def wait_for_http(url: str, seconds: float = 30.0) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn_server(database_url: str, workers: int = 4, **env: str) -> Iterator[str]:
-    """Serve the app with gunicorn on loopback, the way production does."""
+def gunicorn_server(
+    database_url: str, workers: int = 4, stderr=subprocess.DEVNULL, **env: str
+) -> Iterator[str]:
+    """Serve the app with gunicorn on loopback, the way production does.
+
+    `env` overrides the environment (e.g. MARKETPLACE_ENV=production); the server's
+    log goes to `stderr` (an open file, or nowhere).
+    """
     import sys
 
     port = free_port()
@@ -163,7 +169,7 @@ def gunicorn_server(database_url: str, workers: int = 4, **env: str) -> Iterator
         ],
         cwd=ROOT,
         env=environment,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
     )
     try:
         base = f"http://127.0.0.1:{port}"

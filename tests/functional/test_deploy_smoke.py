@@ -23,10 +23,10 @@ from tests.functional.test_rate_limit_workers import redis_url  # noqa: F401
 from tests.servers import (
     ROOT,
     free_port,
+    gunicorn_server,
     post_json,
     postgres_bin_dir,
     postgres_server,
-    wait_for_http,
 )
 
 
@@ -109,15 +109,14 @@ def test_production_smoke_journey(tmp_path, redis_url):  # noqa: F811
         pytest.skip("no PostgreSQL binaries")
     if shutil.which("redis-server") is None:
         pytest.skip("no redis-server")
+    production = {
+        "MARKETPLACE_ENV": "production",
+        "SECRET_KEY": "smoke-test-secret-" + "x" * 40,
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "TRUSTED_PROXIES": "1",
+    }
     with postgres_server() as database_url:
-        environment = {
-            **os.environ,
-            "MARKETPLACE_ENV": "production",
-            "SECRET_KEY": "smoke-test-secret-" + "x" * 40,
-            "DATABASE_URL": database_url,
-            "RATELIMIT_STORAGE_URI": redis_url,
-            "TRUSTED_PROXIES": "1",
-        }
+        environment = {**os.environ, **production, "DATABASE_URL": database_url}
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
         for command in (["db", "upgrade"], ["seed-demo", "--taxonomy-only"]):
             subprocess.run(
@@ -133,31 +132,12 @@ def test_production_smoke_journey(tmp_path, redis_url):  # noqa: F811
             shift_id = opportunity.shifts[0].id
             db.session.commit()
             db.engine.dispose()
-        port = free_port()
         log = tmp_path / "gunicorn.log"
-        with log.open("w") as stderr:
-            server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "--workers",
-                    "2",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "wsgi:app",
-                ],
-                cwd=ROOT,
-                env=environment,
-                stderr=stderr,
-            )
-            try:
-                base = f"http://127.0.0.1:{port}"
-                wait_for_http(base + "/healthz")
-                _journey(base, shift_id)
-            finally:
-                server.terminate()
-                server.wait(30)
+        with (
+            log.open("w") as stderr,
+            gunicorn_server(database_url, 2, stderr, **production) as base,
+        ):
+            _journey(base, shift_id)
     lines = [
         json.loads(line)
         for line in log.read_text().splitlines()
