@@ -22,6 +22,7 @@ from ..auth.limits import application_address_limit, application_limit
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..labels import STATUS_LABELS
+from ..links import public_url
 from ..locations import geocode_place
 from ..main import queries
 from ..models import (
@@ -355,8 +356,8 @@ def _calendar_for(user: User, applications: list[Application]) -> bytes:
     return build_calendar(
         applications,
         name=_("Good Society Expo: my shifts"),
-        link=lambda a: url_for(
-            ".opportunity", opportunity_id=a.shift.opportunity_id, _external=True
+        link=lambda a: public_url(
+            "volunteers.opportunity", opportunity_id=a.shift.opportunity_id
         ),
         status_label=lambda status: str(STATUS_LABELS[status]),
     )

@@ -59,15 +59,16 @@ def json_lines(app) -> io.StringIO:
 
 
 def test_production_logs_one_json_line_per_request(make_app, restore_logging):
-    app = make_app(ProductionConfig, SECRET_KEY="x" * 48)
+    app = make_app(ProductionConfig, **factories.PRODUCTION_SETTINGS)
     stream = json_lines(app)
     client = app.test_client()
+    host = {"Host": "expo.example.org"}
     response = client.get(
         "/reset-password/secret-token?email=someone@example.org",
-        headers={"X-Request-ID": "proxy-given-id-1234"},
+        headers={"X-Request-ID": "proxy-given-id-1234", **host},
     )
     assert response.headers["X-Request-ID"] == "proxy-given-id-1234"
-    client.get("/healthz", headers={"X-Request-ID": "bad id <script>"})
+    client.get("/healthz", headers={"X-Request-ID": "bad id <script>", **host})
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     requests = [line for line in lines if line["logger"] == "marketplace.request"]
     assert len(requests) == 2
