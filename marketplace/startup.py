@@ -18,21 +18,26 @@ def development_secret_key(instance_dir: Path) -> str:
     tokens and certificate codes of a development instance left reachable.
     """
     path = Path(instance_dir) / KEY_FILE_NAME
-    try:
-        key = path.read_text().strip()
-    except FileNotFoundError:
-        key = ""
-    if key:
-        return key
+    if path.exists():
+        return _read_key(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     # O_EXCL: two workers starting at once never overwrite each other's key.
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
+    except FileExistsError:  # another worker made it meanwhile
+        return _read_key(path)
     with os.fdopen(fd, "w") as file:
         file.write(key + "\n")
+    return key
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(
+            f"{path} is empty: delete it to make a new development SECRET_KEY."
+        )
     return key
 
 

@@ -163,6 +163,9 @@ def test_development_makes_a_random_key_once_and_keeps_it(tmp_path, monkeypatch)
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert len(first) >= 48 and first != "dev-only-not-secret"
     assert create_app(DevelopmentConfig).config["SECRET_KEY"] == first
+    key_file.write_text("")
+    with pytest.raises(RuntimeError, match="secret_key is empty"):
+        create_app(DevelopmentConfig)
     # Another checkout (another instance folder) gets another key.
     monkeypatch.setattr(marketplace, "INSTANCE_DIR", tmp_path / "other")
     assert create_app(DevelopmentConfig).config["SECRET_KEY"] != first
