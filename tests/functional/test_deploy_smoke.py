@@ -195,8 +195,12 @@ def offline_packages(checkout: Path, scratch: Path) -> dict[str, str]:
         own = entry.name.startswith(("good_society_marketplace", "__editable__"))
         if not own and entry.suffix != ".pth" and entry.name != "__pycache__":
             (packages / entry.name).symlink_to(entry)
+    # Without pip: the README's own `python3 -m venv .venv` adds it (and keeps
+    # the .pth below), so ensurepip runs once.
     subprocess.run(
-        [str(bin_dir / "python3"), "-m", "venv", ".venv"], cwd=checkout, check=True
+        [str(bin_dir / "python3"), "-m", "venv", "--without-pip", ".venv"],
+        cwd=checkout,
+        check=True,
     )
     (site,) = checkout.glob(".venv/lib/python*/site-packages")
     (site / "_smoke_test_packages.pth").write_text(
