@@ -1,7 +1,5 @@
 """The volunteer journey: search, opportunity, apply, profile, my shifts, calendar."""
 
-import secrets
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -35,6 +33,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..models.user import new_calendar_token
 from ..privacy import minors
 from ..web import (
     commit_or_explain,
@@ -335,7 +334,7 @@ def my_shifts():
 @role_required(Role.VOLUNTEER)
 def reset_calendar():
     """Create (or replace) the secret calendar link; the old link stops working."""
-    current_user.calendar_token = secrets.token_urlsafe(24)
+    current_user.calendar_token = new_calendar_token()
     db.session.commit()
     flash(_("Your calendar link is ready. Any older link no longer works."), "success")
     return redirect(url_for(".my_shifts") + "#calendar")
