@@ -36,7 +36,8 @@ run: install
 	@echo "  Demo logins:"
 	@$(FLASK) demo-logins
 	@echo
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	PUBLIC_URL=$${PUBLIC_URL:-http://$(HOST):$(PORT)} \
+		$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from .config import INSTANCE_DIR, Config, config_from_env
+from .startup import check_settings
 
 
 def create_app(
@@ -18,11 +19,7 @@ def create_app(
     )
     app.config.from_object(config_class or config_from_env())
     app.config.update(settings or {})
-    if not app.config.get("SECRET_KEY"):
-        raise RuntimeError(
-            "SECRET_KEY is not set: the marketplace refuses to start without it "
-            "in production (see README, Configuration)."
-        )
+    check_settings(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -104,10 +101,13 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Add the filters and globals the templates use."""
     from .i18n import init_template_helpers
+    from .links import public_url
     from .web import init_template_globals
 
     init_template_helpers(app)
     init_template_globals(app)
+    # Links that leave the page (to copy, print or subscribe to) use PUBLIC_URL.
+    app.jinja_env.globals["public_url"] = public_url
 
 
 def register_commands(app: Flask) -> None:

@@ -25,6 +25,18 @@ class Config:
     SECRET_KEY_FALLBACKS = [
         key for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key
     ]
+    # The address people reach the marketplace at, e.g. https://expo.example.org:
+    # every absolute link (e-mails, QR codes, calendar feeds, certificates) is built
+    # from it, never from the request's Host. Required in production.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL")
+    # Production answers only requests for PUBLIC_URL's host (else 400); further
+    # host names to accept, comma-separated (e.g. the address a load balancer's
+    # health check uses).
+    EXTRA_TRUSTED_HOSTS = [
+        host.strip()
+        for host in os.environ.get("EXTRA_TRUSTED_HOSTS", "").split(",")
+        if host.strip()
+    ]
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'marketplace.sqlite3'}"
     )
@@ -119,8 +131,11 @@ class DevelopmentConfig(Config):
     """Local development and the embedded `make run` demo."""
 
     ENV_NAME = "development"
-    # A fixed key is acceptable only on a developer's machine.
-    SECRET_KEY = Config.SECRET_KEY or "dev-only-not-secret"
+    # Without SECRET_KEY, create_app makes a random key once and keeps it in
+    # instance/secret_key (see marketplace.settings.development_secret_key).
+    SECRET_KEY = Config.SECRET_KEY
+    # The address `make run` serves on.
+    PUBLIC_URL = Config.PUBLIC_URL or "http://127.0.0.1:8000"
 
 
 class TestingConfig(Config):
@@ -129,6 +144,7 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-only"  # noqa: S105
+    PUBLIC_URL = "https://expo.test.example"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     ARGON2_TIME_COST = 1

@@ -5,7 +5,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from .extensions import db
 
@@ -173,6 +173,15 @@ def init_error_handlers(app: Flask) -> None:
         if wants_json():
             return error_response(400, "csrf_failed", message)
         return _page(400, message)
+
+    @app.errorhandler(SecurityError)
+    def handle_untrusted_host(error: SecurityError):
+        # A Host that is not PUBLIC_URL's (production's TRUSTED_HOSTS): no URL can
+        # be built for this request, so no page template; plain text or JSON.
+        message = str(_l("This site is not served at this address."))
+        if wants_json():
+            return error_response(400, None, message)
+        return Response(message, 400, mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

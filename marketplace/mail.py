@@ -21,12 +21,12 @@ import sqlalchemy.orm as so
 from .extensions import db
 from .i18n import BANGKOK, to_bangkok
 from .models import Application, ApplicationStatus, EmailOutbox, Shift, utcnow
-from .notifications import about_application, notify
+from .notifications import about_application, header_text, notify
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_SENDER = "Good Society Expo <no-reply@goodsociety.example>"
-# After this many failed attempts a message is given up (left unsent, not retried).
+# After this many failed attempts a message is given up: failed, never retried.
 MAX_ATTEMPTS = 5
 DEFAULT_TIMEOUT = 10.0
 _ERROR_LENGTH = 300
@@ -61,7 +61,7 @@ def deliver_outbox(
             logger.info(
                 "E-mail to %s\nSubject: %s\n\n%s",
                 email.to_email,
-                email.subject,
+                header_text(email.subject),
                 email.body,
             )
             email.sent_at = utcnow()
@@ -71,16 +71,22 @@ def deliver_outbox(
     sent = failed = 0
     connection: smtplib.SMTP | None = None
     try:
+        # Each message in its own try: one that cannot be built or sent counts an
+        # attempt and never stops the ones after it.
         for email in emails:
+            try:
+                message = _message(email, sender)
+            except Exception as error:  # a bad row: nothing to do with the server
+                _count_failure(email, error)
+                failed += 1
+                continue
             try:
                 if connection is None:
                     connection = _connect(config)
-                connection.send_message(_message(email, sender))
-            except (smtplib.SMTPException, OSError) as error:
-                email.attempts += 1
-                email.last_error = f"{type(error).__name__}: {error}"[:_ERROR_LENGTH]
+                connection.send_message(message)
+            except Exception as error:
+                _count_failure(email, error)
                 failed += 1
-                logger.warning("E-mail %s not sent: %s", email.id, email.last_error)
                 # Start the next message on a fresh connection.
                 _close(connection)
                 connection = None
@@ -90,6 +96,21 @@ def deliver_outbox(
     finally:
         _close(connection)
     return DeliveryReport(sent=sent, failed=failed)
+
+
+def _count_failure(email: EmailOutbox, error: Exception) -> None:
+    """Count a failed attempt; after MAX_ATTEMPTS the message is given up (failed)."""
+    email.attempts += 1
+    email.last_error = f"{type(error).__name__}: {error}"[:_ERROR_LENGTH]
+    if email.attempts >= MAX_ATTEMPTS:
+        logger.error(
+            "E-mail %s failed %d times, given up: %s",
+            email.id,
+            email.attempts,
+            email.last_error,
+        )
+    else:
+        logger.warning("E-mail %s not sent: %s", email.id, email.last_error)
 
 
 def _connect(config: Mapping[str, Any]) -> smtplib.SMTP:
@@ -126,7 +147,8 @@ def _message(email: EmailOutbox, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = email.to_email
-    message["Subject"] = email.subject
+    # Rows queued before subjects were cleaned may still hold a line break.
+    message["Subject"] = header_text(email.subject)
     message["Date"] = format_datetime(utcnow())
     domain = parseaddr(sender)[1].rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(idstring=f"outbox.{email.id}", domain=domain)

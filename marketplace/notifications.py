@@ -1,12 +1,42 @@
 """Telling people what happened: in-app notifications and e-mails in the outbox."""
 
+import unicodedata
 from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from .extensions import db
+from .links import public_url
 from .models import Application, EmailOutbox, Notification, User
+
+# Longest subject kept; longer ones end in "…". Mail clients show about 60-80.
+SUBJECT_LENGTH = 150
+
+
+def header_text(text: str, limit: int = SUBJECT_LENGTH) -> str:
+    """Text made safe for an e-mail header: one line, no control characters, capped.
+
+    Subjects quote what people typed (a staff member's rejection reason, an
+    opportunity's title); a line break there would end the header, or make the
+    message impossible to build.
+    """
+    words = "".join(
+        " " if unicodedata.category(char) == "Cc" else char for char in text
+    ).split()
+    line = " ".join(words)
+    if len(line) > limit:
+        line = line[: limit - 1].rstrip() + "…"
+    return line
+
+
+def queue_email(user: User, subject: str, body: str) -> EmailOutbox:
+    """Put an e-mail to the user in the outbox; the only way e-mails are queued."""
+    email = EmailOutbox(
+        user_id=user.id, to_email=user.email, subject=header_text(subject), body=body
+    )
+    db.session.add(email)
+    return email
 
 
 def message_text(kind: str, data: dict[str, Any]) -> str:
@@ -70,13 +100,10 @@ def notify(user: User, kind: str, **data: Any) -> None:
                 _("Hello %(name)s,", name=user.display_name),
                 line,
                 _("See the details on the Good Society Marketplace."),
+                public_url("main.notifications"),
             ]
         )
-    db.session.add(
-        EmailOutbox(
-            user_id=user.id, to_email=user.email, subject=subject[:300], body=body
-        )
-    )
+    queue_email(user, subject, body)
 
 
 def about_application(application: Application, **extra: Any) -> dict[str, Any]:

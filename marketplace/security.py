@@ -20,6 +20,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 HSTS = "max-age=31536000; includeSubDomains"
+# No page uses these browser features (QR codes are scanned with the phone's own
+# camera app, the map never asks for the visitor's position): deny them to the
+# pages and to anything embedded in them.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+    )
+)
 
 
 def init_security_headers(app: Flask) -> None:
@@ -32,6 +49,7 @@ def init_security_headers(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if app.config.get("ENV_NAME") == "production":
             headers.setdefault("Strict-Transport-Security", HSTS)
         personal = current_user.is_authenticated or "Authorization" in request.headers

@@ -27,6 +27,13 @@ from marketplace.models import (
 )
 
 PASSWORD = "correct horse battery staple"
+# What a production app needs to start: a key, its public address, and limits
+# that are shared by the workers or off (a proxy enforces them).
+PRODUCTION_SETTINGS = {
+    "SECRET_KEY": "production-test-" + "x" * 40,
+    "PUBLIC_URL": "https://expo.example.org",
+    "RATELIMIT_ENABLED": False,
+}
 _sequence = itertools.count(1)
 
 

@@ -4,7 +4,7 @@ import hashlib
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,7 +13,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ..audit import record_event
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
-from ..models import EmailOutbox, User
+from ..links import public_url
+from ..models import User
+from ..notifications import queue_email
 from .services import normalize_email, set_new_password
 
 SALT = "password-reset"
@@ -78,9 +80,7 @@ def request_reset(email: str) -> None:
     )
     if user is None:
         return
-    link = url_for(
-        "auth.reset_password", reset_token=make_reset_token(user), _external=True
-    )
+    link = public_url("auth.reset_password", reset_token=make_reset_token(user))
     minutes = int(reset_lifetime().total_seconds() // 60)
     with force_locale(user.locale or "th"):
         subject = _("Good Society Expo: reset your password")
@@ -100,9 +100,7 @@ def request_reset(email: str) -> None:
                 ),
             ]
         )
-    db.session.add(
-        EmailOutbox(user_id=user.id, to_email=user.email, subject=subject, body=body)
-    )
+    queue_email(user, subject, body)
     record_event(user, "user.password_reset_requested", user)
 
 

@@ -20,6 +20,7 @@ from ..access import role_required, staff_required
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..i18n import format_day
+from ..links import public_url
 from ..models import Application, Certificate, Role
 from ..web import show_field_errors
 from . import queries, services, signing
@@ -169,7 +170,7 @@ def certificate(code: str):
     if found is None:
         return _not_valid(code)
     code = signing.code_for(found.serial)
-    verify_url = url_for(".verify", code=code, _external=True)
+    verify_url = public_url("certificates.verify", code=code)
     qr = segno.make(verify_url, error="m").svg_data_uri(scale=4, border=2)
     with force_locale(found.locale):
         body = render_template(

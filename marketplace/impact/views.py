@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from ..access import staff_required
 from ..extensions import db
+from ..links import public_url
 from ..models import Organization, OrganizationKind, OrganizationStatus
 from ..organizations import services as organizations
 from . import queries
@@ -160,7 +161,7 @@ def booths():
     ).all()
     codes = []
     for organization in partners:
-        url = url_for("impact.booth", organization_id=organization.id, _external=True)
+        url = public_url("impact.booth", organization_id=organization.id)
         svg = segno.make(url, error="m").svg_inline(scale=4, border=2)
         codes.append((organization, url, svg))
     return render_template("impact/booths.html", codes=codes)

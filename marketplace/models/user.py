@@ -29,6 +29,11 @@ def new_session_nonce() -> str:
     return secrets.token_urlsafe(16)
 
 
+def new_calendar_token() -> str:
+    """A fresh secret for a volunteer's calendar feed URL."""
+    return secrets.token_urlsafe(24)
+
+
 class User(UserMixin, db.Model):
     """A person with an account: a volunteer or an organisation member."""
 
@@ -84,8 +89,14 @@ class User(UserMixin, db.Model):
         return self.role is Role.ORGANIZER
 
     def end_all_sessions(self) -> None:
-        """Invalidate every session cookie issued to this user so far."""
+        """Invalidate every session cookie issued so far, and the calendar link.
+
+        Whoever held a session may have copied the secret calendar feed link; a
+        feed in use gets a new link (shown on "My shifts"), the old one is dead.
+        """
         self.session_nonce = new_session_nonce()
+        if self.calendar_token is not None:
+            self.calendar_token = new_calendar_token()
 
 
 class ApiToken(db.Model):

@@ -31,6 +31,7 @@ from ..exports import csv_response
 from ..extensions import db
 from ..geo import distance_km
 from ..i18n import BANGKOK, to_bangkok
+from ..links import public_url
 from ..main import queries
 from ..models import (
     Application,
@@ -633,9 +634,7 @@ def check_in_qr(shift_id: int):
     """The shift's check-in QR code (SVG), to print or show on a screen."""
     shift = _managed_shift(shift_id)
     token = _check_in_serializer().dumps(shift.id)
-    url = url_for(
-        "organizations.self_check_in", shift_id=shift.id, token=token, _external=True
-    )
+    url = public_url("organizations.self_check_in", shift_id=shift.id, token=token)
     out = io.BytesIO()
     segno.make(url, error="m").save(out, kind="svg", scale=8, border=2)
     return Response(out.getvalue(), mimetype="image/svg+xml")

@@ -1,7 +1,5 @@
 """The volunteer journey: search, opportunity, apply, profile, my shifts, calendar."""
 
-import secrets
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -22,6 +20,7 @@ from ..auth.limits import application_address_limit, application_limit
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..labels import STATUS_LABELS
+from ..links import public_url
 from ..locations import geocode_place
 from ..main import queries
 from ..models import (
@@ -34,6 +33,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..models.user import new_calendar_token
 from ..privacy import minors
 from ..web import (
     commit_or_explain,
@@ -334,7 +334,7 @@ def my_shifts():
 @role_required(Role.VOLUNTEER)
 def reset_calendar():
     """Create (or replace) the secret calendar link; the old link stops working."""
-    current_user.calendar_token = secrets.token_urlsafe(24)
+    current_user.calendar_token = new_calendar_token()
     db.session.commit()
     flash(_("Your calendar link is ready. Any older link no longer works."), "success")
     return redirect(url_for(".my_shifts") + "#calendar")
@@ -355,8 +355,8 @@ def _calendar_for(user: User, applications: list[Application]) -> bytes:
     return build_calendar(
         applications,
         name=_("Good Society Expo: my shifts"),
-        link=lambda a: url_for(
-            ".opportunity", opportunity_id=a.shift.opportunity_id, _external=True
+        link=lambda a: public_url(
+            "volunteers.opportunity", opportunity_id=a.shift.opportunity_id
         ),
         status_label=lambda status: str(STATUS_LABELS[status]),
     )

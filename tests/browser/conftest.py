@@ -46,7 +46,10 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = f"http://127.0.0.1:{server.server_port}"
+    # Links the app prints to copy (the calendar feed) point at this server.
+    app.config["PUBLIC_URL"] = url
+    yield url
     server.shutdown()
     thread.join()
     server.server_close()

@@ -1,13 +1,18 @@
 """The application shell: configuration, home page, errors, health."""
 
+import os
+import re
+import stat
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
+import marketplace
 from marketplace import create_app
-from marketplace.config import ProductionConfig
+from marketplace.config import DevelopmentConfig, ProductionConfig, TestingConfig
 from marketplace.extensions import db
-from marketplace.models import Role, utcnow
+from marketplace.models import EmailOutbox, Role, utcnow
 from tests import factories
 
 
@@ -17,11 +22,160 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
         create_app(ProductionConfig)
 
 
-def test_production_has_no_debug_and_secure_cookies(monkeypatch):
-    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 32)
-    app = create_app(ProductionConfig)
+def test_production_has_no_debug_and_secure_cookies():
+    app = create_app(ProductionConfig, factories.PRODUCTION_SETTINGS)
     assert not app.debug and not app.testing
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+
+
+def production(**settings) -> dict:
+    """Settings a production app starts with, changed by `settings`."""
+    return {**factories.PRODUCTION_SETTINGS, **settings}
+
+
+@pytest.mark.parametrize("value", [None, "", "  "])
+def test_production_refuses_to_start_without_public_url(value):
+    with pytest.raises(RuntimeError, match="PUBLIC_URL is not set"):
+        create_app(ProductionConfig, production(PUBLIC_URL=value))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "expo.example.org",
+        "ftp://expo.example.org",
+        "https://",
+        "javascript:alert(1)",
+        "https://expo.example.org/?next=x",
+        "https://user:pw@expo.example.org",
+    ],
+)
+def test_public_url_must_be_a_plain_http_address(value):
+    with pytest.raises(RuntimeError, match="PUBLIC_URL"):
+        create_app(ProductionConfig, production(PUBLIC_URL=value))
+    with pytest.raises(RuntimeError, match="PUBLIC_URL"):
+        create_app(TestingConfig, {"PUBLIC_URL": value})
+
+
+def test_production_trusts_only_the_public_host_and_the_extra_ones():
+    app = create_app(
+        ProductionConfig,
+        production(
+            PUBLIC_URL="https://expo.example.org:8443/",
+            EXTRA_TRUSTED_HOSTS=["10.0.0.5"],
+        ),
+    )
+    assert app.config["PUBLIC_URL"] == "https://expo.example.org:8443"
+    assert app.config["TRUSTED_HOSTS"] == ["expo.example.org", "10.0.0.5"]
+    client = app.test_client()
+    for host, status in [
+        ("expo.example.org", 200),
+        ("expo.example.org:8443", 200),
+        ("10.0.0.5:8000", 200),  # a load balancer's health check
+        ("attacker.example", 400),
+        ("expo.example.org.attacker.example", 400),
+        ("localhost", 400),
+    ]:
+        response = client.get("/login", headers={"Host": host})
+        assert response.status_code == status, host
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    refused = client.get("/api/v1/causes", headers={"Host": "attacker.example"})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["code"] == "bad_request"
+
+
+def test_forgot_password_with_a_foreign_host_is_refused_in_production(app, make_app):
+    user = factories.make_user(email="somchai@example.org")
+    db.session.commit()
+    production_app = make_app(ProductionConfig, **factories.PRODUCTION_SETTINGS)
+    client = production_app.test_client()
+    site = "https://expo.example.org"
+    page = client.get("/forgot-password", base_url=site).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    form = {"email": user.email, "csrf_token": token.group(1)}
+
+    response = client.post(
+        "/forgot-password",
+        data=form,
+        base_url=site,
+        headers={"Host": "attacker.example", "Referer": f"{site}/forgot-password"},
+        csrf=False,
+    )
+    assert response.status_code == 400
+    assert response.get_data(as_text=True) == "เว็บไซต์นี้ไม่ได้ให้บริการที่ที่อยู่นี้"
+    assert db.session.scalars(sa.select(EmailOutbox)).all() == []
+
+    # The same form sent to the real host is taken, and its link is ours.
+    response = client.post(
+        "/forgot-password",
+        data=form,
+        base_url=site,
+        headers={"Referer": f"{site}/forgot-password"},  # HTTPS: CSRF checks it
+        csrf=False,
+    )
+    assert response.status_code == 302
+    (email,) = db.session.scalars(sa.select(EmailOutbox)).all()
+    assert f"{site}/reset-password/" in email.body
+    assert "attacker" not in email.body
+
+
+@pytest.mark.parametrize("uri", ["memory://", "memory://?x=1"])
+def test_production_refuses_per_worker_rate_limits(uri):
+    settings = production(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=uri)
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
+        create_app(ProductionConfig, settings)
+
+
+def test_production_starts_with_shared_or_disabled_rate_limits():
+    shared = production(
+        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0"
+    )
+    assert create_app(ProductionConfig, shared).config["RATELIMIT_ENABLED"]
+    off = production(RATELIMIT_ENABLED=False, RATELIMIT_STORAGE_URI="memory://")
+    assert not create_app(ProductionConfig, off).config["RATELIMIT_ENABLED"]
+
+
+def test_development_keeps_per_worker_rate_limits():
+    assert DevelopmentConfig.RATELIMIT_STORAGE_URI.startswith("memory://") or (
+        "RATELIMIT_STORAGE_URI" in os.environ
+    )
+    app = create_app(
+        DevelopmentConfig,
+        {"SECRET_KEY": "x" * 32, "RATELIMIT_STORAGE_URI": "memory://"},
+    )
+    assert app.config["RATELIMIT_ENABLED"]
+
+
+def test_production_refuses_to_start_without_the_thai_catalogue(tmp_path):
+    settings = production(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path))
+    with pytest.raises(RuntimeError, match="pybabel compile"):
+        create_app(ProductionConfig, settings)
+    # The shipped catalogue (compiled on install) lets it start.
+    create_app(ProductionConfig, production())
+
+
+def test_development_makes_a_random_key_once_and_keeps_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(marketplace, "INSTANCE_DIR", tmp_path / "instance")
+    monkeypatch.setattr(DevelopmentConfig, "SECRET_KEY", None)
+    first = create_app(DevelopmentConfig).config["SECRET_KEY"]
+    key_file = tmp_path / "instance" / "secret_key"
+    assert key_file.read_text().strip() == first
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(first) >= 48 and first != "dev-only-not-secret"
+    assert create_app(DevelopmentConfig).config["SECRET_KEY"] == first
+    key_file.write_text("")
+    with pytest.raises(RuntimeError, match="secret_key is empty"):
+        create_app(DevelopmentConfig)
+    # Another checkout (another instance folder) gets another key.
+    monkeypatch.setattr(marketplace, "INSTANCE_DIR", tmp_path / "other")
+    assert create_app(DevelopmentConfig).config["SECRET_KEY"] != first
+
+
+def test_development_uses_secret_key_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setattr(marketplace, "INSTANCE_DIR", tmp_path)
+    monkeypatch.setattr(DevelopmentConfig, "SECRET_KEY", "from-the-environment")
+    assert create_app(DevelopmentConfig).config["SECRET_KEY"] == "from-the-environment"
+    assert not (tmp_path / "secret_key").exists()
 
 
 def test_health_check(client):

@@ -20,6 +20,7 @@ from marketplace.extensions import db
 from marketplace.i18n import BANGKOK
 from marketplace.mail import (
     DEFAULT_SENDER,
+    MAX_ATTEMPTS,
     DeliveryReport,
     deliver_outbox,
     queue_shift_reminders,
@@ -33,7 +34,7 @@ from marketplace.models import (
     Shift,
     utcnow,
 )
-from marketplace.notifications import notify
+from marketplace.notifications import SUBJECT_LENGTH, header_text, notify
 from tests import factories
 from tests.servers import free_port
 
@@ -179,6 +180,78 @@ def test_messages_that_failed_five_times_are_given_up(app, inbox):
     assert given_up.sent_at is None and given_up.attempts == 5
     assert last_chance.sent_at is not None
     assert [message["Subject"] for message in inbox.messages] == ["ครั้งสุดท้าย"]
+
+
+def test_text_from_people_never_breaks_a_subject(app, inbox):
+    """A staff member's rejection reason with line breaks goes into the Subject."""
+    organizer = factories.make_user(Role.ORGANIZER, email="o@example.org")
+    reason = "เอกสารไม่ครบ\r\nBcc: everyone@example.org\n\n" + "ขาดหนังสือรับรอง " * 30
+    notify(
+        organizer, "organization_rejected", organization="มูลนิธิ\tทดสอบ", reason=reason
+    )
+    db.session.commit()
+    (queued,) = db.session.scalars(sa.select(EmailOutbox)).all()
+    assert "\n" not in queued.subject and "\r" not in queued.subject
+    assert "\t" not in queued.subject and "  " not in queued.subject
+    assert len(queued.subject) == SUBJECT_LENGTH and queued.subject.endswith("…")
+    assert "มูลนิธิ ทดสอบ" in queued.subject
+    assert "เอกสารไม่ครบ Bcc: everyone@example.org ขาด" in queued.subject
+
+    assert deliver_outbox(inbox.config()) == DeliveryReport(sent=1, failed=0)
+    db.session.commit()
+    (message,) = inbox.messages
+    assert inbox.recipients == [["o@example.org"]]
+    assert message["Bcc"] is None
+    assert message["Subject"] == queued.subject
+    assert reason.splitlines()[0] in message.get_content()  # the body keeps it all
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  สวัสดี \r\n  ครับ\t", "สวัสดี ครับ"),
+        ("a\u2028b\x85c\x0bd\x0ce", "a b c d e"),  # every Unicode line break
+        ("null\x00byte\x1bescape", "null byte escape"),
+        ("x" * 200, "x" * (SUBJECT_LENGTH - 1) + "…"),
+        ("", ""),
+    ],
+)
+def test_header_text_is_one_clean_capped_line(text, expected):
+    assert header_text(text) == expected
+
+
+def test_a_message_that_cannot_be_built_never_blocks_the_others(app):
+    """`flask send-mail` on a real SMTP server: the bad message fails, alone."""
+    first = queue(to="first@example.org", subject="ข้อความแรก")
+    poisoned = queue(to="bad@example.org\r\nBcc: everyone@example.org")
+    # A row queued before subjects were cleaned still goes out, on one line.
+    legacy = queue(to="legacy@example.org", subject="ปฏิเสธ:\nเหตุผล\r\nBcc: x@y.z")
+    last = queue(to="last@example.org", subject="ข้อความสุดท้าย")
+    db.session.commit()
+    runner = app.test_cli_runner()
+
+    with smtp_server(Inbox()) as inbox:
+        app.config.update(inbox.config())
+        outputs = [
+            runner.invoke(args=["send-mail"]).output for _ in range(MAX_ATTEMPTS)
+        ]
+        # Given up: the next run does not try it again.
+        outputs.append(runner.invoke(args=["send-mail"]).output)
+
+    assert outputs[0] == "3 sent, 1 failed.\n"
+    assert outputs[1:MAX_ATTEMPTS] == ["0 sent, 1 failed.\n"] * (MAX_ATTEMPTS - 1)
+    assert outputs[MAX_ATTEMPTS] == "0 sent, 0 failed.\n"
+    assert inbox.recipients == [
+        ["first@example.org"],
+        ["legacy@example.org"],
+        ["last@example.org"],
+    ]
+    assert inbox.messages[1]["Subject"] == "ปฏิเสธ: เหตุผล Bcc: x@y.z"
+    assert all(message["Bcc"] is None for message in inbox.messages)
+    db.session.expire_all()
+    assert all(email.sent_at is not None for email in (first, legacy, last))
+    assert poisoned.sent_at is None and poisoned.attempts == MAX_ATTEMPTS
+    assert poisoned.last_error.startswith("ValueError: ")
 
 
 def test_oldest_first_up_to_the_limit_from_the_configured_sender(app, inbox):

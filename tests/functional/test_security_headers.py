@@ -20,6 +20,13 @@ def test_headers_on_pages_api_and_errors(client):
         assert "unsafe-inline" not in policy
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"]
+        features = dict(
+            item.strip().split("=", 1)
+            for item in headers["Permissions-Policy"].split(",")
+        )
+        # No page uses the camera or the visitor's position: both denied.
+        for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+            assert features[feature] == "()", (path, feature)
         assert "Strict-Transport-Security" not in headers  # development and tests
 
 
@@ -31,10 +38,14 @@ def test_pages_with_personal_data_are_not_cached(client, auth):
     assert client.get("/me/profile").headers["Cache-Control"] == "no-store"
 
 
-def test_production_sends_hsts(monkeypatch):
-    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 32)
-    app = create_app(ProductionConfig, {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    response = app.test_client().get("/static/css/app.css")
+def test_production_sends_hsts():
+    app = create_app(
+        ProductionConfig,
+        {"SQLALCHEMY_DATABASE_URI": "sqlite://", **factories.PRODUCTION_SETTINGS},
+    )
+    response = app.test_client().get(
+        "/static/css/app.css", headers={"Host": "expo.example.org"}
+    )
     assert "max-age=31536000" in response.headers["Strict-Transport-Security"]
     response.close()
 

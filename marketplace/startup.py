@@ -1,0 +1,94 @@
+"""Settings checked when the app starts: production refuses unsafe ones by name."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .links import check_public_url, public_host
+
+KEY_FILE_NAME = "secret_key"
+
+
+def development_secret_key(instance_dir: Path) -> str:
+    """The development key: random, made once, kept in instance/secret_key (0600).
+
+    A key published in the source would let anyone forge sessions, check-in
+    tokens and certificate codes of a development instance left reachable.
+    """
+    path = Path(instance_dir) / KEY_FILE_NAME
+    if path.exists():
+        return _read_key(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two workers starting at once never overwrite each other's key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker made it meanwhile
+        return _read_key(path)
+    with os.fdopen(fd, "w") as file:
+        file.write(key + "\n")
+    return key
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(
+            f"{path} is empty: delete it to make a new development SECRET_KEY."
+        )
+    return key
+
+
+def thai_catalogue_missing(app: Flask) -> bool:
+    """True when no translation directory holds the compiled Thai catalogue."""
+    directories = app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")
+    return not any(
+        (Path(app.root_path) / d / "th" / "LC_MESSAGES" / "messages.mo").is_file()
+        for d in directories
+    )
+
+
+def check_settings(app: Flask) -> None:
+    """Fill in derived settings and refuse to start on unsafe ones, naming them."""
+    config = app.config
+    if not config.get("SECRET_KEY") and config.get("ENV_NAME") == "development":
+        config["SECRET_KEY"] = development_secret_key(Path(app.instance_path))
+    if not config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set: the marketplace refuses to start without it "
+            "in production (see README, Configuration)."
+        )
+    config["PUBLIC_URL"] = check_public_url(config.get("PUBLIC_URL"))
+    if config.get("ENV_NAME") == "production":
+        _check_production(app)
+
+
+def _check_production(app: Flask) -> None:
+    config = app.config
+    if not config["PUBLIC_URL"]:
+        raise RuntimeError(
+            "PUBLIC_URL is not set: production refuses to start without the "
+            "address people use (e.g. https://expo.example.org); links in "
+            "e-mails and QR codes are built from it (see README, Configuration)."
+        )
+    if config.get("RATELIMIT_ENABLED") and str(
+        config.get("RATELIMIT_STORAGE_URI", "")
+    ).startswith("memory://"):
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI is memory://: each gunicorn worker would count "
+            "on its own and grant every limit once per worker. Set it to Redis "
+            "(redis://host:6379/0), or RATELIMIT_ENABLED=false when a proxy "
+            "enforces the limits (see docs/deploy.md, Rate limits)."
+        )
+    if thai_catalogue_missing(app):
+        raise RuntimeError(
+            "The Thai catalogue (marketplace/translations/th/LC_MESSAGES/"
+            "messages.mo) is missing, so every page would be English under "
+            'lang="th". Install the package with pip (it compiles the '
+            "catalogues) or run: pybabel compile -d marketplace/translations"
+        )
+    # Answer only requests for our own host (400 otherwise): nothing the app
+    # builds from the request can then point elsewhere.
+    config["TRUSTED_HOSTS"] = [public_host(app), *config["EXTRA_TRUSTED_HOSTS"]]
