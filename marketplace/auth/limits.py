@@ -6,15 +6,20 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..extensions import limiter
+from .services import email_key
 
 
 def _login_email() -> str:
-    """Key failed logins by the e-mail tried, from a form or a JSON body."""
+    """Key a per-e-mail limit by the address tried, normalised as login does it.
+
+    From a form or a JSON body; x@ｅxample.org and X@EXAMPLE.ORG share the key
+    of x@example.org, so another spelling never gets a fresh counter.
+    """
     email = request.form.get("email")
     if email is None:
         body = request.get_json(silent=True)
         email = body.get("email") if isinstance(body, dict) else None
-    return str(email or "").strip().lower()
+    return email_key(str(email or ""))
 
 
 def mark_login_failed() -> None:

@@ -26,12 +26,30 @@ _NAME_PUNCTUATION = set(" .'-()’")
 
 
 def normalize_email(email: str) -> str:
-    """Return the canonical form of an e-mail address, or raise ValidationFailed."""
+    """Return the canonical form of an e-mail address, or raise ValidationFailed.
+
+    NFKC folds compatibility forms (fullwidth letters, the ideographic full stop),
+    IDNA canonicalises the domain and the whole address is lower-cased: every
+    spelling of one address yields one account, and one key for each rate limit.
+    """
     try:
-        result = validate_email(email.strip(), check_deliverability=False)
+        folded = unicodedata.normalize("NFKC", email).strip()
+        result = validate_email(folded, check_deliverability=False)
     except EmailNotValidError as error:
         raise ValidationFailed(fields={"email": [str(error)]}) from None
     return result.normalized.lower()
+
+
+def email_key(email: str) -> str:
+    """The normalised address, or a folded form of text that is not an address.
+
+    Logins and every per-e-mail rate limit key on this, so that other spellings
+    of one address (x@ｅxample.org, x@example。org, X@EXAMPLE.ORG) share a counter.
+    """
+    try:
+        return normalize_email(email)
+    except ValidationFailed:
+        return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def name_problems(name: str) -> list[str]:
@@ -129,10 +147,7 @@ def current_consents(user: User) -> dict[ConsentPurpose, bool]:
 
 def authenticate(email: str, password: str) -> User | None:
     """Return the user whose e-mail and password match, else None."""
-    try:
-        email = normalize_email(email)
-    except ValidationFailed:
-        email = email.strip().lower()
+    email = email_key(email)
     user = db.session.scalar(
         sa.select(User).where(User.email == email, User.erased_at.is_(None))
     )
