@@ -1,5 +1,6 @@
 """Account operations: registration, login, passwords, consents, tokens."""
 
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -178,6 +179,7 @@ def set_new_password(user: User, new: str, action: str) -> None:
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     user.end_all_sessions()
+    renew_calendar_link(user)
     revoke_all_tokens(user)
     record_event(user, action, user)
 
@@ -185,7 +187,18 @@ def set_new_password(user: User, new: str, action: str) -> None:
 def log_out_everywhere(user: User) -> None:
     """End every browser session of the user (a copied cookie stops working)."""
     user.end_all_sessions()
+    renew_calendar_link(user)
     record_event(user, "user.logged_out", user)
+
+
+def renew_calendar_link(user: User) -> None:
+    """Give a new secret to the user's calendar feed, if they have one.
+
+    The feed link is a bearer secret: whoever copied it with a session or a
+    password loses it when the password changes or every session ends.
+    """
+    if user.calendar_token is not None:
+        user.calendar_token = secrets.token_urlsafe(24)
 
 
 def create_staff(email: str, password: str, display_name: str = "Staff") -> User:
