@@ -1,12 +1,15 @@
 """Rate limits on logins, sign-ups, password resets and applications (web and API)."""
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..extensions import limiter
 from .services import email_key
+
+# The session key of a login whose password was right but whose code is due.
+PENDING_LOGIN = "pending_login"
 
 
 def _login_email() -> str:
@@ -87,6 +90,43 @@ application_limit = limiter.shared_limit(
 application_address_limit = limiter.shared_limit(
     lambda: current_app.config["APPLICATION_ADDRESS_LIMIT"],
     scope="applications-address",
+    methods=["POST"],
+)
+
+
+def _pending_login() -> str:
+    """Key second-factor failures by the account whose password was right."""
+    pending = session.get(PENDING_LOGIN)
+    user_id = pending.get("user") if isinstance(pending, dict) else None
+    return f"user:{user_id}"
+
+
+def mark_second_factor_failed() -> None:
+    """Count this request against the account's second-factor failure limit."""
+    g.second_factor_failed = True
+
+
+# Wrong second-factor codes per account (the password was already right).
+second_factor_limit = limiter.shared_limit(
+    lambda: current_app.config["MFA_FAILURE_LIMIT"],
+    scope="second-factor-failures",
+    key_func=_pending_login,
+    methods=["POST"],
+    deduct_when=lambda response: bool(g.get("second_factor_failed")),
+)
+
+
+def _inviting_organization() -> str:
+    """Key member invitations by the organisation in the URL."""
+    return f"organization:{(request.view_args or {}).get('organization_id')}"
+
+
+# Member invitations per organisation, on the web and through the API alike:
+# every attempt counts, so that nobody can probe which e-mails have accounts.
+member_invite_limit = limiter.shared_limit(
+    lambda: current_app.config["MEMBER_INVITE_LIMIT"],
+    scope="member-invites",
+    key_func=_inviting_organization,
     methods=["POST"],
 )
 

@@ -107,6 +107,7 @@ def test_members(api, people):
         url, json={"email": "outsider@example.org"}, headers=headers["admin"]
     )
     assert added.status_code == 201
+    assert added.get_json()["status"] == "invited"
     again = api.post(
         url, json={"email": "outsider@example.org"}, headers=headers["admin"]
     )
