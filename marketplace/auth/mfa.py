@@ -117,8 +117,7 @@ def verify_second_factor(user: User, code: str) -> bool:
     cleaned = _clean(code)
     step = _matching_step(user.totp_secret, cleaned, user.totp_last_step)
     if step is not None:
-        user.totp_last_step = step
-        return True
+        return _spend_step(user, step)
     if len(cleaned) != _RECOVERY_LENGTH:
         return False
     unused = db.session.scalars(
@@ -128,10 +127,42 @@ def verify_second_factor(user: User, code: str) -> bool:
     )
     for recovery in unused:
         if _recovery_matches(recovery.code_hash, cleaned):
-            recovery.used_at = utcnow()
-            record_event(user, "user.recovery_code_used", user)
-            return True
+            return _spend_recovery_code(user, recovery)
     return False
+
+
+def _spend_step(user: User, step: int) -> bool:
+    """Record the step as used, unless a concurrent login used it (or a later one).
+
+    A conditional UPDATE, so that two requests racing with one code cannot
+    both log in.
+    """
+    spent = db.session.execute(
+        sa.update(User)
+        .where(
+            User.id == user.id,
+            sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(user, ["totp_last_step"])
+    return spent.rowcount == 1
+
+
+def _spend_recovery_code(user: User, recovery: RecoveryCode) -> bool:
+    """Mark the recovery code used, unless a concurrent login used it first."""
+    spent = db.session.execute(
+        sa.update(RecoveryCode)
+        .where(RecoveryCode.id == recovery.id, RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(recovery, ["used_at"])
+    if spent.rowcount != 1:
+        return False
+    record_event(user, "user.recovery_code_used", user)
+    return True
 
 
 def recovery_codes_left(user: User) -> int:

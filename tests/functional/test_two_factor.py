@@ -252,3 +252,17 @@ def test_staff_may_log_in_without_a_second_factor_in_development(client, auth):
     db.session.commit()
     assert auth.login("s@example.org").headers["Location"] == "/"
     assert logged_in(client)
+
+
+def test_two_logins_racing_with_one_code_let_only_one_in(staff, clock):
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    user, secret, _ = staff
+    clock.now += 30
+    code = code_at(secret, clock.now)
+    user = db.session.get(User, user.id)
+    assert mfa.verify_second_factor(user, code)
+    db.session.commit()
+    # The other request read the account before the first one wrote its step.
+    set_committed_value(user, "totp_last_step", user.totp_last_step - 1)
+    assert not mfa.verify_second_factor(user, code)
