@@ -202,7 +202,11 @@ def renew_calendar_link(user: User) -> None:
 
 
 def create_staff(email: str, password: str, display_name: str = "Staff") -> User:
-    """Create a staff account, or promote and reset an existing one."""
+    """Create a staff account, or promote and reset an existing one.
+
+    Resetting includes the second factor: a staff member who lost both phone
+    and recovery codes is let back in this way, and enrols again at login.
+    """
     email = normalize_email(email)
     if problems := password_problems(password, email):
         raise ValidationFailed(fields={"password": problems})
@@ -212,7 +216,10 @@ def create_staff(email: str, password: str, display_name: str = "Staff") -> User
         db.session.add(user)
     user.password_hash = hash_password(password)
     user.is_staff = True
+    user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+    user.recovery_codes.clear()
     user.end_all_sessions()
+    revoke_all_tokens(user)
     db.session.flush()
     record_event(None, "user.made_staff", user)
     return user

@@ -266,3 +266,20 @@ def test_two_logins_racing_with_one_code_let_only_one_in(staff, clock):
     # The other request read the account before the first one wrote its step.
     set_committed_value(user, "totp_last_step", user.totp_last_step - 1)
     assert not mfa.verify_second_factor(user, code)
+
+
+def test_create_staff_resets_a_lost_second_factor(app, client, staff):
+    user, _, _ = staff
+    result = app.test_cli_runner().invoke(
+        args=["create-staff", "s@example.org", "--password", "a long staff passphrase"]
+    )
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert not user.has_totp and user.totp_secret is None
+    assert db.session.scalar(sa.select(sa.func.count(RecoveryCode.id))) == 0
+    response = client.post(
+        "/login",
+        data={"email": "s@example.org", "password": "a long staff passphrase"},
+    )
+    assert response.headers["Location"] == "/"
