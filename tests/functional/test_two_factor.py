@@ -283,3 +283,12 @@ def test_create_staff_resets_a_lost_second_factor(app, client, staff):
         data={"email": "s@example.org", "password": "a long staff passphrase"},
     )
     assert response.headers["Location"] == "/"
+
+
+def test_openapi_documents_the_totp_field(api):
+    spec = api.get("/api/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    token_in = next(
+        schema for name, schema in schemas.items() if name.startswith("TokenCreate")
+    )
+    assert "totp" in token_in["properties"]
