@@ -122,12 +122,15 @@ def _inviting_organization() -> str:
 
 
 # Member invitations per organisation, on the web and through the API alike:
-# every attempt counts, so that nobody can probe which e-mails have accounts.
+# every attempt of its admins counts, misses too, so that nobody can probe which
+# e-mails have accounts; refusals of outsiders (401, 403) do not, so that they
+# cannot use up the organisation's allowance.
 member_invite_limit = limiter.shared_limit(
     lambda: current_app.config["MEMBER_INVITE_LIMIT"],
     scope="member-invites",
     key_func=_inviting_organization,
     methods=["POST"],
+    deduct_when=lambda response: response.status_code not in (401, 403),
 )
 
 

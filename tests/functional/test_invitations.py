@@ -161,6 +161,9 @@ def test_open_invitation_is_already_member(api, people):
 def test_invitations_are_rate_limited_per_organization(app, api, people):
     headers, organization, _ = people
     app.config["MEMBER_INVITE_LIMIT"] = "3 per hour"
+    # Outsiders' refused attempts do not use up the organisation's allowance.
+    for _ in range(5):
+        assert invite(api, organization, headers["stranger"]).status_code == 403
     for number in range(3):  # misses count too: no probing for accounts
         answer = invite(api, organization, headers["admin"], f"x{number}@example.org")
         assert answer.status_code == 404
