@@ -61,7 +61,10 @@ def seed_demo(taxonomy_only: bool) -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--name", default="Staff", help="Display name.")
 def create_staff(email: str, password: str, name: str) -> None:
-    """Create a staff account (or make an existing account staff)."""
+    """Create a staff account (or make an existing account staff).
+
+    On an existing account this also resets the password and the second factor.
+    """
     from .auth.services import create_staff as make_staff
 
     try:

@@ -72,6 +72,15 @@ class Config:
     APPLICATION_ADDRESS_LIMIT = os.environ.get(
         "APPLICATION_ADDRESS_LIMIT", "600 per hour"
     )
+    # Staff must set up a second factor (TOTP) before anything else. On by
+    # default (production); development and the tests turn it off.
+    STAFF_MFA_REQUIRED = _flag("STAFF_MFA_REQUIRED", True)
+    # Wrong second-factor codes allowed per account.
+    MFA_FAILURE_LIMIT = os.environ.get("MFA_FAILURE_LIMIT", "5 per 15 minutes")
+    # The name authenticator apps show next to the account.
+    TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Good Society Expo")
+    # Member invitations each organisation may send (web and API together).
+    MEMBER_INVITE_LIMIT = os.environ.get("MEMBER_INVITE_LIMIT", "20 per hour")
     # How many reverse proxies (nginx, a load balancer) stand in front of
     # gunicorn; 0 ignores X-Forwarded-* entirely, since clients could forge them.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
@@ -136,6 +145,8 @@ class DevelopmentConfig(Config):
     SECRET_KEY = Config.SECRET_KEY
     # The address `make run` serves on.
     PUBLIC_URL = Config.PUBLIC_URL or "http://127.0.0.1:8000"
+    # The demo's staff account logs in without an authenticator app.
+    STAFF_MFA_REQUIRED = _flag("STAFF_MFA_REQUIRED", False)
 
 
 class TestingConfig(Config):
@@ -152,6 +163,7 @@ class TestingConfig(Config):
     ARGON2_PARALLELISM = 1
     SERVER_NAME = None
     PROPOSAL_RUNNER = "inline"
+    STAFF_MFA_REQUIRED = False
 
 
 class ProductionConfig(Config):

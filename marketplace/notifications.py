@@ -77,6 +77,12 @@ def message_text(kind: str, data: dict[str, Any]) -> str:
             title=title,
             time=data.get("time", ""),
         ),
+        "membership_invited": lambda: _(
+            "%(inviter)s invites you to join %(name)s. Accept or decline the "
+            "invitation under My organisations → Invitations.",
+            inviter=data.get("inviter", ""),
+            name=data.get("organization", ""),
+        ),
         "invited": lambda: _(
             "%(name)s invites you to “%(title)s”.",
             name=data.get("organization", ""),

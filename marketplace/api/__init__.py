@@ -21,12 +21,22 @@ class MarketplaceApi(Api):
 
 
 def protect_browser_calls() -> None:
-    """Check CSRF when a browser calls the API with its session cookie."""
+    """Check CSRF when a browser calls the API with any cookie that can log in.
+
+    Either the session cookie or Flask-Login's remember cookie authenticates a
+    browser, so either one makes an unsafe request need the CSRF token; a call
+    with a bearer token is authenticated by the token alone and needs none.
+    """
     if request.blueprint not in API_BLUEPRINTS or request.method not in UNSAFE_METHODS:
         return
     if bearer_token(request) is not None:
         return
-    if current_app.config["SESSION_COOKIE_NAME"] in request.cookies:
+    config = current_app.config
+    cookies = (
+        config["SESSION_COOKIE_NAME"],
+        config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+    )
+    if any(name in request.cookies for name in cookies):
         csrf.protect()
 
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from ..auth import services
+from ..auth import mfa, services
 from ..auth.limits import (
     login_address_limit,
     login_failure_limit,
@@ -55,6 +55,8 @@ class MeSchema(UserSchema):
 class TokenCreateSchema(Schema):
     email = ma.fields.String(required=True)
     password = ma.fields.String(required=True, load_only=True)
+    # Needed for accounts with two-step login: the app's code or a recovery code.
+    totp = ma.fields.String(load_default=None, load_only=True)
 
 
 class TokenSchema(Schema):
@@ -106,8 +108,15 @@ def create_user(data):
 @blp.alt_response(401, schema=ErrorSchema, description="invalid_credentials")
 @blp.alt_response(429, schema=ErrorSchema, description="rate_limited")
 def create_token(data):
-    """Exchange e-mail and password for a bearer token."""
+    """Exchange e-mail and password (and `totp`, with two-step login) for a token.
+
+    A wrong or missing code is the same 401 as a wrong password, and counts
+    against the same per-e-mail failure limit.
+    """
     user = services.authenticate(data["email"], data["password"])
+    code = data["totp"] or ""
+    if user is not None and user.has_totp and not mfa.verify_second_factor(user, code):
+        user = None
     if user is None:
         mark_login_failed()
         raise InvalidCredentials()

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from ..access import role_required, staff_required
+from ..auth.limits import member_invite_limit
 from ..extensions import db
 from ..models import Role
 from ..organizations import services
@@ -48,12 +49,17 @@ class MemberInSchema(Schema):
     email = ma.fields.String(required=True)
 
 
-class MemberSchema(Schema):
+class InvitationSchema(Schema):
+    id = ma.fields.Integer()
     organization_id = ma.fields.Integer()
     user_id = ma.fields.Integer()
-    email = ma.fields.String()
-    display_name = ma.fields.String()
-    role = ma.fields.String()
+    status = ma.fields.String()
+
+
+class MembershipSchema(Schema):
+    id = ma.fields.Integer()
+    organization_id = ma.fields.Integer()
+    status = ma.fields.String()
 
 
 def organization_body(organization) -> dict:
@@ -138,21 +144,57 @@ def verify_organization(organization_id: int):
 
 @blp.route("/organizations/<int:organization_id>/members", methods=["POST"])
 @login_required
+@member_invite_limit
 @blp.arguments(MemberInSchema)
-@blp.response(201, MemberSchema)
+@blp.response(201, InvitationSchema)
+@blp.alt_response(403, schema=ErrorSchema, description="not_a_member")
 @blp.alt_response(404, schema=ErrorSchema, description="user_not_found")
 @blp.alt_response(409, schema=ErrorSchema, description="already_member")
 @blp.alt_response(422, schema=ErrorSchema, description="not_an_organizer")
+@blp.alt_response(429, schema=ErrorSchema, description="rate_limited")
 @blp.doc(security=BEARER)
 def add_member(data, organization_id: int):
-    """Add an existing organizer account as a member (organisation admins)."""
+    """Invite an organizer account (admins of verified organisations).
+
+    The person becomes a member only after accepting the invitation; staff and
+    volunteer accounts cannot be invited (422 not_an_organizer).
+    """
     organization = services.get_organization(organization_id)
-    membership = services.add_member(current_user, organization, data["email"])
+    membership = services.invite_member(current_user, organization, data["email"])
     db.session.commit()
+    return _membership_body(membership)
+
+
+def _membership_body(membership) -> dict:
     return {
-        "organization_id": organization.id,
-        "user_id": membership.user.id,
-        "email": membership.user.email,
-        "display_name": membership.user.display_name,
-        "role": membership.role.value,
+        "id": membership.id,
+        "organization_id": membership.organization_id,
+        "user_id": membership.user_id,
+        "status": membership.status.value,
     }
+
+
+@blp.route("/memberships/<int:membership_id>/accept", methods=["POST"])
+@login_required
+@blp.response(200, MembershipSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="not_found")
+@blp.alt_response(409, schema=ErrorSchema, description="invalid_status")
+@blp.doc(security=BEARER)
+def accept_membership(membership_id: int):
+    """Accept an invitation to an organisation (the invited person only)."""
+    membership = services.accept_invitation(current_user, membership_id)
+    db.session.commit()
+    return _membership_body(membership)
+
+
+@blp.route("/memberships/<int:membership_id>/decline", methods=["POST"])
+@login_required
+@blp.response(200, MembershipSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="not_found")
+@blp.alt_response(409, schema=ErrorSchema, description="invalid_status")
+@blp.doc(security=BEARER)
+def decline_membership(membership_id: int):
+    """Decline an invitation to an organisation (the invited person only)."""
+    membership = services.decline_invitation(current_user, membership_id)
+    db.session.commit()
+    return _membership_body(membership)

@@ -163,6 +163,8 @@ def apply_to_shift(
     application.status_changed_at = now
     db.session.flush()
     for membership in opportunity.organization.memberships:
+        if not membership.is_active:
+            continue  # an invitation not yet accepted hears nothing
         notify(
             membership.user,
             "application_received",

@@ -94,3 +94,27 @@ class ForgotPasswordForm(FlaskForm):
     """Ask for a password-reset link by e-mail."""
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+
+
+class SecondFactorForm(FlaskForm):
+    """The second login step: a code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l(
+            "The 6-digit code your authenticator app shows, or one of your "
+            "recovery codes."
+        ),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text"},
+    )
+
+
+class EnrolTotpForm(FlaskForm):
+    """Confirm the authenticator app by typing the code it shows."""
+
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )

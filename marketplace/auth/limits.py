@@ -1,20 +1,28 @@
 """Rate limits on logins, sign-ups, password resets and applications (web and API)."""
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..extensions import limiter
+from .services import email_key
+
+# The session key of a login whose password was right but whose code is due.
+PENDING_LOGIN = "pending_login"
 
 
 def _login_email() -> str:
-    """Key failed logins by the e-mail tried, from a form or a JSON body."""
+    """Key a per-e-mail limit by the address tried, normalised as login does it.
+
+    From a form or a JSON body; x@ｅxample.org and X@EXAMPLE.ORG share the key
+    of x@example.org, so another spelling never gets a fresh counter.
+    """
     email = request.form.get("email")
     if email is None:
         body = request.get_json(silent=True)
         email = body.get("email") if isinstance(body, dict) else None
-    return str(email or "").strip().lower()
+    return email_key(str(email or ""))
 
 
 def mark_login_failed() -> None:
@@ -83,6 +91,46 @@ application_address_limit = limiter.shared_limit(
     lambda: current_app.config["APPLICATION_ADDRESS_LIMIT"],
     scope="applications-address",
     methods=["POST"],
+)
+
+
+def _pending_login() -> str:
+    """Key second-factor failures by the account whose password was right."""
+    pending = session.get(PENDING_LOGIN)
+    user_id = pending.get("user") if isinstance(pending, dict) else None
+    return f"user:{user_id}"
+
+
+def mark_second_factor_failed() -> None:
+    """Count this request against the account's second-factor failure limit."""
+    g.second_factor_failed = True
+
+
+# Wrong second-factor codes per account (the password was already right).
+second_factor_limit = limiter.shared_limit(
+    lambda: current_app.config["MFA_FAILURE_LIMIT"],
+    scope="second-factor-failures",
+    key_func=_pending_login,
+    methods=["POST"],
+    deduct_when=lambda response: bool(g.get("second_factor_failed")),
+)
+
+
+def _inviting_organization() -> str:
+    """Key member invitations by the organisation in the URL."""
+    return f"organization:{(request.view_args or {}).get('organization_id')}"
+
+
+# Member invitations per organisation, on the web and through the API alike:
+# every attempt of its admins counts, misses too, so that nobody can probe which
+# e-mails have accounts; refusals of outsiders (401, 403) do not, so that they
+# cannot use up the organisation's allowance.
+member_invite_limit = limiter.shared_limit(
+    lambda: current_app.config["MEMBER_INVITE_LIMIT"],
+    scope="member-invites",
+    key_func=_inviting_organization,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code not in (401, 403),
 )
 
 

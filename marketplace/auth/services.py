@@ -11,6 +11,7 @@ from ..audit import record_event
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import Consent, ConsentPurpose, Role, User, VolunteerProfile, utcnow
+from ..models.user import new_calendar_token
 from .passwords import (
     hash_password,
     needs_rehash,
@@ -26,12 +27,30 @@ _NAME_PUNCTUATION = set(" .'-()’")
 
 
 def normalize_email(email: str) -> str:
-    """Return the canonical form of an e-mail address, or raise ValidationFailed."""
+    """Return the canonical form of an e-mail address, or raise ValidationFailed.
+
+    NFKC folds compatibility forms (fullwidth letters, the ideographic full stop),
+    IDNA canonicalises the domain and the whole address is lower-cased: every
+    spelling of one address yields one account, and one key for each rate limit.
+    """
     try:
-        result = validate_email(email.strip(), check_deliverability=False)
+        folded = unicodedata.normalize("NFKC", email).strip()
+        result = validate_email(folded, check_deliverability=False)
     except EmailNotValidError as error:
         raise ValidationFailed(fields={"email": [str(error)]}) from None
     return result.normalized.lower()
+
+
+def email_key(email: str) -> str:
+    """The normalised address, or a folded form of text that is not an address.
+
+    Logins and every per-e-mail rate limit key on this, so that other spellings
+    of one address (x@ｅxample.org, x@example。org, X@EXAMPLE.ORG) share a counter.
+    """
+    try:
+        return normalize_email(email)
+    except ValidationFailed:
+        return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def name_problems(name: str) -> list[str]:
@@ -129,10 +148,7 @@ def current_consents(user: User) -> dict[ConsentPurpose, bool]:
 
 def authenticate(email: str, password: str) -> User | None:
     """Return the user whose e-mail and password match, else None."""
-    try:
-        email = normalize_email(email)
-    except ValidationFailed:
-        email = email.strip().lower()
+    email = email_key(email)
     user = db.session.scalar(
         sa.select(User).where(User.email == email, User.erased_at.is_(None))
     )
@@ -163,6 +179,7 @@ def set_new_password(user: User, new: str, action: str) -> None:
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     user.end_all_sessions()
+    renew_calendar_link(user)
     revoke_all_tokens(user)
     record_event(user, action, user)
 
@@ -170,11 +187,26 @@ def set_new_password(user: User, new: str, action: str) -> None:
 def log_out_everywhere(user: User) -> None:
     """End every browser session of the user (a copied cookie stops working)."""
     user.end_all_sessions()
+    renew_calendar_link(user)
     record_event(user, "user.logged_out", user)
 
 
+def renew_calendar_link(user: User) -> None:
+    """Give a new secret to the user's calendar feed, if they have one.
+
+    The feed link is a bearer secret: whoever copied it with a session or a
+    password loses it when the password changes or every session ends.
+    """
+    if user.calendar_token is not None:
+        user.calendar_token = new_calendar_token()
+
+
 def create_staff(email: str, password: str, display_name: str = "Staff") -> User:
-    """Create a staff account, or promote and reset an existing one."""
+    """Create a staff account, or promote and reset an existing one.
+
+    Resetting includes the second factor: a staff member who lost both phone
+    and recovery codes is let back in this way, and enrols again at login.
+    """
     email = normalize_email(email)
     if problems := password_problems(password, email):
         raise ValidationFailed(fields={"password": problems})
@@ -184,7 +216,10 @@ def create_staff(email: str, password: str, display_name: str = "Staff") -> User
         db.session.add(user)
     user.password_hash = hash_password(password)
     user.is_staff = True
+    user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+    user.recovery_codes.clear()
     user.end_all_sessions()
+    revoke_all_tokens(user)
     db.session.flush()
     record_event(None, "user.made_staff", user)
     return user

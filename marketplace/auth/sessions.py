@@ -39,6 +39,9 @@ def init_login_manager(app: Flask) -> None:
         timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"]),
     )
     app.before_request(end_stale_session)
+    from .mfa import send_staff_to_enrolment
+
+    app.before_request(send_staff_to_enrolment)
     user_loaded_from_cookie.connect(_stamp_cookie_login, app)
 
 

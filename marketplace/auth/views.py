@@ -1,4 +1,6 @@
-"""Register, log in, log out, change or reset the password."""
+"""Register, log in (with a second factor), log out, change or reset the password."""
+
+import time
 
 from flask import (
     Blueprint,
@@ -7,6 +9,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import get_locale
@@ -15,27 +18,35 @@ from flask_login import current_user, login_required, logout_user
 
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..models import ConsentPurpose, Role
+from ..models import ConsentPurpose, Role, User
 from ..web import safe_next, show_field_errors
-from . import reset, services
+from . import mfa, reset, services
 from .forms import (
     ChangePasswordForm,
+    EnrolTotpForm,
     ForgotPasswordForm,
     LoginForm,
     NewPasswordForm,
     RegisterForm,
+    SecondFactorForm,
 )
 from .limits import (
+    PENDING_LOGIN,
     login_address_limit,
     login_failure_limit,
     mark_login_failed,
+    mark_second_factor_failed,
     password_reset_email_limit,
     password_reset_limit,
     registration_limit,
+    second_factor_limit,
 )
 from .sessions import start_session
 
 bp = Blueprint("auth", __name__)
+
+# How long the code step of a login waits after the right password.
+PENDING_LOGIN_SECONDS = 300
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -91,12 +102,107 @@ def login():
         if user is None:
             mark_login_failed()
             form.form_errors.append(_("The e-mail or password is wrong."))
+        elif user.has_totp:
+            # The password was right; the session logs in only after the code.
+            db.session.commit()
+            session[PENDING_LOGIN] = {
+                "user": user.id,
+                "nonce": user.session_nonce,
+                "at": int(time.time()),
+                "remember": bool(form.remember.data),
+                "next": form.next.data or "",
+            }
+            return redirect(url_for(".second_factor"))
         else:
             db.session.commit()
             start_session(user, remember=form.remember.data)
             flash(_("You are logged in."), "success")
+            if mfa.enrolment_required(user):
+                return redirect(url_for(".two_factor"))
             return safe_next(form.next.data)
     return render_template("auth/login.html", form=form)
+
+
+def _pending_user():
+    """The account whose password was just right, if its code is still due."""
+    pending = session.get(PENDING_LOGIN)
+    if not isinstance(pending, dict) or not isinstance(pending.get("at"), int):
+        return None, {}
+    if time.time() - pending["at"] > PENDING_LOGIN_SECONDS:
+        return None, {}
+    user = db.session.get(User, pending.get("user") or 0)
+    if user is None or user.erased_at is not None or not user.has_totp:
+        return None, {}
+    if user.session_nonce != pending.get("nonce"):
+        return None, {}
+    return user, pending
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@login_address_limit
+@second_factor_limit
+def second_factor():
+    """The second login step: the authenticator app's code or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    user, pending = _pending_user()
+    if user is None:
+        session.pop(PENDING_LOGIN, None)
+        flash(_("Please log in again."), "info")
+        return redirect(url_for(".login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        if mfa.verify_second_factor(user, form.code.data):
+            db.session.commit()
+            start_session(user, remember=pending.get("remember", False))
+            flash(_("You are logged in."), "success")
+            return safe_next(pending.get("next"))
+        mark_second_factor_failed()
+        form.code.errors = [*form.code.errors, _("This code is not right.")]
+    response = render_template("auth/second_factor.html", form=form)
+    return _private(response, 200)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor():
+    """Set up an authenticator app (TOTP); show the recovery codes once."""
+    user = current_user._get_current_object()
+    if user.has_totp:
+        page = render_template(
+            "auth/two_factor.html",
+            enabled=True,
+            codes_left=mfa.recovery_codes_left(user),
+        )
+        return _private(page, 200)
+    if user.totp_secret is None:
+        # Kept on the server (not in the cookie) until the app proves it has it.
+        user.totp_secret = mfa.new_secret()
+        db.session.commit()
+    secret = user.totp_secret
+    form = EnrolTotpForm()
+    if form.validate_on_submit():
+        try:
+            codes = mfa.confirm_enrolment(user, secret, form.code.data)
+        except ValidationFailed as error:
+            show_field_errors(form, error)
+        else:
+            db.session.commit()
+            start_session(user)  # the enrolment ended every older session
+            page = render_template(
+                "auth/two_factor.html", enabled=True, recovery_codes=codes
+            )
+            return _private(page, 200)
+    uri = mfa.provisioning_uri(user, secret)
+    page = render_template(
+        "auth/two_factor.html",
+        enabled=False,
+        form=form,
+        secret=secret,
+        qr=mfa.qr_svg(uri),
+        required=mfa.enrolment_required(user),
+    )
+    return _private(page, 200)
 
 
 @bp.post("/logout")

@@ -20,6 +20,7 @@ from .opportunity import ApprovalMode, Opportunity, OpportunityStatus, Shift
 from .organization import (
     MemberRole,
     Membership,
+    MembershipStatus,
     Organization,
     OrganizationKind,
     OrganizationStatus,
@@ -28,7 +29,7 @@ from .profile import AvailabilityWindow, VolunteerProfile
 from .proposal import ProposalRun, RunStatus
 from .taxonomy import Cause, Skill
 from .types import utcnow
-from .user import ApiToken, Consent, ConsentPurpose, Role, User
+from .user import ApiToken, Consent, ConsentPurpose, RecoveryCode, Role, User
 
 __all__ = [
     "RoundStatus",
@@ -57,11 +58,13 @@ __all__ = [
     "ConsentPurpose",
     "MemberRole",
     "Membership",
+    "MembershipStatus",
     "Notification",
     "Opportunity",
     "OpportunityStatus",
     "Organization",
     "ProposalRun",
+    "RecoveryCode",
     "OrganizationKind",
     "OrganizationStatus",
     "Role",

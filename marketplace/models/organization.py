@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.ext.hybrid import hybrid_property
 
 from ..extensions import db
 from .taxonomy import Cause, organization_cause
@@ -95,8 +96,19 @@ class MemberRole(enum.StrEnum):
     MEMBER = "member"
 
 
+class MembershipStatus(enum.StrEnum):
+    """Where a membership is: an invitation gives no access until it is accepted."""
+
+    INVITED = "invited"
+    ACTIVE = "active"
+    DECLINED = "declined"
+
+
 class Membership(db.Model):
-    """A user's membership of an organisation."""
+    """A user's membership of an organisation, or an invitation to become one.
+
+    Only an active membership gives access; see `Membership.is_active`.
+    """
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     organization_id: so.Mapped[int] = so.mapped_column(
@@ -109,13 +121,38 @@ class Membership(db.Model):
         str_enum(MemberRole, "member_role"), default=MemberRole.MEMBER
     )
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    status: so.Mapped[MembershipStatus] = so.mapped_column(
+        str_enum(MembershipStatus, "membership_status"),
+        default=MembershipStatus.ACTIVE,
+        server_default=MembershipStatus.ACTIVE.value,
+    )
+    invited_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    invited_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    responded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     organization: so.Mapped[Organization] = so.relationship(
         back_populates="memberships"
     )
-    user: so.Mapped[User] = so.relationship(back_populates="memberships")
+    user: so.Mapped[User] = so.relationship(
+        back_populates="memberships", foreign_keys=[user_id]
+    )
 
     __table_args__ = (sa.UniqueConstraint("organization_id", "user_id"),)
 
     def __repr__(self) -> str:
-        return f"<Membership org={self.organization_id} user={self.user_id}>"
+        return (
+            f"<Membership org={self.organization_id} user={self.user_id}"
+            f" {self.status.value}>"
+        )
+
+    @hybrid_property
+    def is_active(self) -> bool:
+        """Whether the membership gives access (an accepted one)."""
+        return self.status is MembershipStatus.ACTIVE
+
+    @is_active.inplace.expression
+    @classmethod
+    def _is_active_expression(cls) -> sa.ColumnElement[bool]:
+        return cls.status == MembershipStatus.ACTIVE

@@ -57,18 +57,29 @@ class User(UserMixin, db.Model):
     erased_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # Where the person first came from, e.g. "booth:12" (a partner's expo booth QR).
     signup_source: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    # The second factor (TOTP, RFC 6238): the shared secret (base32; personal
+    # data), when it was confirmed (None: not enrolled, or enrolment unfinished),
+    # and the last time step used, so that a code works only once.
+    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    totp_enabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
 
     profile: so.Mapped[Optional["VolunteerProfile"]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
     memberships: so.Mapped[list["Membership"]] = so.relationship(
-        back_populates="user", cascade="all, delete-orphan"
+        back_populates="user",
+        cascade="all, delete-orphan",
+        foreign_keys="Membership.user_id",
     )
     tokens: so.Mapped[list["ApiToken"]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
     consents: so.Mapped[list["Consent"]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Consent.id"
+    )
+    recovery_codes: so.Mapped[list["RecoveryCode"]] = so.relationship(
+        back_populates="user", cascade="all, delete-orphan"
     )
 
     def __repr__(self) -> str:
@@ -88,15 +99,14 @@ class User(UserMixin, db.Model):
         """Whether the account belongs to an organisation member."""
         return self.role is Role.ORGANIZER
 
-    def end_all_sessions(self) -> None:
-        """Invalidate every session cookie issued so far, and the calendar link.
+    @property
+    def has_totp(self) -> bool:
+        """Whether the account logs in with a second factor (TOTP)."""
+        return self.totp_enabled_at is not None
 
-        Whoever held a session may have copied the secret calendar feed link; a
-        feed in use gets a new link (shown on "My shifts"), the old one is dead.
-        """
+    def end_all_sessions(self) -> None:
+        """Invalidate every session cookie issued to this user so far."""
         self.session_nonce = new_session_nonce()
-        if self.calendar_token is not None:
-            self.calendar_token = new_calendar_token()
 
 
 class ApiToken(db.Model):
@@ -146,3 +156,21 @@ class Consent(db.Model):
     def __repr__(self) -> str:
         state = "granted" if self.granted else "withdrawn"
         return f"<Consent {self.purpose.value} {state} v{self.notice_version}>"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the second factor; stored salted+hashed."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    # "<salt hex>$<sha256 hex of salt + code>"
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(100))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    user: so.Mapped[User] = so.relationship(back_populates="recovery_codes")
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id} user={self.user_id}>"

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import NotFound
 
@@ -17,6 +18,7 @@ from ..models import (
     Cause,
     MemberRole,
     Membership,
+    MembershipStatus,
     Organization,
     OrganizationKind,
     OrganizationStatus,
@@ -53,12 +55,19 @@ class OrganizationInput:
 
 
 def membership_of(user: User, organization_id: int) -> Membership | None:
-    """The user's membership of an organisation, if any."""
+    """The user's active membership of an organisation, if any.
+
+    An invitation (not yet accepted, or declined) is no membership: it gives no
+    access to anything. Every membership check goes through here or filters on
+    `Membership.is_active`.
+    """
     if not user.is_authenticated:
         return None
     return db.session.scalar(
         sa.select(Membership).where(
-            Membership.organization_id == organization_id, Membership.user_id == user.id
+            Membership.organization_id == organization_id,
+            Membership.user_id == user.id,
+            Membership.is_active,
         )
     )
 
@@ -169,9 +178,20 @@ def update_organization(
     return organization
 
 
-def add_member(user: User, organization: Organization, email: str) -> Membership:
-    """Add an existing organizer account as a member (admins only)."""
+def invite_member(user: User, organization: Organization, email: str) -> Membership:
+    """Invite an organizer account to join (admins of verified organisations).
+
+    The person becomes a member only once they accept; until then they have no
+    access. Staff and volunteer accounts cannot be invited (not_an_organizer).
+    """
     require_member(user, organization, admin=True)
+    if not organization.is_verified:
+        raise Forbidden(
+            "organization_not_verified",
+            str(
+                _l("Your organisation can invite members once staff have verified it.")
+            ),
+        )
     try:
         email = normalize_email(email)
     except ValidationFailed:
@@ -181,22 +201,93 @@ def add_member(user: User, organization: Organization, email: str) -> Membership
     )
     if invitee is None:
         raise UserNotFound()
-    if not invitee.is_organizer:
+    if not invitee.is_organizer or invitee.is_staff:
         raise ValidationFailed(
             str(_l("Only organisation-member accounts can join an organisation.")),
-            fields={"email": [str(_l("This account is a volunteer account."))]},
+            fields={"email": [str(_l("This account cannot join an organisation."))]},
         ).with_code("not_an_organizer")
-    if membership_of(invitee, organization.id) is not None:
-        raise Conflict("already_member", str(_l("This person is already a member.")))
-    membership = Membership(organization=organization, user=invitee)
-    db.session.add(membership)
+    membership = db.session.scalar(
+        sa.select(Membership).where(
+            Membership.organization_id == organization.id,
+            Membership.user_id == invitee.id,
+        )
+    )
+    if membership is not None and membership.status is not MembershipStatus.DECLINED:
+        raise Conflict(
+            "already_member",
+            str(_l("This person is already a member or has an open invitation.")),
+        )
+    if membership is None:
+        membership = Membership(organization=organization, user=invitee)
+        db.session.add(membership)
+    membership.role = MemberRole.MEMBER
+    membership.status = MembershipStatus.INVITED
+    membership.invited_by_id = user.id
+    membership.invited_at = utcnow()
+    membership.responded_at = None
     db.session.flush()
-    record_event(user, "organization.member_added", organization, member=invitee.id)
+    record_event(user, "organization.member_invited", organization, member=invitee.id)
+    notify(
+        invitee,
+        "membership_invited",
+        membership_id=membership.id,
+        organization=organization.name_th,
+        inviter=user.display_name,
+    )
+    return membership
+
+
+def pending_invitations(user: User) -> list[Membership]:
+    """The invitations waiting for the user's answer, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .where(
+                Membership.user_id == user.id,
+                Membership.status == MembershipStatus.INVITED,
+            )
+            .options(so.joinedload(Membership.organization))
+            .order_by(Membership.invited_at.desc(), Membership.id.desc())
+        )
+    )
+
+
+def _own_invitation(user: User, membership_id: int) -> Membership:
+    """The user's own invitation; anyone else's is 404, an answered one 409."""
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.user_id != user.id:
+        raise NotFound()
+    if membership.status is not MembershipStatus.INVITED:
+        raise Conflict(
+            "invalid_status", str(_l("This invitation has already been answered."))
+        )
+    return membership
+
+
+def accept_invitation(user: User, membership_id: int) -> Membership:
+    """Accept an invitation: from now on the user is a member."""
+    membership = _own_invitation(user, membership_id)
+    membership.status = MembershipStatus.ACTIVE
+    membership.responded_at = utcnow()
+    record_event(user, "organization.member_joined", membership.organization)
+    return membership
+
+
+def decline_invitation(user: User, membership_id: int) -> Membership:
+    """Decline an invitation: the user gets no access."""
+    membership = _own_invitation(user, membership_id)
+    membership.status = MembershipStatus.DECLINED
+    membership.responded_at = utcnow()
+    record_event(user, "organization.member_declined", membership.organization)
     return membership
 
 
 def _members(organization: Organization) -> list[User]:
-    return [membership.user for membership in organization.memberships]
+    return [
+        membership.user
+        for membership in organization.memberships
+        if membership.is_active
+    ]
 
 
 def verify_organization(staff: User, organization: Organization) -> Organization:

@@ -25,6 +25,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from ..access import role_required
 from ..applications import queries as application_queries
 from ..applications import services as workflow
+from ..auth.limits import member_invite_limit
 from ..errors import DomainError, ValidationFailed
 from ..expo import next_expo_days
 from ..exports import csv_response
@@ -88,11 +89,15 @@ def mine():
     """The organisations the caller is a member of."""
     memberships = db.session.scalars(
         sa.select(Membership)
-        .where(Membership.user_id == current_user.id)
+        .where(Membership.user_id == current_user.id, Membership.is_active)
         .options(so.joinedload(Membership.organization))
         .order_by(Membership.created_at)
     ).all()
-    return render_template("organizations/mine.html", memberships=memberships)
+    return render_template(
+        "organizations/mine.html",
+        memberships=memberships,
+        invitations=services.pending_invitations(current_user),
+    )
 
 
 @bp.route("/organizations/new", methods=["GET", "POST"])
@@ -202,8 +207,9 @@ def dashboard(organization_id: int):
 
 @bp.post("/organizations/<int:organization_id>/members")
 @role_required(Role.ORGANIZER)
+@member_invite_limit
 def add_member(organization_id: int):
-    """Add a colleague as a member (admins)."""
+    """Invite a colleague to become a member (admins of verified organisations)."""
     organization = _member_organization(organization_id, edit=True)
     form = MemberForm()
     back = redirect(url_for(".dashboard", organization_id=organization_id))
@@ -211,16 +217,58 @@ def add_member(organization_id: int):
         flash(_("Give an e-mail address."), "danger")
         return back
     try:
-        services.add_member(current_user, organization, form.email.data)
+        services.invite_member(current_user, organization, form.email.data)
     except DomainError as error:
         db.session.rollback()
         if error.status == 403:
-            abort(403)
+            raise
         flash(error.message, "danger")
         return back
     db.session.commit()
-    flash(_("%(email)s is now a member.", email=form.email.data), "success")
+    flash(
+        _(
+            "We invited %(email)s. They become a member once they accept.",
+            email=form.email.data,
+        ),
+        "success",
+    )
     return back
+
+
+@bp.get("/memberships")
+@role_required(Role.ORGANIZER)
+def invitations():
+    """The invitations to organisations waiting for the caller's answer."""
+    return render_template(
+        "organizations/invitations.html",
+        invitations=services.pending_invitations(current_user),
+    )
+
+
+@bp.post("/memberships/<int:membership_id>/<any(accept, decline):answer>")
+@role_required(Role.ORGANIZER)
+def answer_invitation(membership_id: int, answer: str):
+    """Accept or decline an invitation (only the invited person; others 404)."""
+    try:
+        if answer == "accept":
+            membership = services.accept_invitation(current_user, membership_id)
+        else:
+            membership = services.decline_invitation(current_user, membership_id)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status != 409:
+            raise
+        flash(error.message, "danger")
+        return redirect(url_for(".invitations"))
+    db.session.commit()
+    name = membership.organization.name(str(get_locale()))
+    if answer == "accept":
+        flash(_("You are now a member of %(name)s.", name=name), "success")
+        return redirect(
+            url_for(".dashboard", organization_id=membership.organization_id)
+        )
+    flash(_("You declined the invitation of %(name)s.", name=name), "info")
+    return redirect(url_for(".invitations"))
 
 
 def _prepare_opportunity_form(form: OpportunityForm) -> None:

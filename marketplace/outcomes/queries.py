@@ -263,5 +263,7 @@ def proposable_organizations(user: User) -> list[Organization]:
     """The organisations the user may propose outcomes for (every one for staff)."""
     query = sa.select(Organization).order_by(Organization.name_th)
     if not user.is_staff:
-        query = query.join(Membership).where(Membership.user_id == user.id)
+        query = query.join(Membership).where(
+            Membership.user_id == user.id, Membership.is_active
+        )
     return list(db.session.scalars(query))

@@ -103,7 +103,9 @@ def member_ids(user: User) -> set[int]:
         return set()
     return set(
         db.session.scalars(
-            sa.select(Membership.organization_id).where(Membership.user_id == user.id)
+            sa.select(Membership.organization_id).where(
+                Membership.user_id == user.id, Membership.is_active
+            )
         )
     )
 
@@ -118,6 +120,7 @@ def verified_member_ids(user: User) -> set[int]:
             .join(Organization, Membership.organization_id == Organization.id)
             .where(
                 Membership.user_id == user.id,
+                Membership.is_active,
                 Organization.status == OrganizationStatus.VERIFIED,
             )
         )
@@ -486,7 +489,7 @@ def giving_partner_ids(user: User) -> set[int]:
         query = query.where(
             Organization.id.in_(
                 sa.select(Membership.organization_id).where(
-                    Membership.user_id == user.id
+                    Membership.user_id == user.id, Membership.is_active
                 )
             )
         )

@@ -143,6 +143,7 @@ def log_staff_view(
             sa.select(Membership.id).where(
                 Membership.user_id == viewer.id,
                 Membership.organization_id == organization_id,
+                Membership.is_active,
             )
         )
         is not None
@@ -263,6 +264,7 @@ def export_user_data(user: User) -> dict[str, Any]:
                 "organization_id": row.organization_id,
                 "organization": row.organization.name_th,
                 "role": row.role.value,
+                "status": row.status.value,
                 "created_at": _when(row.created_at),
             }
             for row in user.memberships

@@ -107,6 +107,7 @@ def test_members(api, people):
         url, json={"email": "outsider@example.org"}, headers=headers["admin"]
     )
     assert added.status_code == 201
+    assert added.get_json()["status"] == "invited"
     again = api.post(
         url, json={"email": "outsider@example.org"}, headers=headers["admin"]
     )
@@ -405,6 +406,8 @@ def test_openapi_describes_the_partner_operations(api):
         ("/api/v1/organizations/{organization_id}", "get"),
         ("/api/v1/organizations/{organization_id}/verify", "post"),
         ("/api/v1/organizations/{organization_id}/members", "post"),
+        ("/api/v1/memberships/{membership_id}/accept", "post"),
+        ("/api/v1/memberships/{membership_id}/decline", "post"),
         ("/api/v1/opportunities", "post"),
         ("/api/v1/opportunities/{opportunity_id}", "patch"),
         ("/api/v1/opportunities/{opportunity_id}/close", "post"),

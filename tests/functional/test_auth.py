@@ -207,3 +207,78 @@ def test_consents_are_appended_not_rewritten(client):
         ("terms", True),
         ("matching", False),
     ]
+
+
+def _calendar_feed(client) -> str:
+    """Turn the calendar link on and return its path."""
+    assert client.post("/me/calendar").status_code == 302
+    db.session.expire_all()
+    token = db.session.scalar(sa.select(User.calendar_token))
+    assert token
+    feed = f"/calendar/{token}.ics"
+    assert client.get(feed).status_code == 200
+    return feed
+
+
+def _new_calendar_feed_works(client, old: str) -> None:
+    assert client.get(old).status_code == 404
+    db.session.expire_all()
+    token = db.session.scalar(sa.select(User.calendar_token))
+    assert token and f"/calendar/{token}.ics" != old
+    assert client.get(f"/calendar/{token}.ics").status_code == 200
+
+
+def test_the_calendar_link_changes_with_the_password(client, auth):
+    factories.make_user(email="a@example.org")
+    db.session.commit()
+    auth.login("a@example.org")
+    feed = _calendar_feed(client)
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": factories.PASSWORD,
+            "new_password": "a new long passphrase",
+            "confirm": "a new long passphrase",
+        },
+    )
+    assert response.status_code == 302
+    _new_calendar_feed_works(client, feed)
+
+
+def test_the_calendar_link_changes_on_log_out_everywhere(client, auth):
+    factories.make_user(email="a@example.org")
+    db.session.commit()
+    auth.login("a@example.org")
+    feed = _calendar_feed(client)
+    auth.logout()
+    _new_calendar_feed_works(client, feed)
+
+
+def test_the_calendar_link_changes_on_password_reset(app, client, auth):
+    from marketplace.auth.reset import make_reset_token
+
+    user = factories.make_user(email="a@example.org")
+    db.session.commit()
+    auth.login("a@example.org")
+    feed = _calendar_feed(client)
+    with app.test_request_context():
+        token = make_reset_token(db.session.get(User, user.id))
+    stranger = app.test_client()
+    response = stranger.post(
+        f"/reset-password/{token}",
+        data={
+            "new_password": "a new long passphrase",
+            "confirm": "a new long passphrase",
+        },
+    )
+    assert response.status_code == 302
+    _new_calendar_feed_works(client, feed)
+
+
+def test_no_calendar_link_is_made_for_those_without_one(client, auth):
+    factories.make_user(email="a@example.org")
+    db.session.commit()
+    auth.login("a@example.org")
+    auth.logout()
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User.calendar_token)) is None

@@ -14,11 +14,11 @@ def address(ip: str) -> dict:
     return {"environ_base": {"REMOTE_ADDR": ip}}
 
 
-def register_api(api, number: int, **kwargs):
+def register_api(api, number: int, json_email: str | None = None, **kwargs):
     return api.post(
         "/api/v1/users",
         json={
-            "email": f"new{number}@example.org",
+            "email": json_email or f"new{number}@example.org",
             "password": "ขอมือหน่อยนะครับ2570",
             "display_name": "สมชาย ใจดี",
             "role": "volunteer",
@@ -155,3 +155,57 @@ def test_forwarded_for_from_a_trusted_proxy_is_the_client(app, make_app):
         headers={"X-Forwarded-For": "203.0.113.50, 198.51.100.2"},
     )
     assert spoofed.status_code == 429
+
+
+# Other spellings of one address: a fullwidth letter, the ideographic full stop,
+# capitals. Each must hit the counter of x@example.org (finding 4).
+SPELLINGS = ("x@ｅxample.org", "x@example。org", "X@EXAMPLE.ORG", "ｘ@example.org")
+
+
+def test_a_locked_email_is_locked_in_every_spelling(app, client, api):
+    app.config["LOGIN_FAILURE_LIMIT"] = "3 per 15 minutes"
+    factories.make_user(email="x@example.org")
+    db.session.commit()
+    wrong = {"email": "x@example.org", "password": "not the password"}
+    for _ in range(3):
+        assert client.post("/login", data=wrong).status_code == 200
+    assert_web_429(client.post("/login", data=wrong))
+    for spelling in SPELLINGS:
+        right = {"email": spelling, "password": factories.PASSWORD}
+        assert_web_429(client.post("/login", data=right))
+        assert_api_429(api.post("/api/v1/tokens", json=right))
+    other = {"email": "y@example.org", "password": "not the password"}
+    assert client.post("/login", data=other).status_code == 200
+
+
+def test_api_failures_count_for_every_spelling(app, api):
+    app.config["LOGIN_FAILURE_LIMIT"] = "4 per 15 minutes"
+    factories.make_user(email="x@example.org")
+    db.session.commit()
+    for spelling in SPELLINGS:
+        wrong = {"email": spelling, "password": "not the password"}
+        assert api.post("/api/v1/tokens", json=wrong).status_code == 401
+    right = {"email": "x@example.org", "password": factories.PASSWORD}
+    assert_api_429(api.post("/api/v1/tokens", json=right))
+
+
+def test_password_reset_is_limited_per_normalised_email(app, client):
+    app.config["PASSWORD_RESET_LIMIT"] = "2 per hour"
+    for ip in ("192.0.2.1", "192.0.2.2"):
+        response = client.post(
+            "/forgot-password", data={"email": "x@example.org"}, **address(ip)
+        )
+        assert response.status_code == 302
+    for number, spelling in enumerate(SPELLINGS, start=10):
+        response = client.post(
+            "/forgot-password", data={"email": spelling}, **address(f"192.0.2.{number}")
+        )
+        assert_web_429(response)
+
+
+def test_registration_refuses_another_spelling_of_a_taken_email(api):
+    assert register_api(api, 1).status_code == 201
+    for spelling in ("new1@ｅxample.org", "NEW1@example。org", "ｎew1@example.org"):
+        response = register_api(api, 1, json_email=spelling)
+        assert response.status_code == 409, spelling
+        assert response.json["error"]["code"] == "email_taken"

@@ -2,6 +2,7 @@
 
 import time
 
+import pytest
 from flask import current_app
 
 from marketplace.auth.sessions import issue_token
@@ -129,14 +130,34 @@ def test_remember_cookie_login_gets_its_own_clock(client):
         assert time.time() - session["login_at"] < 5
 
 
-def test_a_session_without_timestamps_is_not_accepted(client, auth):
-    user = factories.make_user(email="a@example.org")
+@pytest.mark.parametrize("missing", ["login_at", "seen_at"])
+def test_a_session_without_timestamps_is_sent_to_login(client, auth, missing):
+    factories.make_user(email="a@example.org")
+    db.session.commit()
+    auth.login("a@example.org")
+    assert logged_in(client)
+    with client.session_transaction() as session:
+        del session[missing]
+    response = client.get(PRIVATE_PAGE)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+    # Logging in again starts a complete session.
+    auth.login("a@example.org")
+    assert logged_in(client)
+
+
+@pytest.mark.parametrize("stamp", ["soon", None, 1.5, [1]])
+def test_a_session_with_a_malformed_timestamp_is_sent_to_login(client, auth, stamp):
+    factories.make_user(email="a@example.org")
     db.session.commit()
     auth.login("a@example.org")
     with client.session_transaction() as session:
-        del session["login_at"]
-    assert not logged_in(client)
-    assert user.id
+        session["seen_at"] = stamp
+    response = client.get(PRIVATE_PAGE)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
 
 
 def test_bearer_tokens_are_not_subject_to_cookie_timeouts(app, api):

@@ -315,31 +315,6 @@ def _feed_status(client, token: str) -> int:
     return client.get(f"/calendar/{token}.ics").status_code
 
 
-@pytest.mark.parametrize("how", ["password change", "log out everywhere"])
-def test_calendar_link_changes_when_sessions_end(app, client, auth, volunteer, how):
-    client.post("/me/calendar")
-    old = db.session.get(User, volunteer.id).calendar_token
-    assert _feed_status(app.test_client(), old) == 200
-    if how == "password change":
-        response = client.post(
-            "/account/password",
-            data={
-                "current_password": factories.PASSWORD,
-                "new_password": "a new long passphrase",
-                "confirm": "a new long passphrase",
-            },
-        )
-        assert response.status_code == 302
-    else:
-        auth.logout()
-    db.session.expire_all()
-    new = db.session.get(User, volunteer.id).calendar_token
-    assert new and new != old
-    stranger = app.test_client()
-    assert _feed_status(stranger, old) == 404
-    assert _feed_status(stranger, new) == 200
-
-
 def test_no_calendar_link_is_made_when_sessions_end(client, auth, volunteer):
     auth.logout()
     db.session.expire_all()

@@ -5,7 +5,15 @@ Each module has MATRIX ((endpoint, method) -> roles allowed), extend_world(world
 (a valid body for an endpoint, or None), like tests/functional/test_access_matrix.
 """
 
-from . import certificates, impact, outcomes, privacy, security
+from . import (
+    certificates,
+    impact,
+    memberships,
+    outcomes,
+    privacy,
+    security,
+    two_factor,
+)
 
 AREAS = (
     impact,
@@ -13,4 +21,6 @@ AREAS = (
     certificates,
     privacy,
     security,
+    memberships,
+    two_factor,
 )
