@@ -20,7 +20,6 @@ from flask_babel import lazy_gettext as _l
 
 from ..applications.services import ACTIVE, withdraw_application
 from ..audit import record_event
-from ..auth.services import current_consents, record_consents
 from ..errors import Conflict
 from ..extensions import db
 from ..models import (
@@ -28,7 +27,6 @@ from ..models import (
     Application,
     AuditEvent,
     Certificate,
-    Consent,
     ConsentPurpose,
     EmailOutbox,
     Feedback,
@@ -43,35 +41,14 @@ from ..models import (
     VolunteerProfile,
     utcnow,
 )
+from .consents import consent_state, record_consents
 
 ERASED_NAME = "ผู้ใช้ที่ลบแล้ว"
 ERASED_DOMAIN = "erased.invalid"
 # Strings shorter than this are too common to search other people's data for.
 MIN_SCRUB_LENGTH = 3
 
-PURPOSES = (
-    ConsentPurpose.TERMS,
-    ConsentPurpose.MATCHING,
-    ConsentPurpose.PROFILE_SHARING,
-    ConsentPurpose.EMAIL_NEWS,
-)
-# The state of a purpose nobody decided on yet. Sharing the profile with the
-# organisations one applies to is what applying means, so it is on until withdrawn.
-DEFAULTS = {
-    ConsentPurpose.TERMS: False,
-    ConsentPurpose.MATCHING: False,
-    ConsentPurpose.PROFILE_SHARING: True,
-    ConsentPurpose.EMAIL_NEWS: False,
-}
-
-
 # --- Consents ----------------------------------------------------------------------
-
-
-def consent_state(user: User) -> dict[ConsentPurpose, bool]:
-    """Each purpose's current state: the latest decision, else the default."""
-    latest = current_consents(user)
-    return {purpose: latest.get(purpose, DEFAULTS[purpose]) for purpose in PURPOSES}
 
 
 def set_consent(
@@ -95,34 +72,6 @@ def set_consent(
     action = "consent.granted" if granted else "consent.withdrawn"
     record_event(user, action, user, purpose=purpose.value, version=notice_version)
     return True
-
-
-def _latest_decisions(purpose: ConsentPurpose) -> sa.Select:
-    """(user_id, granted) of every user's latest decision about a purpose."""
-    latest = (
-        sa.select(sa.func.max(Consent.id).label("last"))
-        .where(Consent.purpose == purpose)
-        .group_by(Consent.user_id)
-        .subquery()
-    )
-    return sa.select(Consent.user_id, Consent.granted).join(
-        latest, latest.c.last == Consent.id
-    )
-
-
-def profile_not_shared(user_ids: list[int]) -> set[int]:
-    """Which of these users withdrew sharing their profile with organisations."""
-    if not user_ids:
-        return set()
-    decisions = _latest_decisions(ConsentPurpose.PROFILE_SHARING).subquery()
-    return set(
-        db.session.scalars(
-            sa.select(decisions.c.user_id).where(
-                decisions.c.user_id.in_(set(user_ids)),
-                decisions.c.granted.is_(False),
-            )
-        )
-    )
 
 
 # --- Staff access to personal data -------------------------------------------------
