@@ -517,9 +517,7 @@ def test_export_holds_only_ones_own_rows_with_real_times(app):
         for key, value in row.items()
         if key.endswith("_at") and value is not None
     ]
-    assert {"created_at", "issued_at", "recorded_at"} <= {
-        key for _, _, key in [(s, k, k) for s, k, _ in times]
-    }
+    assert {"created_at", "issued_at", "recorded_at"} <= {key for _, key, _ in times}
     for section, key, value in times:
         moment = datetime.fromisoformat(value)
         assert moment.utcoffset() is not None, (section, key)

@@ -20,14 +20,6 @@ from tests import factories
 
 
 @pytest.fixture
-def volunteer(auth):
-    user = factories.make_user(email="v@example.org")
-    db.session.commit()
-    auth.login("v@example.org")
-    return user
-
-
-@pytest.fixture
 def organization():
     organizer = factories.make_user(Role.ORGANIZER, email="o@example.org")
     organization = factories.make_organization(members=[organizer])
