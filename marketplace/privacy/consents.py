@@ -39,6 +39,11 @@ def record_consents(
         )
 
 
+def history(user: User) -> list[Consent]:
+    """Every decision the user made, newest first."""
+    return list(reversed(user.consents))
+
+
 def latest_decisions(user: User) -> dict[ConsentPurpose, bool]:
     """Each purpose the user decided on, with their latest decision."""
     latest: dict[ConsentPurpose, bool] = {}

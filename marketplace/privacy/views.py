@@ -93,7 +93,7 @@ def settings():
             for purpose in consents.PURPOSES
         ],
         purpose_names={p: PURPOSE_TEXT[p][0] for p in consents.PURPOSES},
-        history=list(reversed(current_user.consents)),
+        history=consents.history(current_user),
         form=ConsentForm(),
     )
 
