@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from marketplace.applications import services as workflow
 from marketplace.applications.eligibility import NotInvitable, eligible_for_invitation
@@ -102,7 +103,8 @@ def test_only_suggested_volunteers_are_invited_others_get_one_answer(
     assert [item["volunteer"]["id"] for item in suggested] == [place["volunteer"].id]
 
     auth.login("m@example.org")
-    refused = NotInvitable().message
+    with force_locale("en"):  # the member reads English
+        refused = NotInvitable().message
     answers = set()
     for person_id in (999999, organizer.id, withdrew.id, never.id, far.id, "x"):
         status, flashes = web_invite(client, shift, person_id)
