@@ -14,6 +14,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from .applications.eligibility import matchable_volunteers
+from .applications.openness import is_open
 from .applications.services import ACTIVE
 from .extensions import db
 from .main.queries import listed_opportunities
@@ -299,7 +300,7 @@ def suggest_for_shifts(
     for shift in shifts:
         plain_shift = as_shift(shift, opportunity)
         found = []
-        for user, volunteer in volunteers:
+        for user, volunteer in volunteers if is_open(shift, now) else ():
             if (shift.id, user.id) in already:
                 continue
             match = _match(volunteer, plain, plain_shift, now, coarse=True)

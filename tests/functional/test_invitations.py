@@ -255,6 +255,17 @@ def test_inviting_someone_who_holds_the_shift_changes_nothing(place):
     assert db.session.get(Application, held.id).status is ApplicationStatus.ACCEPTED
 
 
+def test_a_closed_opportunity_has_no_suggestions_to_invite(api, place):
+    place["opportunity"].status = OpportunityStatus.CLOSED
+    db.session.commit()
+    suggested = api.get(
+        f"/api/v1/shifts/{place['shift'].id}/suggested-volunteers",
+        headers=bearer(login_token(api, "m@example.org")),
+    )
+    assert suggested.status_code == 200
+    assert suggested.get_json()["items"] == []
+
+
 @pytest.mark.parametrize("why", ["closed", "started"])
 def test_inviting_to_a_closed_or_started_shift_is_refused(place, why):
     shift = place["shift"]
