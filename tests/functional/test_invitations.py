@@ -297,6 +297,12 @@ def test_shifts_that_only_touch_do_not_overlap(place):
     with pytest.raises(Conflict) as refused:
         workflow.apply_to_shift(volunteer, overlapping.id)
     assert refused.value.code == "shift_overlap"
+    # The other way round: holding the afternoon, the morning still fits.
+    other = factories.make_matchable(factories.make_user(), place["organization"])
+    workflow.apply_to_shift(other, afternoon.id)
+    assert workflow.apply_to_shift(other, morning.id).status is (
+        ApplicationStatus.ACCEPTED
+    )
 
 
 def test_waitlist_promotion_skips_who_now_holds_a_clashing_shift(place):
