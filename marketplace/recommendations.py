@@ -13,6 +13,8 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from .applications.eligibility import matchable_volunteers
+from .applications.openness import is_open
 from .applications.services import ACTIVE
 from .extensions import db
 from .main.queries import listed_opportunities
@@ -21,10 +23,7 @@ from .models import (
     HOLDS_SPOT,
     Application,
     ApprovalMode,
-    Consent,
-    ConsentPurpose,
     Opportunity,
-    Role,
     Shift,
     User,
     VolunteerProfile,
@@ -34,6 +33,9 @@ from .models.taxonomy import opportunity_skill, volunteer_skill
 # Kilometres in one degree of latitude, and the widest search for suggestions.
 _KM_PER_DEGREE = 110.5
 MAX_SUGGESTION_RADIUS_KM = 200.0
+# Distances shown to organisations are rounded to this, so that moving an
+# opportunity and reading the distance again cannot locate a volunteer's home.
+SHOWN_KM_STEP = 1.0
 
 
 @dataclass(frozen=True)
@@ -107,11 +109,19 @@ def _match(
     opportunity: model.Opportunity,
     shift: model.Shift,
     now: datetime,
+    coarse: bool = False,
 ) -> model.Match | None:
-    """Score a pair that passes every hard filter; None if it fails one."""
+    """Score a pair that passes every hard filter; None if it fails one.
+
+    `coarse` (what organisations see of a volunteer): the distance is rounded to
+    whole kilometres before scoring, so neither it nor the distance component
+    locates a home more closely than SHOWN_KM_STEP.
+    """
     if not filters.eligible(volunteer, opportunity, shift, now):
         return None
     km = None if opportunity.remote else filters.distance_to(volunteer, opportunity)
+    if coarse and km is not None:
+        km = shown_distance(km)
     parts = scoring.components(volunteer, opportunity, shift, km)
     return model.Match(
         volunteer_id=volunteer.id,
@@ -122,6 +132,11 @@ def _match(
         distance_km=None if km is None else round(km, 2),
         window=filters.fitting_window(volunteer, shift),
     )
+
+
+def shown_distance(km: float) -> float:
+    """A volunteer's distance as organisations see it: whole kilometres."""
+    return float(round(km / SHOWN_KM_STEP) * SHOWN_KM_STEP)
 
 
 def _bounding_box(lat_column, lon_column, lat: float, lon: float, km: float):
@@ -221,21 +236,6 @@ def recommend(user: User, now: datetime, limit: int = 20, locale: str = "th"):
     return found[:limit]
 
 
-def consented_to_matching() -> sa.Select:
-    """Users whose latest decision about matching is a grant."""
-    latest = (
-        sa.select(Consent.user_id, sa.func.max(Consent.id).label("last"))
-        .where(Consent.purpose == ConsentPurpose.MATCHING)
-        .group_by(Consent.user_id)
-        .subquery()
-    )
-    return (
-        sa.select(Consent.user_id)
-        .join(latest, latest.c.last == Consent.id)
-        .where(Consent.granted.is_(True))
-    )
-
-
 def suggest(shift: Shift, now: datetime, limit: int = 20, locale: str = "th"):
     """The volunteers who fit a shift best (only those who consented to matching)."""
     return suggest_for_shifts(shift.opportunity, [shift], now, limit, locale)[shift.id]
@@ -253,11 +253,7 @@ def suggest_for_shifts(
     query = (
         sa.select(VolunteerProfile)
         .join(VolunteerProfile.user)
-        .where(
-            User.role == Role.VOLUNTEER,
-            User.erased_at.is_(None),
-            User.id.in_(consented_to_matching()),
-        )
+        .where(User.id.in_(matchable_volunteers()))
         .options(
             so.contains_eager(VolunteerProfile.user),
             so.selectinload(VolunteerProfile.skills),
@@ -304,10 +300,10 @@ def suggest_for_shifts(
     for shift in shifts:
         plain_shift = as_shift(shift, opportunity)
         found = []
-        for user, volunteer in volunteers:
+        for user, volunteer in volunteers if is_open(shift, now) else ():
             if (shift.id, user.id) in already:
                 continue
-            match = _match(volunteer, plain, plain_shift, now)
+            match = _match(volunteer, plain, plain_shift, now, coarse=True)
             if match:
                 reasons = model.reasons(match, plain, volunteer, locale)
                 found.append(Suggestion(user, match, reasons))

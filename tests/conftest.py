@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from marketplace import create_app
 from marketplace.config import Config, TestingConfig
 from marketplace.extensions import db
+from marketplace.models import Role
 from tests import factories
 from tests.servers import postgres_bin_dir, postgres_server
 
@@ -178,6 +179,44 @@ class AuthActions:
 def auth(client) -> AuthActions:
     """Log the `client` in and out."""
     return AuthActions(client)
+
+
+@pytest.fixture
+def volunteer(auth):
+    """A volunteer (v@example.org, "วีระ อาสาดี"), logged in on `client`."""
+    user = factories.make_user(email="v@example.org", name="วีระ อาสาดี")
+    db.session.commit()
+    auth.login("v@example.org")
+    return user
+
+
+@pytest.fixture
+def api_volunteer(api):
+    """A volunteer (v@example.org) and their bearer headers for `api`."""
+    from tests.functional.test_api_accounts import bearer, login_token
+
+    user = factories.make_user(email="v@example.org")
+    db.session.commit()
+    return user, bearer(login_token(api, "v@example.org"))
+
+
+@pytest.fixture
+def people():
+    """Staff, a member of an organisation, a member of another, and a volunteer."""
+    people = {
+        "staff": factories.make_user(
+            Role.ORGANIZER, email="staff@example.org", is_staff=True, name="เจ้าหน้าที่"
+        ),
+        "member": factories.make_user(
+            Role.ORGANIZER, email="member@example.org", name="สมาชิก"
+        ),
+        "other": factories.make_user(Role.ORGANIZER, email="other@example.org"),
+        "volunteer": factories.make_user(email="volunteer@example.org", name="อาสา"),
+    }
+    people["org"] = factories.make_organization(members=[people["member"]])
+    people["other_org"] = factories.make_organization(members=[people["other"]])
+    db.session.commit()
+    return people
 
 
 @pytest.fixture

@@ -234,3 +234,40 @@ def make_giving_partner(*, members: list[User] = (), name: str | None = None):
     partner.kind = OrganizationKind.GIVING_PARTNER
     db.session.flush()
     return partner
+
+
+def daytime(days: int, hour: int = 10) -> datetime:
+    """`days` from today at `hour` o'clock Bangkok time (never across midnight)."""
+    from datetime import time
+
+    from marketplace.i18n import BANGKOK
+
+    day = utcnow().astimezone(BANGKOK).date() + timedelta(days=days)
+    return datetime.combine(day, time(hour), BANGKOK)
+
+
+def make_matchable(
+    volunteer: User, near: Organization | None = None, *, km: int = 15
+) -> User:
+    """Make a volunteer someone the suggestions can show for the factories' shifts.
+
+    Consent to matching, the `teaching` skill, a place (at `near`, else central
+    Bangkok) with a travel radius, remote work accepted, and every day free.
+    """
+    from marketplace.models import AvailabilityWindow
+    from marketplace.privacy.consents import record_consents
+
+    profile = volunteer.profile
+    profile.skills = list(
+        db.session.scalars(sa.select(Skill).where(Skill.slug == "teaching"))
+    )
+    profile.lat = near.lat if near is not None else 13.7466
+    profile.lon = near.lon if near is not None else 100.5393
+    profile.max_distance_km, profile.remote_ok = km, True
+    profile.availability = [
+        AvailabilityWindow(weekday=day, start_minute=0, end_minute=1440)
+        for day in range(7)
+    ]
+    record_consents(volunteer, {ConsentPurpose.MATCHING: True}, "test")
+    db.session.flush()
+    return volunteer

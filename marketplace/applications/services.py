@@ -22,15 +22,17 @@ from ..models import (
     ApprovalMode,
     Attendance,
     Opportunity,
-    OpportunityStatus,
-    Organization,
-    OrganizationStatus,
     Shift,
     User,
     utcnow,
 )
 from ..notifications import about_application, notify
-from ..privacy.minors import refuse_if_not_allowed
+from .eligibility import (
+    overlapping_held_shift,
+    refuse_if_cannot_take,
+    refuse_if_not_invitable,
+)
+from .openness import opportunity_visible, refuse_if_closed
 
 # Applications that may still change (a volunteer can withdraw them).
 ACTIVE = frozenset(
@@ -86,59 +88,20 @@ def _set_status(
 
 
 def load_open_shift(shift_id: int) -> Shift:
-    """A shift of a published opportunity of a verified organisation, or 404."""
+    """A shift of a visible (not draft) opportunity of a verified organisation, or 404.
+
+    Whether it still takes people is `openness.is_open`.
+    """
     shift = db.session.scalar(
         sa.select(Shift)
         .join(Shift.opportunity)
         .join(Opportunity.organization)
-        .where(
-            Shift.id == shift_id,
-            Opportunity.status != OpportunityStatus.DRAFT,
-            Organization.status == OrganizationStatus.VERIFIED,
-        )
+        .where(Shift.id == shift_id, *opportunity_visible())
         .options(so.contains_eager(Shift.opportunity))
     )
     if shift is None:
         raise NotFound()
     return shift
-
-
-def overlapping_held_shift(volunteer: User, shift: Shift) -> Application | None:
-    """An application holding a spot on a shift that overlaps this one, if any."""
-    return db.session.scalar(
-        sa.select(Application)
-        .join(Application.shift)
-        .where(
-            Application.volunteer_id == volunteer.id,
-            Application.status.in_(HOLDS_SPOT),
-            Application.shift_id != shift.id,
-            Shift.starts_at < shift.ends_at,
-            Shift.ends_at > shift.starts_at,
-        )
-        .options(so.contains_eager(Application.shift).joinedload(Shift.opportunity))
-        .limit(1)
-    )
-
-
-def refuse_overlap(volunteer: User, shift: Shift) -> None:
-    """Refuse (409 shift_overlap, naming it) a shift that overlaps one they hold."""
-    if clash := overlapping_held_shift(volunteer, shift):
-        raise Conflict(
-            "shift_overlap",
-            str(
-                _l(
-                    "You already hold a shift at that time: %(title)s.",
-                    title=clash.shift.opportunity.title,
-                )
-            ),
-        )
-
-
-def _lock_volunteer(volunteer: User) -> None:
-    """Serialise one volunteer's applications (PostgreSQL row lock)."""
-    db.session.execute(
-        sa.select(User.id).where(User.id == volunteer.id).with_for_update()
-    )
 
 
 def apply_to_shift(
@@ -148,11 +111,7 @@ def apply_to_shift(
     now = now or utcnow()
     shift = load_open_shift(shift_id)
     opportunity = shift.opportunity
-    if opportunity.status is OpportunityStatus.CLOSED or shift.starts_at <= now:
-        raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
-    refuse_if_not_allowed(volunteer, shift)
-    _lock_volunteer(volunteer)
-    refuse_overlap(volunteer, shift)
+    refuse_if_cannot_take(volunteer, shift, now)
     application = _open_application(volunteer, shift, message)
     if opportunity.approval_mode is ApprovalMode.REVIEW:
         application.status = ApplicationStatus.PENDING
@@ -455,33 +414,38 @@ def check_in(
 # --- Invitations (suggested volunteers, marketplace proposals) ----------------------
 
 
-def invite_volunteer(actor: User, shift_id: int, volunteer: User) -> Application:
-    """Invite a volunteer to a shift; it holds no spot until they accept."""
+def invite_volunteer(
+    actor: User, shift_id: int, volunteer: User | None, now: datetime | None = None
+) -> Application:
+    """Invite a volunteer to a shift; it holds no spot until they accept.
+
+    Only a volunteer the suggestions could show for this shift may be invited
+    (matching consent, every hard filter): anyone else, or no one, is one answer,
+    `NotInvitable`. Someone who already has the shift is told so.
+    """
+    now = now or utcnow()
     shift = load_open_shift(shift_id)
-    if (
-        shift.opportunity.status is OpportunityStatus.CLOSED
-        or shift.starts_at <= utcnow()
-    ):
-        raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
-    if not volunteer.is_volunteer or volunteer.erased_at is not None:
-        raise NotFound()
-    existing = db.session.scalar(
-        sa.select(Application).where(
-            Application.shift_id == shift.id, Application.volunteer_id == volunteer.id
+    refuse_if_closed(shift, now)
+    existing = None
+    if volunteer is not None:
+        existing = db.session.scalar(
+            sa.select(Application).where(
+                Application.shift_id == shift.id,
+                Application.volunteer_id == volunteer.id,
+            )
         )
-    )
     if existing is not None and existing.status not in REOPENABLE:
         raise Conflict(
             "already_applied", str(_l("This volunteer already has this shift."))
         )
+    volunteer = refuse_if_not_invitable(volunteer, shift, now)
     application = existing
     if application is None:
         application = Application(shift=shift, volunteer=volunteer)
         db.session.add(application)
     application.status = ApplicationStatus.INVITED
-    application.status_changed_at = utcnow()
+    application.status_changed_at = now
     application.invited_by_id = actor.id
-    db.session.add(application)
     db.session.flush()
     record_event(actor, "application.invited", application, volunteer=volunteer.id)
     notify(
@@ -499,14 +463,7 @@ def accept_invitation(volunteer: User, application_id: int) -> Application:
     application = get_own_application(volunteer, application_id)
     _require_status(application, ApplicationStatus.INVITED)
     shift = application.shift
-    if (
-        shift.opportunity.status is OpportunityStatus.CLOSED
-        or shift.starts_at <= utcnow()
-    ):
-        raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
-    refuse_if_not_allowed(volunteer, shift)
-    _lock_volunteer(volunteer)
-    refuse_overlap(volunteer, shift)
+    refuse_if_cannot_take(volunteer, shift, utcnow())
     new = _spot_status(application) if _take_spot(shift.id) else None
     if new is None:
         new = ApplicationStatus.WAITLISTED

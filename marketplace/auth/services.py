@@ -10,8 +10,9 @@ from flask_babel import lazy_gettext as _l
 from ..audit import record_event
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
-from ..models import Consent, ConsentPurpose, Role, User, VolunteerProfile, utcnow
+from ..models import ConsentPurpose, Role, User, VolunteerProfile, utcnow
 from ..models.user import new_calendar_token
+from ..privacy.consents import record_consents
 from .passwords import (
     hash_password,
     needs_rehash,
@@ -124,26 +125,6 @@ def register_user(registration: Registration, notice_version: str) -> User:
 
 def _email_taken(email: str) -> bool:
     return db.session.scalar(sa.select(User.id).where(User.email == email)) is not None
-
-
-def record_consents(
-    user: User, consents: dict[ConsentPurpose, bool], notice_version: str
-) -> None:
-    """Append one consent row per purpose given; history is never rewritten."""
-    for purpose, granted in consents.items():
-        user.consents.append(
-            Consent(
-                purpose=purpose, granted=bool(granted), notice_version=notice_version
-            )
-        )
-
-
-def current_consents(user: User) -> dict[ConsentPurpose, bool]:
-    """Each purpose's latest decision (rows are appended in order)."""
-    latest: dict[ConsentPurpose, bool] = {}
-    for consent in user.consents:
-        latest[consent.purpose] = consent.granted
-    return latest
 
 
 def authenticate(email: str, password: str) -> User | None:

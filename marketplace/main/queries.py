@@ -5,11 +5,11 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from ..applications.openness import opportunity_listed
 from ..extensions import db
 from ..models import (
     Cause,
     Opportunity,
-    OpportunityStatus,
     Organization,
     OrganizationKind,
     OrganizationStatus,
@@ -22,13 +22,7 @@ from ..models.taxonomy import opportunity_cause
 
 def _is_listed(now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
     """Published, by a verified organisation, with at least one future shift."""
-    return (
-        Opportunity.status == OpportunityStatus.PUBLISHED,
-        Organization.status == OrganizationStatus.VERIFIED,
-        sa.exists().where(
-            Shift.opportunity_id == Opportunity.id, Shift.starts_at > now
-        ),
-    )
+    return opportunity_listed(now)
 
 
 def listed_opportunity_ids(now: datetime) -> sa.Select:

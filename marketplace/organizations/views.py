@@ -48,8 +48,9 @@ from ..models import (
     VolunteerProfile,
     utcnow,
 )
-from ..privacy.services import log_staff_view, profile_not_shared
-from ..recommendations import suggest_for_shifts
+from ..privacy.consents import profile_not_shared
+from ..privacy.services import log_staff_view
+from ..recommendations import shown_distance, suggest_for_shifts
 from ..web import (
     commit_or_explain,
     language_choices,
@@ -483,8 +484,8 @@ def applicants(opportunity_id: int):
         held = {skill.slug for skill in profile.skills} if profile else set()
         distance = None
         if profile and profile.lat is not None and not opportunity.remote:
-            distance = distance_km(
-                profile.lat, profile.lon, opportunity.lat, opportunity.lon
+            distance = shown_distance(
+                distance_km(profile.lat, profile.lon, opportunity.lat, opportunity.lon)
             )
         summaries[application.id] = {
             "shared": True,
@@ -528,12 +529,13 @@ def applicants(opportunity_id: int):
 def invite(shift_id: int):
     """Invite a suggested volunteer to a shift."""
     shift = _managed_shift(shift_id, edit=True)
-    volunteer = db.session.get(User, request.form.get("volunteer_id", type=int) or 0)
-    if volunteer is None:
-        abort(404)
+    volunteer_id = request.form.get("volunteer_id", type=int) or 0
+    volunteer = db.session.get(User, volunteer_id) if 0 < volunteer_id < 2**31 else None
     commit_or_explain(
         lambda: workflow.invite_volunteer(current_user, shift.id, volunteer),
-        _("Invitation sent to %(name)s.", name=volunteer.display_name),
+        _("Invitation sent to %(name)s.", name=volunteer.display_name)
+        if volunteer is not None
+        else "",
     )
     return redirect(
         url_for(".applicants", opportunity_id=shift.opportunity_id)

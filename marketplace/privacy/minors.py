@@ -1,4 +1,7 @@
-"""Minors: date of birth, a guardian's consent, and opportunities' minimum age."""
+"""Minors' data: date of birth and a guardian's consent on the profile.
+
+The rules that use them when taking a shift live in applications/eligibility.py.
+"""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -6,21 +9,16 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..errors import Conflict, ValidationFailed
+from ..applications.eligibility import age_on
+from ..errors import ValidationFailed
 from ..i18n import to_bangkok
-from ..models import Shift, User, VolunteerProfile, utcnow
+from ..models import VolunteerProfile, utcnow
+
+__all__ = ["GuardianInput", "age_on", "is_minor", "update_age_and_guardian"]
 
 OLDEST_AGE = 120
 MAX_GUARDIAN_NAME = 120
 MAX_GUARDIAN_CONTACT = 254
-
-
-def age_on(date_of_birth: date, day: date) -> int:
-    """Whole years of age on a day (a 29 February birthday counts on 1 March)."""
-    years = day.year - date_of_birth.year
-    if (day.month, day.day) < (date_of_birth.month, date_of_birth.day):
-        years -= 1
-    return years
 
 
 def is_minor(profile: VolunteerProfile | None, day: date | None = None) -> bool:
@@ -29,59 +27,6 @@ def is_minor(profile: VolunteerProfile | None, day: date | None = None) -> bool:
         return False
     day = day or to_bangkok(utcnow()).date()
     return age_on(profile.date_of_birth, day) < current_app.config["ADULT_AGE"]
-
-
-def has_guardian_consent(profile: VolunteerProfile | None) -> bool:
-    """Whether a guardian's name, contact and consent are all recorded."""
-    return bool(
-        profile
-        and profile.guardian_name
-        and profile.guardian_contact
-        and profile.guardian_consent_at
-    )
-
-
-def refuse_if_not_allowed(volunteer: User, shift: Shift) -> None:
-    """Refuse (409) a shift the volunteer is too young for or lacks consent for."""
-    profile = volunteer.profile
-    day = to_bangkok(shift.starts_at).date()
-    min_age = shift.opportunity.min_age
-    birth = profile.date_of_birth if profile is not None else None
-    if min_age and birth is None:
-        raise Conflict(
-            "date_of_birth_required",
-            str(
-                _l(
-                    "This opportunity is for people aged %(age)d or over. "
-                    "Add your date of birth to your profile first.",
-                    age=min_age,
-                )
-            ),
-        )
-    if birth is None:
-        return
-    age = age_on(birth, day)
-    if min_age and age < min_age:
-        raise Conflict(
-            "below_minimum_age",
-            str(
-                _l(
-                    "This opportunity is for people aged %(age)d or over.",
-                    age=min_age,
-                )
-            ),
-        )
-    if age < current_app.config["ADULT_AGE"] and not has_guardian_consent(profile):
-        raise Conflict(
-            "guardian_consent_required",
-            str(
-                _l(
-                    "You are under %(age)d: add your parent's or guardian's name, "
-                    "contact and consent to your profile before applying.",
-                    age=current_app.config["ADULT_AGE"],
-                )
-            ),
-        )
 
 
 @dataclass

@@ -7,11 +7,12 @@ describes the person, including copies of their name in other people's
 notifications, e-mails, the audit log and stored proposals.
 """
 
+import enum
 import json
 import re
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,58 +21,27 @@ from flask_babel import lazy_gettext as _l
 
 from ..applications.services import ACTIVE, withdraw_application
 from ..audit import record_event
-from ..auth.services import current_consents, record_consents
 from ..errors import Conflict
 from ..extensions import db
 from ..models import (
     ApiToken,
     Application,
-    AuditEvent,
-    Certificate,
-    Consent,
     ConsentPurpose,
-    EmailOutbox,
-    Feedback,
     Membership,
-    Notification,
     Opportunity,
     Organization,
-    OutcomeComment,
-    ProposalRun,
     Shift,
     User,
-    VolunteerProfile,
     utcnow,
 )
+from . import register
+from .consents import consent_state, record_consents
+from .register import ERASED_NAME
 
-ERASED_NAME = "ผู้ใช้ที่ลบแล้ว"
-ERASED_DOMAIN = "erased.invalid"
 # Strings shorter than this are too common to search other people's data for.
 MIN_SCRUB_LENGTH = 3
 
-PURPOSES = (
-    ConsentPurpose.TERMS,
-    ConsentPurpose.MATCHING,
-    ConsentPurpose.PROFILE_SHARING,
-    ConsentPurpose.EMAIL_NEWS,
-)
-# The state of a purpose nobody decided on yet. Sharing the profile with the
-# organisations one applies to is what applying means, so it is on until withdrawn.
-DEFAULTS = {
-    ConsentPurpose.TERMS: False,
-    ConsentPurpose.MATCHING: False,
-    ConsentPurpose.PROFILE_SHARING: True,
-    ConsentPurpose.EMAIL_NEWS: False,
-}
-
-
 # --- Consents ----------------------------------------------------------------------
-
-
-def consent_state(user: User) -> dict[ConsentPurpose, bool]:
-    """Each purpose's current state: the latest decision, else the default."""
-    latest = current_consents(user)
-    return {purpose: latest.get(purpose, DEFAULTS[purpose]) for purpose in PURPOSES}
 
 
 def set_consent(
@@ -95,34 +65,6 @@ def set_consent(
     action = "consent.granted" if granted else "consent.withdrawn"
     record_event(user, action, user, purpose=purpose.value, version=notice_version)
     return True
-
-
-def _latest_decisions(purpose: ConsentPurpose) -> sa.Select:
-    """(user_id, granted) of every user's latest decision about a purpose."""
-    latest = (
-        sa.select(sa.func.max(Consent.id).label("last"))
-        .where(Consent.purpose == purpose)
-        .group_by(Consent.user_id)
-        .subquery()
-    )
-    return sa.select(Consent.user_id, Consent.granted).join(
-        latest, latest.c.last == Consent.id
-    )
-
-
-def profile_not_shared(user_ids: list[int]) -> set[int]:
-    """Which of these users withdrew sharing their profile with organisations."""
-    if not user_ids:
-        return set()
-    decisions = _latest_decisions(ConsentPurpose.PROFILE_SHARING).subquery()
-    return set(
-        db.session.scalars(
-            sa.select(decisions.c.user_id).where(
-                decisions.c.user_id.in_(set(user_ids)),
-                decisions.c.granted.is_(False),
-            )
-        )
-    )
 
 
 # --- Staff access to personal data -------------------------------------------------
@@ -166,209 +108,79 @@ def _when(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _plain(value: Any) -> Any:
+    """A stored value as JSON-ready data."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _own_rows(name: str, user: User) -> list[dict[str, Any]]:
+    """The person's rows of a registered table, with the columns the export shows."""
+    table = db.metadata.tables[name]
+    query = (
+        sa.select(*(table.c[column] for column in register.exported(name)))
+        .where(register.OWNERS[name].rows(table, user))
+        .order_by(*table.primary_key.columns)
+    )
+    return [
+        {key: _plain(value) for key, value in row.items()}
+        for row in db.session.execute(query).mappings()
+    ]
+
+
 def export_user_data(user: User) -> dict[str, Any]:
-    """Everything the marketplace holds about the user, as JSON-ready data."""
+    """Everything the marketplace holds about the user, as JSON-ready data.
+
+    One section per table of the register that holds a person's rows, with the
+    columns the register exports; a little context (the opportunity's title, the
+    organisation's name) is added so that the rows can be read.
+    """
+    data: dict[str, Any] = {"exported_at": _when(utcnow())}
+    for name, owner in register.OWNERS.items():
+        if owner.section is not None:
+            data[owner.section] = _own_rows(name, user)
+    data["account"] = data["account"][0]
+    data["account"]["calendar_feed_enabled"] = user.calendar_token is not None
     profile = user.profile
-    applications = db.session.scalars(
-        sa.select(Application)
-        .where(Application.volunteer_id == user.id)
-        .options(
-            so.joinedload(Application.shift)
-            .joinedload(Shift.opportunity)
-            .joinedload(Opportunity.organization)
-        )
-        .order_by(Application.id)
-    ).all()
-    feedback = {
-        row.application_id: row
-        for row in db.session.scalars(
-            sa.select(Feedback).where(
-                Feedback.application_id.in_([a.id for a in applications])
+    data["profile"] = data["profile"][0] if data["profile"] else None
+    if data["profile"] is not None and profile is not None:
+        data["profile"]["skills"] = [skill.slug for skill in profile.skills]
+        data["profile"]["causes"] = [cause.slug for cause in profile.causes]
+        data["profile"]["availability"] = _own_rows("availability_window", user)
+    shifts = {
+        shift.id: shift
+        for shift in db.session.scalars(
+            sa.select(Shift)
+            .where(Shift.id.in_([row["shift_id"] for row in data["applications"]]))
+            .options(
+                so.joinedload(Shift.opportunity).joinedload(Opportunity.organization)
             )
         )
     }
-    return {
-        "exported_at": _when(utcnow()),
-        "account": {
-            "id": user.id,
-            "email": user.email,
-            "display_name": user.display_name,
-            "role": user.role.value,
-            "is_staff": user.is_staff,
-            "locale": user.locale,
-            "created_at": _when(user.created_at),
-            "last_login_at": _when(user.last_login_at),
-            "password_changed_at": _when(user.password_changed_at),
-            "signup_source": user.signup_source,
-            "calendar_feed_enabled": user.calendar_token is not None,
-        },
-        "profile": _profile_data(profile) if profile is not None else None,
-        "consents": [
-            {
-                "purpose": consent.purpose.value,
-                "granted": consent.granted,
-                "notice_version": consent.notice_version,
-                "recorded_at": _when(consent.recorded_at),
-            }
-            for consent in user.consents
-        ],
-        "applications": [
-            _application_data(application, feedback.get(application.id))
-            for application in applications
-        ],
-        "notifications": [
-            {
-                "kind": row.kind,
-                "data": row.data,
-                "created_at": _when(row.created_at),
-                "read_at": _when(row.read_at),
-            }
-            for row in db.session.scalars(
-                sa.select(Notification)
-                .where(Notification.user_id == user.id)
-                .order_by(Notification.id)
+    for row in data["applications"]:
+        shift = shifts[row["shift_id"]]
+        row["opportunity_id"] = shift.opportunity_id
+        row["opportunity"] = shift.opportunity.title
+        row["organization"] = shift.opportunity.organization.name_th
+        row["starts_at"] = _when(shift.starts_at)
+        row["ends_at"] = _when(shift.ends_at)
+    names = dict(
+        db.session.execute(
+            sa.select(Organization.id, Organization.name_th).where(
+                Organization.id.in_(
+                    [row["organization_id"] for row in data["memberships"]]
+                )
             )
-        ],
-        "emails": [
-            {
-                "to": row.to_email,
-                "subject": row.subject,
-                "body": row.body,
-                "created_at": _when(row.created_at),
-                "sent_at": _when(row.sent_at),
-            }
-            for row in db.session.scalars(
-                sa.select(EmailOutbox)
-                .where(EmailOutbox.user_id == user.id)
-                .order_by(EmailOutbox.id)
-            )
-        ],
-        "certificates": [
-            {
-                "serial": row.serial,
-                "holder_name": row.holder_name,
-                "organization_id": row.organization_id,
-                "hours": row.hours,
-                "shifts": row.shifts,
-                "issued_at": _when(row.issued_at),
-                "revoked_at": _when(row.revoked_at),
-            }
-            for row in db.session.scalars(
-                sa.select(Certificate)
-                .where(Certificate.volunteer_id == user.id)
-                .order_by(Certificate.id)
-            )
-        ],
-        "memberships": [
-            {
-                "organization_id": row.organization_id,
-                "organization": row.organization.name_th,
-                "role": row.role.value,
-                "status": row.status.value,
-                "created_at": _when(row.created_at),
-            }
-            for row in user.memberships
-        ],
-        "api_tokens": [
-            {
-                "id": token.id,
-                "created_at": _when(token.created_at),
-                "expires_at": _when(token.expires_at),
-                "revoked_at": _when(token.revoked_at),
-                "last_used_at": _when(token.last_used_at),
-            }
-            for token in user.tokens
-        ],
-        "outcome_comments": [
-            {
-                "outcome_id": row.outcome_id,
-                "body": row.body,
-                "created_at": _when(row.created_at),
-            }
-            for row in db.session.scalars(
-                sa.select(OutcomeComment)
-                .where(OutcomeComment.user_id == user.id)
-                .order_by(OutcomeComment.id)
-            )
-        ],
-        "activity": [
-            {
-                "action": row.action,
-                "target_type": row.target_type,
-                "target_id": row.target_id,
-                "data": row.data,
-                "created_at": _when(row.created_at),
-            }
-            for row in db.session.scalars(
-                sa.select(AuditEvent)
-                .where(AuditEvent.actor_id == user.id)
-                .order_by(AuditEvent.id)
-            )
-        ],
-    }
-
-
-def _profile_data(profile: VolunteerProfile) -> dict[str, Any]:
-    return {
-        "bio": profile.bio,
-        "phone": profile.phone,
-        "location": {
-            "label": profile.location_label,
-            "province": profile.province,
-            "lat": profile.lat,
-            "lon": profile.lon,
-        },
-        "max_distance_km": profile.max_distance_km,
-        "remote_ok": profile.remote_ok,
-        "languages": profile.languages,
-        "skills": [skill.slug for skill in profile.skills],
-        "causes": [cause.slug for cause in profile.causes],
-        "availability": [
-            {
-                "weekday": window.weekday,
-                "start_minute": window.start_minute,
-                "end_minute": window.end_minute,
-            }
-            for window in profile.availability
-        ],
-        "date_of_birth": _when(profile.date_of_birth),
-        "guardian_name": profile.guardian_name,
-        "guardian_contact": profile.guardian_contact,
-        "guardian_consent_at": _when(profile.guardian_consent_at),
-        "updated_at": _when(profile.updated_at),
-    }
-
-
-def _application_data(
-    application: Application, feedback: Feedback | None
-) -> dict[str, Any]:
-    shift = application.shift
-    return {
-        "id": application.id,
-        "shift_id": shift.id,
-        "opportunity_id": shift.opportunity_id,
-        "opportunity": shift.opportunity.title,
-        "organization": shift.opportunity.organization.name_th,
-        "starts_at": _when(shift.starts_at),
-        "ends_at": _when(shift.ends_at),
-        "status": application.status.value,
-        "message": application.message,
-        "decision_message": application.decision_message,
-        "attendance": application.attendance.value if application.attendance else None,
-        "hours": application.hours,
-        "created_at": _when(application.created_at),
-        "checked_in_at": _when(application.checked_in_at),
-        "feedback": None
-        if feedback is None
-        else {
-            "rating": feedback.rating,
-            "would_volunteer_again": feedback.would_volunteer_again,
-            "active_citizen": feedback.active_citizen,
-            "learned_skill": feedback.learned_skill,
-            "comment": feedback.comment,
-            "created_at": _when(feedback.created_at),
-        },
-    }
+        ).all()
+    )
+    for row in data["memberships"]:
+        row["organization"] = names.get(row["organization_id"])
+    return data
 
 
 # --- Erasure -----------------------------------------------------------------------
@@ -385,12 +197,21 @@ class StaffAccount(Conflict):
 
 
 def _personal_strings(user: User) -> list[str]:
-    """The user's identifying strings worth searching others' data for."""
-    profile = user.profile
-    values = [user.display_name, user.email]
-    if profile is not None:
-        values += [profile.phone, profile.guardian_name, profile.guardian_contact]
-    unique = {v.strip() for v in values if v and len(v.strip()) >= MIN_SCRUB_LENGTH}
+    """The user's identifying strings (register.identifying), to search text for."""
+    values = []
+    for name in ("user", "volunteer_profile"):
+        table = db.metadata.tables[name]
+        row = db.session.execute(
+            sa.select(*(table.c[c] for c in register.identifying(name))).where(
+                register.OWNERS[name].rows(table, user)
+            )
+        ).first()
+        values += list(row or ())
+    unique = {
+        v.strip()
+        for v in values
+        if isinstance(v, str) and len(v.strip()) >= MIN_SCRUB_LENGTH
+    }
     # Longest first, so that a name inside an e-mail address goes with the address.
     return sorted(unique, key=len, reverse=True)
 
@@ -425,55 +246,57 @@ def _scrub(value: Any, strings: list[str]) -> Any:
     return value
 
 
-def _scrub_others(user: User, strings: list[str]) -> None:
-    """Overwrite copies of the user's name and contacts kept in other rows."""
+def _fit(column: sa.Column, value: Any) -> Any:
+    """Cut text to the column's length (the replacement may be longer)."""
+    length = getattr(column.type, "length", None)
+    if isinstance(value, str) and length:
+        return value[:length]
+    return value
+
+
+def _scrub_everyone(strings: list[str]) -> None:
+    """Overwrite the person's strings in every free-text column of the register."""
     if not strings:
         return
     needles = _needles(strings)
-    for row in db.session.scalars(
-        sa.select(Notification).where(_mentions(Notification.data, needles))
-    ):
-        row.data = _scrub(row.data, strings)
-    for row in db.session.scalars(
-        sa.select(EmailOutbox).where(
-            sa.or_(
-                _mentions(EmailOutbox.subject, needles),
-                _mentions(EmailOutbox.body, needles),
+    for table in db.metadata.sorted_tables:
+        quoting = register.columns(table.name, register.QUOTES)
+        if quoting:
+            key = list(table.primary_key.columns)
+            found = db.session.execute(
+                sa.select(*key, *(table.c[c] for c in quoting)).where(
+                    sa.or_(*(_mentions(table.c[c], needles) for c in quoting))
+                )
+            ).all()
+            for row in found:
+                values = {
+                    c: _fit(table.c[c], _scrub(row[len(key) + i], strings))
+                    for i, c in enumerate(quoting)
+                }
+                db.session.execute(
+                    sa.update(table)
+                    .where(*(k == row[i] for i, k in enumerate(key)))
+                    .values(**values)
+                )
+        for column in register.columns(table.name, register.CONTACT):
+            db.session.execute(
+                sa.update(table)
+                .where(table.c[column].in_(strings))
+                .values({column: None})
             )
-        )
-    ):
-        row.subject = _scrub(row.subject, strings)[:300]
-        row.body = _scrub(row.body, strings)
-    for row in db.session.scalars(
-        sa.select(AuditEvent).where(_mentions(AuditEvent.data, needles))
-    ):
-        row.data = _scrub(row.data, strings)
-    for row in db.session.scalars(
-        sa.select(ProposalRun).where(
-            sa.or_(
-                _mentions(ProposalRun.rows, needles),
-                _mentions(ProposalRun.summary, needles),
-            )
-        )
-    ):
-        row.rows = _scrub(row.rows, strings)
-        row.summary = _scrub(row.summary, strings)
-    for row in db.session.scalars(
-        sa.select(OutcomeComment).where(_mentions(OutcomeComment.body, needles))
-    ):
-        row.body = _scrub(row.body, strings)
-    for organization in db.session.scalars(
-        sa.select(Organization).where(
-            sa.or_(
-                Organization.contact_email.in_(strings),
-                Organization.contact_phone.in_(strings),
-            )
-        )
-    ):
-        if organization.contact_email in strings:
-            organization.contact_email = None
-        if organization.contact_phone in strings:
-            organization.contact_phone = None
+
+
+def _erase_own_rows(user: User, now: datetime) -> None:
+    """Delete or overwrite the person's rows as the register says (user row last)."""
+    names = [name for name in register.OWNERS if name != "user"] + ["user"]
+    for name in names:
+        owner = register.OWNERS[name]
+        table = db.metadata.tables[name]
+        where = owner.rows(table, user)
+        if owner.delete:
+            db.session.execute(sa.delete(table).where(where))
+        elif values := register.erased_values(name, user, now):
+            db.session.execute(sa.update(table).where(where).values(**values))
 
 
 def erase_user(
@@ -482,7 +305,8 @@ def erase_user(
     """Erase or anonymise everything personal about the user, at once.
 
     Kept: the user row (anonymised) so that applications, hours, feedback ratings
-    and consent decisions still count; future commitments are withdrawn.
+    and consent decisions still count; future commitments are withdrawn. What is
+    deleted, overwritten or scrubbed is what privacy/register.py says.
     """
     if user.erased_at is not None:
         return
@@ -504,47 +328,7 @@ def erase_user(
     ).all()
     for application in future:
         withdraw_application(user, application.id)
-
-    db.session.execute(
-        sa.update(Application)
-        .where(Application.volunteer_id == user.id)
-        .values(message="", decision_message="")
-        .execution_options(synchronize_session="fetch")
-    )
-    application_ids = sa.select(Application.id).where(
-        Application.volunteer_id == user.id
-    )
-    db.session.execute(
-        sa.update(Feedback)
-        .where(Feedback.application_id.in_(application_ids))
-        .values(comment="")
-        .execution_options(synchronize_session="fetch")
-    )
-    db.session.execute(
-        sa.update(Certificate)
-        .where(Certificate.volunteer_id == user.id)
-        .values(
-            holder_name=ERASED_NAME,
-            revoked_at=sa.func.coalesce(Certificate.revoked_at, now),
-            revoked_reason="erased",
-        )
-        .execution_options(synchronize_session="fetch")
-    )
-    db.session.execute(sa.delete(Notification).where(Notification.user_id == user.id))
-    db.session.execute(
-        sa.delete(EmailOutbox).where(
-            sa.or_(EmailOutbox.user_id == user.id, EmailOutbox.to_email == user.email)
-        )
-    )
-    db.session.execute(
-        sa.update(OutcomeComment)
-        .where(OutcomeComment.user_id == user.id)
-        .values(body="", user_id=None)
-        .execution_options(synchronize_session="fetch")
-    )
-    db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id))
-    db.session.execute(sa.delete(Membership).where(Membership.user_id == user.id))
-    _scrub_others(user, strings)
+    db.session.flush()
 
     # Consent decisions stay (without personal data); everything is withdrawn.
     state = consent_state(user)
@@ -553,36 +337,14 @@ def erase_user(
         {purpose: False for purpose, granted in state.items() if granted},
         notice_version,
     )
-
-    profile = user.profile
-    if profile is not None:
-        profile.bio = ""
-        profile.phone = None
-        profile.lat = profile.lon = None
-        profile.location_label = profile.province = None
-        profile.max_distance_km = 0
-        profile.remote_ok = False
-        profile.languages = []
-        profile.skills = []
-        profile.causes = []
-        profile.availability = []
-        profile.date_of_birth = None
-        profile.guardian_name = profile.guardian_contact = None
-        profile.guardian_consent_at = None
-
-    user.email = f"erased-{user.id}-{secrets.token_hex(6)}@{ERASED_DOMAIN}"
-    user.display_name = ERASED_NAME
-    # Not an argon2 hash: no password ever verifies against it.
-    user.password_hash = "!erased"  # noqa: S105
-    user.calendar_token = None
-    user.signup_source = None
-    user.last_login_at = None
-    user.erased_at = now
-    user.end_all_sessions()
     db.session.flush()
+
+    _erase_own_rows(user, now)
+    _scrub_everyone(strings)
+    db.session.expire_all()
     by = "self" if actor is not None and actor.id == user.id else reason
     record_event(actor, "user.erased", user, by=by)
-    db.session.expire(user)
+    db.session.flush()
 
 
 # --- Retention ---------------------------------------------------------------------

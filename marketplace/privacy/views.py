@@ -21,7 +21,7 @@ from ..auth.passwords import verify_password
 from ..errors import DomainError
 from ..extensions import db
 from ..models import ConsentPurpose
-from . import services
+from . import consents, services
 from .forms import ConsentForm, EraseForm
 
 bp = Blueprint("privacy", __name__, cli_group=None)
@@ -85,15 +85,15 @@ def notice():
 @login_required
 def settings():
     """Each consent with its state and history; export; delete the account."""
-    state = services.consent_state(current_user)
+    state = consents.consent_state(current_user)
     return render_template(
         "privacy/settings.html",
         purposes=[
             (purpose, PURPOSE_TEXT[purpose], state[purpose])
-            for purpose in services.PURPOSES
+            for purpose in consents.PURPOSES
         ],
-        purpose_names={p: PURPOSE_TEXT[p][0] for p in services.PURPOSES},
-        history=list(reversed(current_user.consents)),
+        purpose_names={p: PURPOSE_TEXT[p][0] for p in consents.PURPOSES},
+        history=consents.history(current_user),
         form=ConsentForm(),
     )
 

@@ -21,7 +21,6 @@ from ..models import (
     ApprovalMode,
     AvailabilityWindow,
     Cause,
-    Consent,
     ConsentPurpose,
     MemberRole,
     Membership,
@@ -37,6 +36,7 @@ from ..models import (
     VolunteerProfile,
     utcnow,
 )
+from ..privacy.consents import record_consents
 from . import language_codes, read_data
 from .impact import build_impact_demo
 
@@ -149,12 +149,11 @@ class DemoBuilder:
             password_hash=self.password_hash,
             locale="th",
         )
-        for purpose in (ConsentPurpose.TERMS, ConsentPurpose.MATCHING):
-            user.consents.append(
-                Consent(
-                    purpose=purpose, granted=True, notice_version=self.notice_version
-                )
-            )
+        record_consents(
+            user,
+            {ConsentPurpose.TERMS: True, ConsentPurpose.MATCHING: True},
+            self.notice_version,
+        )
         db.session.add(user)
         return user
 

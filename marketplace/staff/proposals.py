@@ -12,6 +12,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from .. import matching
+from ..applications.eligibility import matchable_volunteers
+from ..applications.openness import is_open
 from ..extensions import db
 from ..i18n import BANGKOK, to_bangkok
 from ..main.queries import listed_opportunities
@@ -29,7 +31,6 @@ from ..recommendations import (
     as_opportunity,
     as_shift,
     as_volunteer,
-    consented_to_matching,
     held_intervals,
 )
 
@@ -57,7 +58,7 @@ def _snapshot(filters: dict[str, Any], now: datetime):
         (shift, opportunity)
         for opportunity in opportunities
         for shift in opportunity.shifts
-        if shift.starts_at > now
+        if is_open(shift, now)
         and shift.spots_left > 0
         and (first is None or shift.starts_at >= first)
         and (last is None or shift.starts_at < last)
@@ -65,7 +66,7 @@ def _snapshot(filters: dict[str, Any], now: datetime):
     profiles = db.session.scalars(
         sa.select(VolunteerProfile)
         .join(VolunteerProfile.user)
-        .where(User.erased_at.is_(None), User.id.in_(consented_to_matching()))
+        .where(User.id.in_(matchable_volunteers()))
         .options(
             so.selectinload(VolunteerProfile.skills),
             so.selectinload(VolunteerProfile.causes),

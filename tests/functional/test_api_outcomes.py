@@ -1,27 +1,10 @@
 """The outcomes API: rounds, outcomes, endorsements, comments, reported values."""
 
-import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
-from marketplace.models import AuditEvent, Outcome, ReportedValue, Role
+from marketplace.models import AuditEvent, Outcome, ReportedValue
 from tests import factories
-
-
-@pytest.fixture
-def people():
-    people = {
-        "staff": factories.make_user(
-            Role.ORGANIZER, email="staff@example.org", is_staff=True
-        ),
-        "member": factories.make_user(Role.ORGANIZER, email="member@example.org"),
-        "other": factories.make_user(Role.ORGANIZER, email="other@example.org"),
-        "volunteer": factories.make_user(email="volunteer@example.org"),
-    }
-    people["org"] = factories.make_organization(members=[people["member"]])
-    people["other_org"] = factories.make_organization(members=[people["other"]])
-    db.session.commit()
-    return people
 
 
 def _auth(api, email: str) -> dict:

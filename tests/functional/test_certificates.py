@@ -24,14 +24,6 @@ ISSUED = datetime(2027, 6, 11, 3, 0, tzinfo=UTC)  # 10:00 in Bangkok
 
 
 @pytest.fixture
-def volunteer(auth):
-    user = factories.make_user(email="v@example.org", name="วีระ อาสาดี")
-    db.session.commit()
-    auth.login("v@example.org")
-    return user
-
-
-@pytest.fixture
 def served(volunteer):
     """Hours with two organisations, plus rows that must not count."""
     first = factories.make_organization(name="มูลนิธิป่าชายเลน")

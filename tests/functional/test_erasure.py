@@ -4,9 +4,10 @@ The proof is a full dump of the database (SQLite's iterdump, PostgreSQL's
 pg_dump) searched for a marker seeded into every personal field.
 """
 
+import json
 import secrets
 import subprocess
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -22,23 +23,31 @@ from marketplace.models import (
     ApprovalMode,
     Attendance,
     AuditEvent,
+    AvailabilityWindow,
+    Cause,
     Certificate,
     Consent,
     ConsentPurpose,
     EmailOutbox,
     Feedback,
+    Membership,
     Notification,
+    Opportunity,
     Outcome,
     OutcomeComment,
+    OutcomeEndorsement,
     OutcomeRound,
     OutcomeSource,
     ProposalRun,
     Role,
     RunStatus,
+    Skill,
     User,
     utcnow,
 )
-from marketplace.privacy.services import ERASED_NAME, _scrub
+from marketplace.privacy.consents import record_consents
+from marketplace.privacy.register import unclassified
+from marketplace.privacy.services import ERASED_NAME, _scrub, export_user_data
 from tests import factories
 from tests.functional.test_api_accounts import bearer, login_token
 from tests.servers import postgres_bin_dir
@@ -69,7 +78,12 @@ def dump_database() -> str:
 
 
 def seed_person(marker: str = MARKER) -> dict:
-    """A volunteer with the marker in every personal field, and their traces."""
+    """A volunteer with the marker in every personal field, and their traces.
+
+    Profile (skills, causes, availability), applications with messages, feedback,
+    a certificate, notifications, e-mails, a membership, an outcome comment and
+    endorsement, consents, an API token, and quotes of them in others' rows.
+    """
     lower = marker.lower()
     volunteer = factories.make_user(
         email=f"{lower}@example.org", name=f"สมชาย {marker}"
@@ -87,8 +101,17 @@ def seed_person(marker: str = MARKER) -> dict:
     profile.guardian_name = f"ผู้ปกครอง {marker}"
     profile.guardian_contact = f"guardian-{lower}@example.org"
     profile.guardian_consent_at = utcnow()
-    member = factories.make_user(Role.ORGANIZER, email="member@example.org")
+    profile.skills = list(db.session.scalars(sa.select(Skill).limit(2)))
+    profile.causes = list(db.session.scalars(sa.select(Cause).limit(2)))
+    profile.availability = [
+        AvailabilityWindow(weekday=5, start_minute=540, end_minute=1020)
+    ]
+    record_consents(volunteer, {ConsentPurpose.MATCHING: True}, "test")
+    member_email = f"member-{secrets.token_hex(4)}@example.org"
+    member = factories.make_user(Role.ORGANIZER, email=member_email)
     organization = factories.make_organization(members=[member])
+    # The volunteer also helps run a (second) organisation.
+    factories.make_organization(members=[member, volunteer])
     past = factories.make_opportunity(
         organization, starts=utcnow() - timedelta(days=10), hours=3
     )
@@ -139,6 +162,7 @@ def seed_person(marker: str = MARKER) -> dict:
             outcome_id=outcome.id, user_id=volunteer.id, body=f"idea {marker}"
         )
     )
+    db.session.add(OutcomeEndorsement(outcome_id=outcome.id, user_id=volunteer.id))
     db.session.add(
         ProposalRun(
             status=RunStatus.DONE,
@@ -168,6 +192,15 @@ def seed_person(marker: str = MARKER) -> dict:
             to_email=volunteer.email,
             subject=f"Hello {marker}",
             body=f"Dear {volunteer.display_name}",
+        )
+    )
+    db.session.add(
+        AuditEvent(
+            actor_id=volunteer.id,
+            action="consent.granted",
+            target_type="user",
+            target_id=volunteer.id,
+            data={"purpose": "matching"},
         )
     )
     # Staff quote the person in a decision reason kept in the audit log.
@@ -332,3 +365,161 @@ def test_scrubbing_spares_latin_words_that_contain_a_short_name():
         "title": f"Annual report by {ERASED_NAME}",
         "th": [f"{ERASED_NAME}สมัครแล้ว"],
     }
+
+
+# --- The register drives erasure; the other person is untouched ---------------------
+
+
+def test_every_column_of_every_table_is_in_the_register():
+    """A new column must be classified (a person's, free text, or not personal)."""
+    assert unclassified(db.metadata) == []
+
+
+def rows_of(user_id: int) -> dict[str, list[tuple]]:
+    """Every row that is this person's, written out in full (not via the register)."""
+    applications = sa.select(Application.id).where(Application.volunteer_id == user_id)
+    queries = {
+        "user": sa.select(User.__table__).where(User.id == user_id),
+        "profile": sa.text("SELECT * FROM volunteer_profile WHERE user_id = :u"),
+        "availability": sa.text(
+            "SELECT * FROM availability_window WHERE profile_id = :u"
+        ),
+        "skills": sa.text("SELECT * FROM volunteer_skill WHERE profile_id = :u"),
+        "causes": sa.text("SELECT * FROM volunteer_cause WHERE profile_id = :u"),
+        "applications": sa.select(Application.__table__).where(
+            Application.volunteer_id == user_id
+        ),
+        "feedback": sa.select(Feedback.__table__).where(
+            Feedback.application_id.in_(applications)
+        ),
+        "certificates": sa.select(Certificate.__table__).where(
+            Certificate.volunteer_id == user_id
+        ),
+        "notifications": sa.select(Notification.__table__).where(
+            Notification.user_id == user_id
+        ),
+        "emails": sa.select(EmailOutbox.__table__).where(
+            EmailOutbox.user_id == user_id
+        ),
+        "memberships": sa.select(Membership.__table__).where(
+            Membership.user_id == user_id
+        ),
+        "comments": sa.select(OutcomeComment.__table__).where(
+            OutcomeComment.user_id == user_id
+        ),
+        "endorsements": sa.select(OutcomeEndorsement.__table__).where(
+            OutcomeEndorsement.user_id == user_id
+        ),
+        "consents": sa.select(Consent.__table__).where(Consent.user_id == user_id),
+        "tokens": sa.text("SELECT * FROM api_token WHERE user_id = :u"),
+        "activity": sa.select(AuditEvent.__table__).where(
+            AuditEvent.actor_id == user_id
+        ),
+    }
+    rows = {}
+    for name, query in queries.items():
+        result = db.session.execute(query, {"u": user_id})
+        rows[name] = sorted(tuple(map(repr, row)) for row in result)
+    return rows
+
+
+def test_erasing_one_person_leaves_a_fully_seeded_other_unchanged(api):
+    seed_person("KEEP-OTHER-1b2c")
+    other = db.session.scalar(sa.select(User).where(User.email.like("keep-other%")))
+    issue_token(other, timedelta(days=1))
+    seeded = seed_person()
+    db.session.commit()
+    before = rows_of(other.id)
+    assert all(before.values()), {k: len(v) for k, v in before.items()}
+
+    token = login_token(api, f"{MARKER.lower()}@example.org")
+    assert api.delete("/api/v1/me", headers=bearer(token)).status_code == 204
+
+    db.session.expire_all()
+    assert rows_of(other.id) == before
+    erased = rows_of(seeded["volunteer"].id)
+    for gone in ("notifications", "emails", "memberships", "tokens", "comments"):
+        assert erased[gone] == [], gone
+    assert "KEEP-OTHER-1b2c" in dump_database()
+
+
+def test_erasure_scrubs_notes_and_texts_that_others_wrote(api):
+    from marketplace.models import Pledge, PledgeKind, ReportedValue
+
+    seeded = seed_person()
+    volunteer, member = seeded["volunteer"], seeded["member"]
+    name, email = volunteer.display_name, volunteer.email
+    partner = factories.make_giving_partner(members=[member])
+    opportunity = db.session.get(Opportunity, seeded["attended"].shift.opportunity_id)
+    opportunity.accessibility = f"Ramp; ask {name} ({email}) at the gate"
+    pledge = Pledge(
+        kind=PledgeKind.PLEDGE,
+        amount_thb=1000,
+        source_partner_id=partner.id,
+        pledged_on=utcnow().date(),
+        note=f"from {name}, receipt to {email}",
+        recorded_by_id=member.id,
+    )
+    outcome = db.session.scalar(sa.select(Outcome))
+    reported = ReportedValue(
+        outcome_id=outcome.id,
+        opportunity_id=opportunity.id,
+        value=3,
+        note=f"counted by {name}",
+        reported_by_id=member.id,
+    )
+    kept = ReportedValue(
+        outcome_id=outcome.id, opportunity_id=opportunity.id, value=1, note="as planned"
+    )
+    db.session.add_all([pledge, reported, kept])
+    db.session.commit()
+
+    token = login_token(api, email)
+    assert api.delete("/api/v1/me", headers=bearer(token)).status_code == 204
+    db.session.expire_all()
+    assert db.session.get(Pledge, pledge.id).note == (
+        f"from {ERASED_NAME}, receipt to {ERASED_NAME}"
+    )
+    assert db.session.get(ReportedValue, reported.id).note == (
+        f"counted by {ERASED_NAME}"
+    )
+    assert db.session.get(ReportedValue, kept.id).note == "as planned"
+    assert db.session.get(Opportunity, opportunity.id).accessibility == (
+        f"Ramp; ask {ERASED_NAME} ({ERASED_NAME}) at the gate"
+    )
+    assert MARKER.lower() not in dump_database().lower()
+
+
+def test_export_holds_only_ones_own_rows_with_real_times(app):
+    other = seed_person("OTHER-PERSON-5d6e")
+    other_serial = db.session.scalar(
+        sa.select(Certificate.serial).where(
+            Certificate.volunteer_id == other["volunteer"].id
+        )
+    )
+    seeded = seed_person()
+    with app.test_request_context():
+        data = export_user_data(seeded["volunteer"])
+    text = json.dumps(data, ensure_ascii=False)
+    for section in ("emails", "certificates", "notifications", "applications"):
+        assert data[section], section
+    assert MARKER in text
+    assert "OTHER-PERSON-5d6e".lower() not in text.lower()
+    assert other_serial not in text
+    assert data["account"]["id"] == seeded["volunteer"].id
+    assert {row["user_id"] for row in data["consents"]} == {seeded["volunteer"].id}
+    started = utcnow() - timedelta(hours=1)
+    times = [
+        (section, key, value)
+        for section, rows in data.items()
+        if isinstance(rows, list)
+        for row in rows
+        for key, value in row.items()
+        if key.endswith("_at") and value is not None
+    ]
+    assert {"created_at", "issued_at", "recorded_at"} <= {key for _, key, _ in times}
+    for section, key, value in times:
+        moment = datetime.fromisoformat(value)
+        assert moment.utcoffset() is not None, (section, key)
+        if section not in ("applications",) or key == "created_at":
+            assert moment >= started, (section, key, value)

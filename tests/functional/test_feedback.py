@@ -17,14 +17,6 @@ ANSWERS = {
 
 
 @pytest.fixture
-def volunteer(auth):
-    user = factories.make_user(email="v@example.org", name="วีระ อาสา")
-    db.session.commit()
-    auth.login("v@example.org")
-    return user
-
-
-@pytest.fixture
 def organization():
     return factories.make_organization(name="มูลนิธิป่าชายเลน")
 

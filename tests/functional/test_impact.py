@@ -279,8 +279,8 @@ def test_booth_scan_register_apply_reaches_the_funnel(client, auth, member):
 
 def test_an_invitation_does_not_take_the_inviters_source(client, auth, member):
     user, organization = member
-    opportunity = factories.make_opportunity(organization)
-    volunteer = factories.make_user()
+    opportunity = factories.make_opportunity(organization, starts=factories.daytime(7))
+    volunteer = factories.make_matchable(factories.make_user(), organization)
     db.session.commit()
     auth.login("member@example.org")
     client.get(f"/expo/booth/{organization.id}")

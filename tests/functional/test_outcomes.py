@@ -24,24 +24,6 @@ from marketplace.outcomes.progress import agreed_progress, progress_of
 from tests import factories
 
 
-@pytest.fixture
-def people():
-    people = {
-        "staff": factories.make_user(
-            Role.ORGANIZER, email="staff@example.org", is_staff=True, name="เจ้าหน้าที่"
-        ),
-        "member": factories.make_user(
-            Role.ORGANIZER, email="member@example.org", name="สมาชิก"
-        ),
-        "other": factories.make_user(Role.ORGANIZER, email="other@example.org"),
-        "volunteer": factories.make_user(email="volunteer@example.org", name="อาสา"),
-    }
-    people["org"] = factories.make_organization(members=[people["member"]])
-    people["other_org"] = factories.make_organization(members=[people["other"]])
-    db.session.commit()
-    return people
-
-
 def _login(client, email):
     client.post("/logout")
     response = client.post(

@@ -302,7 +302,7 @@ def test_export_holds_all_personal_data_and_no_hashes(client, auth, api, people)
     assert profile["availability"] == [
         {"weekday": 5, "start_minute": 540, "end_minute": 1020}
     ]
-    assert profile["location"]["label"] == "ปทุมวัน, กรุงเทพมหานคร"
+    assert profile["location_label"] == "ปทุมวัน, กรุงเทพมหานคร"
     assert {c["purpose"] for c in data["consents"]} == {"terms", "matching"}
     assert data["applications"][0]["message"] == "ขอสมัครครับ"
     assert data["applications"][0]["opportunity"] == "สอนการบ้านเด็ก"

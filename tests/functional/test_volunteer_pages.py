@@ -20,14 +20,6 @@ from tests import factories
 
 
 @pytest.fixture
-def volunteer(auth):
-    user = factories.make_user(email="v@example.org")
-    db.session.commit()
-    auth.login("v@example.org")
-    return user
-
-
-@pytest.fixture
 def organization():
     organizer = factories.make_user(Role.ORGANIZER, email="o@example.org")
     organization = factories.make_organization(members=[organizer])
@@ -284,13 +276,16 @@ def test_invitations_can_be_accepted_or_declined(client, volunteer, organization
     from marketplace.applications.services import invite_volunteer
 
     organizer = organization.memberships[0].user
-    full = factories.make_opportunity(organization, title="เต็มแล้ว", capacity=1)
+    factories.make_matchable(volunteer, organization)
+    full = factories.make_opportunity(
+        organization, title="เต็มแล้ว", capacity=1, starts=factories.daytime(7)
+    )
     full.shifts[0].spots_taken = 1
     open_shift = factories.make_opportunity(
-        organization, title="ยังว่าง", starts=utcnow() + timedelta(days=20)
+        organization, title="ยังว่าง", starts=factories.daytime(20)
     ).shifts[0]
     third = factories.make_opportunity(
-        organization, title="ไม่สะดวก", starts=utcnow() + timedelta(days=30)
+        organization, title="ไม่สะดวก", starts=factories.daytime(30)
     ).shifts[0]
     invitations = [
         invite_volunteer(organizer, shift.id, volunteer)

@@ -176,6 +176,58 @@ def test_weights_sum_to_one_and_name_every_component():
     assert set(components(volunteer(), opportunity(), shift())) == set(WEIGHTS)
 
 
+def remote_opportunity(**changes) -> Opportunity:
+    """A remote opportunity: closeness is the fixed REMOTE_CLOSENESS (0.6)."""
+    return opportunity(remote=True, lat=None, lon=None, **changes)
+
+
+def test_score_pins_no_required_skills():
+    parts = components(
+        volunteer(remote_ok=True),
+        remote_opportunity(
+            skills=frozenset(),
+            causes=frozenset({"education", "health"}),
+            languages=frozenset({"th"}),
+        ),
+        shift(),  # 6 of 10 spots taken
+    )
+    assert parts == pytest.approx(
+        {"skills": 0.5, "distance": 0.6, "causes": 0.5, "languages": 1.0, "need": 0.4}
+    )
+    # 0.30 * 0.5 + 0.25 * 0.6 + 0.20 * 0.5 + 0.05 * 1 + 0.20 * 0.4
+    assert score(parts) == pytest.approx(0.53)
+
+
+def test_score_pins_a_language_mismatch():
+    speaks_th = volunteer(remote_ok=True, languages=frozenset({"th"}))
+    english = remote_opportunity(languages=frozenset({"en"}))
+    parts = components(speaks_th, english, shift())
+    assert parts == pytest.approx(
+        {"skills": 1.0, "distance": 0.6, "causes": 1.0, "languages": 0.0, "need": 0.4}
+    )
+    assert score(parts) == pytest.approx(0.73)
+    both = remote_opportunity(languages=frozenset({"en", "th"}))
+    assert score(components(speaks_th, both, shift())) == pytest.approx(0.78)
+
+
+def test_score_pins_a_one_spot_shift():
+    v, o = volunteer(), opportunity()
+    free = components(v, o, shift(capacity=1, spots_taken=0), distance_km=10.0)
+    assert free == pytest.approx(
+        {"skills": 1.0, "distance": 0.5, "causes": 1.0, "languages": 1.0, "need": 1.0}
+    )
+    assert score(free) == pytest.approx(0.875)
+    full = components(
+        v, o, shift(capacity=1, spots_taken=1, waitlist_ok=True), distance_km=10.0
+    )
+    assert full["need"] == 0.0
+    assert score(full) == pytest.approx(0.675)
+    # Half the required skills held (the filters would refuse it; the score is a share).
+    half_held = opportunity(skills=frozenset({"first-aid", "driving"}))
+    half = components(v, half_held, shift(), distance_km=0.0)
+    assert half["skills"] == 0.5 and half["distance"] == 1.0
+
+
 def test_reasons_in_thai_and_english_follow_the_components():
     v, o, s = volunteer(), opportunity(), shift()
     parts = components(v, o, s)

@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from marketplace.auth.services import current_consents, record_consents
 from marketplace.extensions import db
 from marketplace.models import (
     Application,
@@ -14,6 +13,7 @@ from marketplace.models import (
     Role,
     Shift,
 )
+from marketplace.privacy.consents import latest_decisions, record_consents
 from tests import factories
 
 
@@ -74,7 +74,7 @@ def test_consent_history_is_kept(app):
     record_consents(user, {ConsentPurpose.MATCHING: True}, "v1")
     record_consents(user, {ConsentPurpose.MATCHING: False}, "v2")
     db.session.commit()
-    assert current_consents(user) == {
+    assert latest_decisions(user) == {
         ConsentPurpose.TERMS: True,
         ConsentPurpose.MATCHING: False,
     }

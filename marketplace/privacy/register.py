@@ -1,0 +1,472 @@
+"""The register of personal data: every column of every table, classified once.
+
+Export and erasure (services.py) read this register instead of keeping their own
+lists, and a test fails when a model gains a column the register does not
+classify. Each column is one of:
+
+- ``Own``: a person's own data, in a table whose rows `OWNERS` ties to one person.
+  It is exported (unless it is a secret such as a password hash) and, on erasure,
+  kept (what aggregates count: status, hours, ratings, consent decisions) or
+  overwritten with the value given.
+- ``QUOTES``: free text that someone may have written about a person (a note, a
+  comment, an e-mail, JSON data). On erasure the person's name, e-mail, phone and
+  guardian's details are replaced wherever they appear, in everyone's rows.
+- ``CONTACT``: a contact field equal to a person's e-mail or phone is cleared.
+- ``ACTOR``: the id of the user who did something (created, decided, recorded).
+  Kept: it points at the anonymised account.
+- ``NOT_PERSONAL``: nothing about a person (ids, taxonomy, organisations' data,
+  shifts, counts).
+"""
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+
+@dataclass(frozen=True)
+class Own:
+    """A person's own data. `erase`: a constant, a callable(user, now), or KEEP."""
+
+    erase: Any = None
+    export: bool = True
+    # Erasure searches everyone's free text for this value (a name, an address).
+    identifies: bool = False
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A classification without options."""
+
+    name: str
+
+
+KEEP = object()
+QUOTES = Marker("quotes")
+CONTACT = Marker("contact")
+ACTOR = Marker("actor")
+NOT_PERSONAL = Marker("not_personal")
+
+ERASED_NAME = "ผู้ใช้ที่ลบแล้ว"
+ERASED_DOMAIN = "erased.invalid"
+KEPT = Own(KEEP)
+SECRET = Own(None, export=False)
+# A person's row's link to another row of theirs: kept, and not worth exporting.
+LINK = Own(KEEP, export=False)
+
+
+def _new_nonce(user, now) -> str:
+    from ..models.user import new_session_nonce
+
+    return new_session_nonce()
+
+
+def _erased_email(user, now) -> str:
+    return f"erased-{user.id}-{secrets.token_hex(6)}@{ERASED_DOMAIN}"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """How a table's rows belong to one person, and what erasure does with them.
+
+    `rows`: (table, user) -> the SQL condition selecting that person's rows.
+    `delete`: erasure deletes the rows (else it keeps them and overwrites columns).
+    `section`: the export's key for these rows (None: not exported as rows).
+    """
+
+    rows: Callable[[sa.Table, Any], sa.ColumnElement[bool]]
+    delete: bool = False
+    section: str | None = None
+
+
+def _by(column: str) -> Callable:
+    return lambda table, user: table.c[column] == user.id
+
+
+def _outbox_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
+    return sa.or_(table.c.user_id == user.id, table.c.to_email == user.email)
+
+
+def _feedback_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
+    from ..models import Application
+
+    return table.c.application_id.in_(
+        sa.select(Application.id).where(Application.volunteer_id == user.id)
+    )
+
+
+OWNERS: dict[str, Owner] = {
+    "user": Owner(_by("id"), section="account"),
+    "volunteer_profile": Owner(_by("user_id"), section="profile"),
+    "availability_window": Owner(_by("profile_id"), delete=True),
+    "volunteer_skill": Owner(_by("profile_id"), delete=True),
+    "volunteer_cause": Owner(_by("profile_id"), delete=True),
+    "consent": Owner(_by("user_id"), section="consents"),
+    "application": Owner(_by("volunteer_id"), section="applications"),
+    "feedback": Owner(_feedback_rows, section="feedback"),
+    "notification": Owner(_by("user_id"), delete=True, section="notifications"),
+    "email_outbox": Owner(_outbox_rows, delete=True, section="emails"),
+    "certificate": Owner(_by("volunteer_id"), section="certificates"),
+    "membership": Owner(_by("user_id"), delete=True, section="memberships"),
+    "api_token": Owner(_by("user_id"), delete=True, section="api_tokens"),
+    "recovery_code": Owner(_by("user_id"), delete=True),
+    "outcome_comment": Owner(_by("user_id"), section="outcome_comments"),
+    "outcome_endorsement": Owner(_by("user_id"), section="outcome_endorsements"),
+    "audit_event": Owner(_by("actor_id"), section="activity"),
+}
+
+_TAXONOMY = {
+    "id": NOT_PERSONAL,
+    "slug": NOT_PERSONAL,
+    "name_th": NOT_PERSONAL,
+    "name_en": NOT_PERSONAL,
+    "position": NOT_PERSONAL,
+}
+
+
+def _certificate_revoked_at(user, now):
+    from ..models import Certificate
+
+    return sa.func.coalesce(Certificate.revoked_at, now)
+
+
+REGISTER: dict[str, dict[str, Any]] = {
+    # --- A person's own rows ---------------------------------------------------
+    "user": {
+        "id": KEPT,
+        "email": Own(_erased_email, identifies=True),
+        "password_hash": Own("!erased", export=False),
+        "display_name": Own(ERASED_NAME, identifies=True),
+        "role": KEPT,
+        "is_staff": KEPT,
+        "locale": KEPT,
+        "session_nonce": Own(_new_nonce, export=False),
+        "calendar_token": Own(None, export=False),
+        "created_at": KEPT,
+        "password_changed_at": KEPT,
+        "last_login_at": Own(None),
+        "erased_at": Own(lambda user, now: now),
+        "signup_source": Own(None),
+        "totp_secret": Own(None, export=False),
+        "totp_enabled_at": Own(None),
+        "totp_last_step": Own(None, export=False),
+    },
+    "volunteer_profile": {
+        "user_id": KEPT,
+        "bio": Own(""),
+        "phone": Own(None, identifies=True),
+        "lat": Own(None),
+        "lon": Own(None),
+        "location_label": Own(None),
+        "province": Own(None),
+        "max_distance_km": Own(0),
+        "remote_ok": Own(False),
+        "languages": Own([]),
+        "date_of_birth": Own(None),
+        "guardian_name": Own(None, identifies=True),
+        "guardian_contact": Own(None, identifies=True),
+        "guardian_consent_at": Own(None),
+        "updated_at": KEPT,
+    },
+    "availability_window": {
+        "id": LINK,
+        "profile_id": LINK,
+        "weekday": KEPT,
+        "start_minute": KEPT,
+        "end_minute": KEPT,
+    },
+    "volunteer_skill": {"profile_id": KEPT, "skill_id": KEPT},
+    "volunteer_cause": {"profile_id": KEPT, "cause_id": KEPT},
+    "consent": {
+        "id": KEPT,
+        "user_id": KEPT,
+        "purpose": KEPT,
+        "notice_version": KEPT,
+        "granted": KEPT,
+        "recorded_at": KEPT,
+    },
+    "application": {
+        "id": KEPT,
+        "shift_id": KEPT,
+        "volunteer_id": KEPT,
+        "status": KEPT,
+        "message": Own(""),
+        "decision_message": Own(""),
+        "attendance": KEPT,
+        "hours": KEPT,
+        "source": KEPT,  # the funnel counts applications by source
+        "created_at": KEPT,
+        "status_changed_at": KEPT,
+        "checked_in_at": KEPT,
+        "reminded_at": KEPT,
+        "invited_by_id": ACTOR,
+        "decided_by_id": ACTOR,
+    },
+    "feedback": {
+        "id": KEPT,
+        "application_id": KEPT,
+        "rating": KEPT,
+        "would_volunteer_again": KEPT,
+        "active_citizen": KEPT,
+        "learned_skill": KEPT,
+        "comment": Own(""),
+        "created_at": KEPT,
+    },
+    "notification": {
+        "id": KEPT,
+        "user_id": KEPT,
+        "kind": KEPT,
+        "data": QUOTES,
+        "created_at": KEPT,
+        "read_at": KEPT,
+    },
+    "email_outbox": {
+        "id": KEPT,
+        "user_id": KEPT,
+        "to_email": KEPT,
+        "subject": QUOTES,
+        "body": QUOTES,
+        "created_at": KEPT,
+        "sent_at": KEPT,
+        "attempts": NOT_PERSONAL,
+        "last_error": QUOTES,
+    },
+    "certificate": {
+        "id": KEPT,
+        "serial": KEPT,
+        "volunteer_id": KEPT,
+        "organization_id": KEPT,
+        "holder_name": Own(ERASED_NAME),
+        "hours": KEPT,
+        "shifts": KEPT,
+        "locale": KEPT,
+        "issued_at": KEPT,
+        "revoked_at": Own(_certificate_revoked_at),
+        "revoked_reason": Own("erased"),
+    },
+    "membership": {
+        "id": KEPT,
+        "organization_id": KEPT,
+        "user_id": KEPT,
+        "role": KEPT,
+        "created_at": KEPT,
+        "status": KEPT,
+        "invited_by_id": ACTOR,
+        "invited_at": KEPT,
+        "responded_at": KEPT,
+    },
+    "recovery_code": {
+        "id": KEPT,
+        "user_id": KEPT,
+        "code_hash": SECRET,
+        "created_at": KEPT,
+        "used_at": KEPT,
+    },
+    "api_token": {
+        "id": KEPT,
+        "user_id": KEPT,
+        "token_hash": SECRET,
+        "created_at": KEPT,
+        "expires_at": KEPT,
+        "revoked_at": KEPT,
+        "last_used_at": KEPT,
+    },
+    "outcome_comment": {
+        "id": KEPT,
+        "outcome_id": KEPT,
+        "user_id": Own(None),
+        "body": Own(""),
+        "created_at": KEPT,
+    },
+    "outcome_endorsement": {
+        "id": KEPT,
+        "outcome_id": KEPT,
+        "user_id": KEPT,
+        "created_at": KEPT,
+    },
+    "audit_event": {
+        "id": KEPT,
+        "actor_id": KEPT,
+        "action": KEPT,
+        "target_type": KEPT,
+        "target_id": KEPT,
+        "data": QUOTES,
+        "created_at": KEPT,
+    },
+    # --- Organisations' and the expo's data (may quote people) ------------------
+    "organization": {
+        "id": NOT_PERSONAL,
+        "slug": NOT_PERSONAL,
+        "name_th": NOT_PERSONAL,
+        "name_en": NOT_PERSONAL,
+        "description": QUOTES,
+        "website": NOT_PERSONAL,
+        "contact_email": CONTACT,
+        "contact_phone": CONTACT,
+        "kind": NOT_PERSONAL,
+        "status": NOT_PERSONAL,
+        "rejection_reason": QUOTES,
+        "auto_approve": NOT_PERSONAL,
+        "is_demo": NOT_PERSONAL,
+        "lat": NOT_PERSONAL,
+        "lon": NOT_PERSONAL,
+        "location_label": NOT_PERSONAL,
+        "province": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+        "verified_at": NOT_PERSONAL,
+        "verified_by_id": ACTOR,
+    },
+    "organization_cause": {"organization_id": NOT_PERSONAL, "cause_id": NOT_PERSONAL},
+    "opportunity": {
+        "id": NOT_PERSONAL,
+        "organization_id": NOT_PERSONAL,
+        "title": QUOTES,
+        "description": QUOTES,
+        "remote": NOT_PERSONAL,
+        "lat": NOT_PERSONAL,
+        "lon": NOT_PERSONAL,
+        "location_label": NOT_PERSONAL,
+        "province": NOT_PERSONAL,
+        "approval_mode": NOT_PERSONAL,
+        "status": NOT_PERSONAL,
+        "languages": NOT_PERSONAL,
+        "accessibility": QUOTES,
+        "min_age": NOT_PERSONAL,
+        "is_expo": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+        "published_at": NOT_PERSONAL,
+        "closed_at": NOT_PERSONAL,
+        "created_by_id": ACTOR,
+    },
+    "opportunity_cause": {"opportunity_id": NOT_PERSONAL, "cause_id": NOT_PERSONAL},
+    "opportunity_skill": {"opportunity_id": NOT_PERSONAL, "skill_id": NOT_PERSONAL},
+    "shift": {
+        "id": NOT_PERSONAL,
+        "opportunity_id": NOT_PERSONAL,
+        "starts_at": NOT_PERSONAL,
+        "ends_at": NOT_PERSONAL,
+        "capacity": NOT_PERSONAL,
+        "spots_taken": NOT_PERSONAL,
+    },
+    "proposal_run": {
+        "id": NOT_PERSONAL,
+        "created_by_id": ACTOR,
+        "status": NOT_PERSONAL,
+        "filters": NOT_PERSONAL,
+        "progress": NOT_PERSONAL,
+        "summary": QUOTES,
+        "rows": QUOTES,
+        "error": QUOTES,
+        "created_at": NOT_PERSONAL,
+        "finished_at": NOT_PERSONAL,
+    },
+    "cause": {**_TAXONOMY, "icon": NOT_PERSONAL},
+    "skill": {**_TAXONOMY, "category": NOT_PERSONAL},
+    # --- Impact ----------------------------------------------------------------
+    "outcome_round": {
+        "id": NOT_PERSONAL,
+        "title_th": QUOTES,
+        "title_en": QUOTES,
+        "cause_id": NOT_PERSONAL,
+        "status": NOT_PERSONAL,
+        "opened_by_id": ACTOR,
+        "opened_at": NOT_PERSONAL,
+        "agreed_at": NOT_PERSONAL,
+    },
+    "outcome": {
+        "id": NOT_PERSONAL,
+        "round_id": NOT_PERSONAL,
+        "name_th": QUOTES,
+        "name_en": QUOTES,
+        "indicator": QUOTES,
+        "unit": NOT_PERSONAL,
+        "baseline": NOT_PERSONAL,
+        "target": NOT_PERSONAL,
+        "cause_id": NOT_PERSONAL,
+        "organization_id": NOT_PERSONAL,
+        "source": NOT_PERSONAL,
+        "status": NOT_PERSONAL,
+        "proposed_by_id": ACTOR,
+        "created_at": NOT_PERSONAL,
+    },
+    "reported_value": {
+        "id": NOT_PERSONAL,
+        "outcome_id": NOT_PERSONAL,
+        "opportunity_id": NOT_PERSONAL,
+        "value": NOT_PERSONAL,
+        "note": QUOTES,
+        "evidence_url": QUOTES,
+        "reported_by_id": ACTOR,
+        "reported_at": NOT_PERSONAL,
+    },
+    "pledge": {
+        "id": NOT_PERSONAL,
+        "kind": NOT_PERSONAL,
+        "amount_thb": NOT_PERSONAL,
+        "cause_id": NOT_PERSONAL,
+        "organization_id": NOT_PERSONAL,
+        "source_partner_id": NOT_PERSONAL,
+        "pledged_on": NOT_PERSONAL,
+        "note": QUOTES,
+        "recorded_by_id": ACTOR,
+        "created_at": NOT_PERSONAL,
+    },
+}
+
+
+def columns(table: str, kind: Any) -> list[str]:
+    """The table's column names registered as `kind` (a Marker, or Own)."""
+    if kind is Own:
+        return [name for name, use in REGISTER[table].items() if isinstance(use, Own)]
+    return [name for name, use in REGISTER[table].items() if use is kind]
+
+
+def exported(table: str) -> list[str]:
+    """The columns of a person's own rows that the export shows.
+
+    Their own data (not secrets) and the free text of their rows.
+    """
+    return [
+        name
+        for name, use in REGISTER[table].items()
+        if (isinstance(use, Own) and use.export) or use is QUOTES
+    ]
+
+
+def erased_values(table: str, user, now) -> dict[str, Any]:
+    """Column -> the value erasure writes, for the person's rows that are kept."""
+    values = {}
+    for name, use in REGISTER[table].items():
+        if isinstance(use, Own) and use.erase is not KEEP:
+            values[name] = use.erase(user, now) if callable(use.erase) else use.erase
+    return values
+
+
+def identifying(table: str) -> list[str]:
+    """The columns whose values erasure searches others' free text for."""
+    return [
+        name
+        for name, use in REGISTER[table].items()
+        if isinstance(use, Own) and use.identifies
+    ]
+
+
+def unclassified(metadata: sa.MetaData) -> list[str]:
+    """`table.column` of every column the register does not classify (or extra)."""
+    missing = []
+    for table in metadata.sorted_tables:
+        known = REGISTER.get(table.name, {})
+        names = {column.name for column in table.columns}
+        missing += [f"{table.name}.{name}" for name in sorted(names - set(known))]
+        missing += [
+            f"{table.name}.{name} (gone)" for name in sorted(set(known) - names)
+        ]
+    missing += [
+        f"{name} (no such table)" for name in REGISTER if name not in metadata.tables
+    ]
+    missing += [
+        f"{name} (owner without rows)" for name in OWNERS if name not in REGISTER
+    ]
+    return missing
