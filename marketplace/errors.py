@@ -36,6 +36,11 @@ class DomainError(Exception):
         """The human text of the error."""
         return str(self.args[0])
 
+    def about(self, item: str) -> "DomainError":
+        """The same error, its message led by the item it is about (bulk actions)."""
+        self.args = (str(_l("%(item)s: %(problem)s", item=item, problem=self.message)),)
+        return self
+
 
 class ValidationFailed(DomainError):
     """Input was understood but is not acceptable; `fields` says which."""
@@ -65,6 +70,28 @@ class Forbidden(DomainError):
     def __init__(self, code: str = "forbidden", message: str | None = None):
         super().__init__(message or str(_l("You are not allowed to do this.")))
         self.code = code
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist, or the caller may not know it does."""
+
+    status = 404
+    code = "not_found"
+
+    def default_message(self) -> str:
+        """Return the message used when none is given."""
+        return str(_l("We could not find that."))
+
+
+def is_refusal(error: DomainError) -> bool:
+    """Whether an error refuses access (404, or 403 forbidden / not_a_member).
+
+    Pages answer refusals with the error page and its status; other domain errors
+    (a full shift, a pending organisation) are explained where the user acted.
+    """
+    if isinstance(error, NotFound):
+        return True
+    return isinstance(error, Forbidden) and error.code in ("forbidden", "not_a_member")
 
 
 # Generic API error codes by status (API.md "Conventions").
@@ -165,6 +192,8 @@ def init_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if wants_json():
             return error_response(error.status, error.code, error.message, error.fields)
+        if isinstance(error, NotFound):
+            return _page(404)  # the page's own hint says where to go next
         return _page(error.status, error.message)
 
     @app.errorhandler(CSRFError)

@@ -13,10 +13,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import ConsentPurpose, Role
-from ..web import safe_next, show_field_errors
+from ..web import committing, safe_next
 from . import reset, services
 from .forms import (
     ChangePasswordForm,
@@ -59,16 +58,11 @@ def register():
                 ConsentPurpose.MATCHING: form.consent_matching.data,
             },
         )
-        try:
+        with committing(form=form) as registered:
             user = services.register_user(
                 registration, current_app.config["NOTICE_VERSION"]
             )
-        except ValidationFailed as error:
-            show_field_errors(form, error)
-        except Conflict as error:
-            form.email.errors = [*form.email.errors, error.message]
-        else:
-            db.session.commit()
+        if registered:
             start_session(user)
             flash(
                 _("Welcome, %(name)s! Your account is ready.", name=user.display_name),
@@ -117,14 +111,11 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
+        with committing(form=form) as changed:
             services.change_password(
                 user, form.current_password.data, form.new_password.data
             )
-        except ValidationFailed as error:
-            show_field_errors(form, error)
-        else:
-            db.session.commit()
+        if changed:
             # This browser stays logged in under the new session nonce.
             start_session(user)
             flash(
@@ -167,12 +158,9 @@ def reset_password(reset_token: str):
         )
         return _private(response, 400)
     if form.validate_on_submit():
-        try:
+        with committing(form=form) as changed:
             reset.reset_password(reset_token, form.new_password.data)
-        except ValidationFailed as error:
-            show_field_errors(form, error)
-        else:
-            db.session.commit()
+        if changed:
             logout_user()
             flash(
                 _(

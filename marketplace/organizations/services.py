@@ -7,11 +7,10 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import NotFound
 
 from ..audit import record_event
 from ..auth.services import normalize_email
-from ..errors import Conflict, DomainError, Forbidden, ValidationFailed
+from ..errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import (
     Cause,

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from .. import access
 from ..applications.services import ACTIVE, withdraw_application
 from ..audit import record_event
 from ..auth.services import current_consents, record_consents
@@ -138,15 +139,7 @@ def log_staff_view(
     """Record that a staff member (not a member of the organisation) saw people."""
     if not volunteer_ids or not viewer.is_authenticated or not viewer.is_staff:
         return False
-    if organization_id is not None and (
-        db.session.scalar(
-            sa.select(Membership.id).where(
-                Membership.user_id == viewer.id,
-                Membership.organization_id == organization_id,
-            )
-        )
-        is not None
-    ):
+    if organization_id is not None and access.is_member(viewer, organization_id):
         return False
     record_event(
         viewer,
