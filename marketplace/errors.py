@@ -36,11 +36,6 @@ class DomainError(Exception):
         """The human text of the error."""
         return str(self.args[0])
 
-    def about(self, item: str) -> "DomainError":
-        """The same error, its message led by the item it is about (bulk actions)."""
-        self.args = (str(_l("%(item)s: %(problem)s", item=item, problem=self.message)),)
-        return self
-
 
 class ValidationFailed(DomainError):
     """Input was understood but is not acceptable; `fields` says which."""
@@ -81,6 +76,22 @@ class NotFound(DomainError):
     def default_message(self) -> str:
         """Return the message used when none is given."""
         return str(_l("We could not find that."))
+
+
+class ItemFailed(DomainError):
+    """One item of a bulk action was refused, so none of the action is kept.
+
+    It keeps the item's status and code, and its message names the item; it is
+    never a refusal of the whole request, so pages explain it.
+    """
+
+    def __init__(self, item: str, error: DomainError):
+        problem = error.message
+        if error.fields and problem == error.default_message():
+            problem = " ".join(m for found in error.fields.values() for m in found)
+        message = str(_l("%(item)s: %(problem)s", item=item, problem=problem))
+        super().__init__(message, error.fields)
+        self.status, self.code, self.item_error = error.status, error.code, error
 
 
 def is_refusal(error: DomainError) -> bool:

@@ -39,13 +39,17 @@ class Outcome:
 
 @contextmanager
 def committing(
-    done: str | None = None, kind: str = "success", form: FlaskForm | None = None
+    done: str | None = None,
+    kind: str = "success",
+    form: FlaskForm | None = None,
+    errors_on: str | None = None,
 ) -> Iterator[Outcome]:
     """The one transaction of a web view: commit on success, else roll back and say why.
 
     On success the session is committed and `done` (if any) flashed. A domain error
     is rolled back and explained: on the form when there is one (field errors next
-    to their fields, the rest above it), else as a flashed error. A refusal of
+    to their fields, the rest above it or on the field `errors_on`), else as a
+    flashed error. A refusal of
     access (403/404) goes on to the error page. The block's result is true only
     when committed::
 
@@ -67,6 +71,9 @@ def committing(
                 flash(message, "danger")
         elif isinstance(error, ValidationFailed) and error.fields:
             show_field_errors(form, error)
+        elif errors_on is not None:
+            on_field = ValidationFailed(fields={errors_on: [error.message]})
+            show_field_errors(form, on_field)
         else:
             form.form_errors.append(error.message)
         return

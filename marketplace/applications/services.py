@@ -14,7 +14,13 @@ from flask_babel import lazy_gettext as _l
 
 from .. import access
 from ..audit import record_event
-from ..errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..errors import (
+    Conflict,
+    DomainError,
+    ItemFailed,
+    NotFound,
+    ValidationFailed,
+)
 from ..extensions import db
 from ..models import (
     HOLDS_SPOT,
@@ -398,9 +404,8 @@ def decide_many(
             else:
                 reject_application(staff, application, reason)
         except DomainError as error:
-            raise error.about(
-                str(_l("Application #%(id)d", id=application_id))
-            ) from None
+            item = str(_l("Application #%(id)d", id=application_id))
+            raise ItemFailed(item, error) from error
         decided.append(application)
     return decided
 

@@ -58,7 +58,7 @@ def register():
                 ConsentPurpose.MATCHING: form.consent_matching.data,
             },
         )
-        with committing(form=form) as registered:
+        with committing(form=form, errors_on="email") as registered:
             user = services.register_user(
                 registration, current_app.config["NOTICE_VERSION"]
             )

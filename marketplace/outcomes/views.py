@@ -168,7 +168,10 @@ def propose(round_id: int):
         if saved:
             return redirect(_back_to(outcome))
         error = saved.error
-        if isinstance(error, ValidationFailed) and "indicator" in error.fields:
+        if not (isinstance(error, ValidationFailed) and error.fields):
+            flash(error.message, "danger")  # e.g. the round closed meanwhile
+            return redirect(url_for(".round_page", round_id=round_id))
+        if "indicator" in error.fields:
             target = form.indicator_key if source == "computed" else None
             (target or form.indicator_text).errors = error.fields["indicator"]
     return render_template(
