@@ -31,13 +31,10 @@ def test_both_check_in_buttons_submit_on_a_phone(live_server, phone):
     # 2 h 50 min: its length (2.83 h) is not a step of 0.25, so it must be rounded.
     shift.ends_at = start + timedelta(hours=2, minutes=50)
     shift.spots_taken = 2
+    volunteers = [factories.make_user(email=f"v{n}@example.org") for n in (1, 2)]
     came, missed = (
-        Application(
-            shift=shift,
-            volunteer=factories.make_user(email=f"v{n}@example.org"),
-            status=ApplicationStatus.APPROVED,
-        )
-        for n in (1, 2)
+        Application(shift=shift, volunteer=v, status=ApplicationStatus.APPROVED)
+        for v in volunteers
     )
     db.session.add_all([came, missed])
     db.session.commit()
@@ -54,7 +51,7 @@ def test_both_check_in_buttons_submit_on_a_phone(live_server, phone):
             phone.get_by_test_id(button).click()
         expect_done(phone)
 
-    db.session.expire_all()
+    db.session.rollback()  # end the read snapshot taken before the clicks
     assert db.session.get(Application, came.id).attendance is Attendance.ATTENDED
     assert db.session.get(Application, came.id).hours == 2.75
     assert db.session.get(Application, missed.id).attendance is Attendance.NO_SHOW
