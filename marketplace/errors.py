@@ -216,6 +216,7 @@ def init_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
+        db.session.rollback()  # every refused request ends its transaction here
         status = error.code or 500
         if wants_json():
             fields = _validation_fields(error) if status in (400, 422) else {}
