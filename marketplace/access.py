@@ -1,12 +1,48 @@
-"""Access rules as decorators: one place answers 401/403 for pages and the API."""
+"""Who may do what: the one place that answers for pages, the API and services.
+
+Decorators (`role_required`, `staff_required`) guard whole routes by role. The
+rest answers "may this user do this to this object" (as Indico's `can_manage`):
+
+- `can_view_applicants` — look at an organisation's people: its members, and
+  staff (whose look is logged by `privacy.services.log_staff_view`);
+- `can_manage` / `can_act_for` — act for an organisation (post, edit, accept,
+  decline, record attendance): its members only, never staff as such;
+- `can_review` — staff decisions on a match (approve, reject).
+
+Views load objects with the `get_x_or_404(id, for_user=…, action=…)` loaders and
+services call `require(user, action, obj)`, so both refuse through the same rules.
+Membership itself is read by one function, `organizations.services.membership_of`.
+"""
 
 from collections.abc import Callable
 from functools import wraps
 
+import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .models import Role
+from .errors import Forbidden, NotFound
+from .extensions import db
+from .models import (
+    Application,
+    MemberRole,
+    Opportunity,
+    Organization,
+    Role,
+    Shift,
+    User,
+)
+from .organizations.services import membership_of
+
+# Actions a loader or `require` is asked about.
+VIEW = "view"  # look at the organisation's pages and applicants: members and staff
+ACT = "act"  # act for the organisation: members only
+ADMIN = "admin"  # change who belongs to it: its admins only
+REVIEW = "review"  # approve or reject a match: staff only
+
+Managed = Organization | Opportunity | Shift | Application
 
 
 def role_required(role: Role) -> Callable:
@@ -36,3 +72,164 @@ def staff_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+# --- Questions ------------------------------------------------------------------
+
+
+def organization_id_of(obj: Managed | int) -> int:
+    """The id of the organisation an object belongs to (an int is that id)."""
+    if isinstance(obj, int):
+        return obj
+    if isinstance(obj, Organization):
+        return obj.id
+    if isinstance(obj, Opportunity):
+        return obj.organization_id
+    if isinstance(obj, Shift):
+        return obj.opportunity.organization_id
+    if isinstance(obj, Application):
+        return obj.shift.opportunity.organization_id
+    raise TypeError(f"no organisation for {type(obj).__name__}")
+
+
+def _is_staff(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_staff)
+
+
+def is_member(user: User, obj: Managed | int, admin: bool = False) -> bool:
+    """Whether the user belongs to the object's organisation (as an admin)."""
+    membership = membership_of(user, organization_id_of(obj))
+    if membership is None:
+        return False
+    return not admin or membership.role is MemberRole.ADMIN
+
+
+def can_act_for(user: User, organization: Organization) -> bool:
+    """Whether the user may act for the organisation: its members only."""
+    return is_member(user, organization)
+
+
+def can_manage(user: User, obj: Managed) -> bool:
+    """Whether the user may change the object or decide for its organisation."""
+    return is_member(user, obj)
+
+
+def can_view_applicants(user: User, obj: Managed) -> bool:
+    """Whether the user may look at the object's applicants: members and staff."""
+    return _is_staff(user) or is_member(user, obj)
+
+
+def can_review(user: User, obj: Managed | None = None) -> bool:
+    """Whether the user may approve or reject matches: staff."""
+    return _is_staff(user)
+
+
+def may(user: User, action: str, obj: Managed) -> bool:
+    """Answer for one of VIEW, ACT, ADMIN, REVIEW."""
+    if action == VIEW:
+        return can_view_applicants(user, obj)
+    if action == ACT:
+        return can_manage(user, obj)
+    if action == ADMIN:
+        return is_member(user, obj, admin=True)
+    if action == REVIEW:
+        return can_review(user, obj)
+    raise ValueError(f"unknown action {action!r}")
+
+
+def require(user: User, action: str, obj: Managed) -> None:
+    """Refuse (403) unless the user may do the action to the object."""
+    if may(user, action, obj):
+        return
+    if action == REVIEW:
+        raise Forbidden(message=str(_l("Only expo staff can do this.")))
+    if _is_staff(user) and action == ACT:
+        raise Forbidden(
+            "not_a_member",
+            str(
+                _l(
+                    "Expo staff can look at an organisation's applicants, "
+                    "but only its members can act for it."
+                )
+            ),
+        )
+    raise Forbidden(
+        "not_a_member", str(_l("You are not a member of this organisation."))
+    )
+
+
+# --- Loaders --------------------------------------------------------------------
+
+
+def _check(obj: Managed, for_user: User | None, action: str | None) -> None:
+    if for_user is not None and action is not None:
+        require(for_user, action, obj)
+
+
+def get_organization_or_404(
+    organization_id: int, for_user: User | None = None, action: str | None = None
+) -> Organization:
+    """An organisation by id (404), that the user may do the action to (403)."""
+    organization = db.session.get(Organization, organization_id)
+    if organization is None:
+        raise NotFound()
+    _check(organization, for_user, action)
+    return organization
+
+
+def get_opportunity_or_404(
+    opportunity_id: int, for_user: User | None = None, action: str | None = None
+) -> Opportunity:
+    """An opportunity with its shifts and organisation (404), checked (403)."""
+    opportunity = db.session.scalar(
+        sa.select(Opportunity)
+        .where(Opportunity.id == opportunity_id)
+        .options(
+            so.selectinload(Opportunity.shifts), so.joinedload(Opportunity.organization)
+        )
+    )
+    if opportunity is None:
+        raise NotFound()
+    _check(opportunity, for_user, action)
+    return opportunity
+
+
+def get_shift_or_404(
+    shift_id: int, for_user: User | None = None, action: str | None = None
+) -> Shift:
+    """A shift with its opportunity (404), checked (403)."""
+    shift = db.session.scalar(
+        sa.select(Shift)
+        .where(Shift.id == shift_id)
+        .options(so.joinedload(Shift.opportunity).joinedload(Opportunity.organization))
+    )
+    if shift is None:
+        raise NotFound()
+    _check(shift, for_user, action)
+    return shift
+
+
+def get_application_or_404(
+    application_id: int, for_user: User | None = None, action: str | None = None
+) -> Application:
+    """An application to the user's organisation (staff see all), checked (403).
+
+    Someone who may not even look at its organisation's applicants gets 404, so
+    applications elsewhere are never revealed; staff asked to act get 403.
+    """
+    application = db.session.scalar(
+        sa.select(Application)
+        .where(Application.id == application_id)
+        .options(
+            so.joinedload(Application.shift)
+            .joinedload(Shift.opportunity)
+            .joinedload(Opportunity.organization),
+            so.joinedload(Application.volunteer),
+        )
+    )
+    if application is None:
+        raise NotFound()
+    if for_user is not None and not can_view_applicants(for_user, application):
+        raise NotFound()
+    _check(application, for_user, action)
+    return application

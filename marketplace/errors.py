@@ -67,6 +67,44 @@ class Forbidden(DomainError):
         self.code = code
 
 
+class NotFound(DomainError):
+    """The thing asked for does not exist, or the caller may not know it does."""
+
+    status = 404
+    code = "not_found"
+
+    def default_message(self) -> str:
+        """Return the message used when none is given."""
+        return str(_l("We could not find that."))
+
+
+class ItemFailed(DomainError):
+    """One item of a bulk action was refused, so none of the action is kept.
+
+    It keeps the item's status and code, and its message names the item; it is
+    never a refusal of the whole request, so pages explain it.
+    """
+
+    def __init__(self, item: str, error: DomainError):
+        problem = error.message
+        if error.fields and problem == error.default_message():
+            problem = " ".join(m for found in error.fields.values() for m in found)
+        message = str(_l("%(item)s: %(problem)s", item=item, problem=problem))
+        super().__init__(message, error.fields)
+        self.status, self.code, self.item_error = error.status, error.code, error
+
+
+def is_refusal(error: DomainError) -> bool:
+    """Whether an error refuses access (404, or 403 forbidden / not_a_member).
+
+    Pages answer refusals with the error page and its status; other domain errors
+    (a full shift, a pending organisation) are explained where the user acted.
+    """
+    if isinstance(error, NotFound):
+        return True
+    return isinstance(error, Forbidden) and error.code in ("forbidden", "not_a_member")
+
+
 # Generic API error codes by status (API.md "Conventions").
 GENERIC_CODES = {
     400: "bad_request",
@@ -165,6 +203,8 @@ def init_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if wants_json():
             return error_response(error.status, error.code, error.message, error.fields)
+        if isinstance(error, NotFound):
+            return _page(404)  # the page's own hint says where to go next
         return _page(error.status, error.message)
 
     @app.errorhandler(CSRFError)
@@ -185,6 +225,7 @@ def init_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
+        db.session.rollback()  # every refused request ends its transaction here
         status = error.code or 500
         if wants_json():
             fields = _validation_fields(error) if status in (400, 422) else {}

@@ -1,6 +1,7 @@
 """Small helpers shared by the web views."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from .errors import DomainError, ValidationFailed
+from .errors import DomainError, ValidationFailed, is_refusal
 from .extensions import db
 from .models import Notification
 from .seed import read_data
@@ -25,17 +26,75 @@ def safe_next(target: str | None, fallback_endpoint: str = "main.index"):
     return redirect(url_for(fallback_endpoint))
 
 
-def commit_or_explain(change: Callable[[], object], done: str, kind="success") -> bool:
-    """Make a change and commit it with `done` shown, or roll back and show why not."""
+class Outcome:
+    """What `committing` did: true once committed; `error` says why not."""
+
+    def __init__(self) -> None:
+        self.ok = False
+        self.error: DomainError | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+@contextmanager
+def committing(
+    done: str | None = None,
+    kind: str = "success",
+    form: FlaskForm | None = None,
+    errors_on: str | None = None,
+) -> Iterator[Outcome]:
+    """The one transaction of a web view: commit on success, else roll back and say why.
+
+    On success the session is committed and `done` (if any) flashed. A domain error
+    is rolled back and explained: on the form when there is one (field errors next
+    to their fields, the rest above it or on the field `errors_on`), else as a
+    flashed error. A refusal of
+    access (403/404) goes on to the error page. The block's result is true only
+    when committed::
+
+        with committing(_("Saved."), form=form) as saved:
+            services.update_thing(current_user, thing, data)
+        if saved:
+            return redirect(...)
+    """
+    outcome = Outcome()
     try:
-        change()
+        yield outcome
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "danger")
-        return False
+        if is_refusal(error):
+            raise  # the error page answers 403/404
+        outcome.error = error
+        if form is None:
+            for message in error_messages(error):
+                flash(message, "danger")
+        elif isinstance(error, ValidationFailed) and error.fields:
+            show_field_errors(form, error)
+        elif errors_on is not None:
+            on_field = ValidationFailed(fields={errors_on: [error.message]})
+            show_field_errors(form, on_field)
+        else:
+            form.form_errors.append(error.message)
+        return
     db.session.commit()
-    flash(done, kind)
-    return True
+    outcome.ok = True
+    if done:
+        flash(done, kind)
+
+
+def error_messages(error: DomainError) -> list[str]:
+    """What to tell the user: the error's own message, else its field messages."""
+    if error.fields and error.message == error.default_message():
+        return [m for messages in error.fields.values() for m in messages]
+    return [error.message]
+
+
+def commit_or_explain(change: Callable[[], object], done: str, kind="success") -> bool:
+    """`committing` as a function: make a change, commit it, or explain why not."""
+    with committing(done, kind) as outcome:
+        change()
+    return bool(outcome)
 
 
 def show_field_errors(form: FlaskForm, error: ValidationFailed) -> None:

@@ -5,12 +5,12 @@ import sqlalchemy as sa
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
+from .. import access
 from ..access import staff_required
 from ..applications import queries
 from ..applications import services as workflow
 from ..extensions import db
 from ..models import Application, ApplicationStatus
-from ..organizations import opportunities as posting
 from ..privacy.services import log_staff_view
 from .schemas import (
     BangkokDateTime,
@@ -107,7 +107,9 @@ def _page(query: sa.Select, args: dict, organization_id: int | None = None) -> d
 @blp.doc(security=BEARER)
 def opportunity_applications(args, opportunity_id: int):
     """Every application to an opportunity (its organisation's members, staff)."""
-    opportunity = posting.get_managed_opportunity(current_user, opportunity_id)
+    opportunity = access.get_opportunity_or_404(
+        opportunity_id, for_user=current_user, action=access.VIEW
+    )
     return _page(
         queries.applications_to(opportunity.id), args, opportunity.organization_id
     )
@@ -130,8 +132,11 @@ def approval_queue(args):
     return _page(query, args)
 
 
-def _member_action(application_id: int, action, *args) -> dict:
-    application = workflow.get_application_for_member(current_user, application_id)
+def _decide(application_id: int, may: str, action, *args) -> dict:
+    """Load the application for one allowed to do `may`, act, commit."""
+    application = access.get_application_or_404(
+        application_id, for_user=current_user, action=may
+    )
     action(current_user, application, *args)
     db.session.commit()
     return reviewed_body(application)
@@ -141,22 +146,28 @@ def _member_action(application_id: int, action, *args) -> dict:
 @login_required
 @blp.arguments(DecisionSchema)
 @blp.response(200, ReviewedApplicationSchema)
+@blp.alt_response(403, schema=ErrorSchema, description="not_a_member (also staff)")
 @blp.alt_response(409, schema=ErrorSchema, description="shift_full, invalid_status")
 @blp.doc(security=BEARER)
 def accept(data, application_id: int):
     """Accept a pending application (organisation members)."""
-    return _member_action(application_id, workflow.accept_application, data["message"])
+    return _decide(
+        application_id, access.ACT, workflow.accept_application, data["message"]
+    )
 
 
 @blp.route("/applications/<int:application_id>/decline", methods=["POST"])
 @login_required
 @blp.arguments(DecisionSchema)
 @blp.response(200, ReviewedApplicationSchema)
+@blp.alt_response(403, schema=ErrorSchema, description="not_a_member (also staff)")
 @blp.alt_response(409, schema=ErrorSchema, description="invalid_status")
 @blp.doc(security=BEARER)
 def decline(data, application_id: int):
     """Decline a pending application (organisation members)."""
-    return _member_action(application_id, workflow.decline_application, data["message"])
+    return _decide(
+        application_id, access.ACT, workflow.decline_application, data["message"]
+    )
 
 
 @blp.route("/applications/<int:application_id>/approve", methods=["POST"])
@@ -166,7 +177,7 @@ def decline(data, application_id: int):
 @blp.doc(security=BEARER)
 def approve(application_id: int):
     """Confirm an accepted match (staff)."""
-    return _member_action(application_id, workflow.approve_application)
+    return _decide(application_id, access.REVIEW, workflow.approve_application)
 
 
 @blp.route("/applications/<int:application_id>/reject", methods=["POST"])
@@ -177,19 +188,27 @@ def approve(application_id: int):
 @blp.doc(security=BEARER)
 def reject(data, application_id: int):
     """Refuse an accepted match, with a reason (staff)."""
-    return _member_action(application_id, workflow.reject_application, data["reason"])
+    return _decide(
+        application_id, access.REVIEW, workflow.reject_application, data["reason"]
+    )
 
 
 @blp.route("/applications/<int:application_id>/attendance", methods=["POST"])
 @login_required
 @blp.arguments(AttendanceSchema)
 @blp.response(200, ReviewedApplicationSchema)
+@blp.alt_response(403, schema=ErrorSchema, description="not_a_member (also staff)")
 @blp.alt_response(
     409, schema=ErrorSchema, description="shift_not_started, invalid_status"
 )
+@blp.alt_response(422, schema=ErrorSchema, description="validation_error on hours")
 @blp.doc(security=BEARER)
 def attendance(data, application_id: int):
     """Record attended (with hours) or no-show, once the shift has started."""
-    return _member_action(
-        application_id, workflow.record_attendance, data["attended"], data["hours"]
+    return _decide(
+        application_id,
+        access.ACT,
+        workflow.record_attendance,
+        data["attended"],
+        data["hours"],
     )

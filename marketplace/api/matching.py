@@ -5,12 +5,11 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
-from .. import recommendations
+from .. import access, recommendations
 from ..access import role_required
 from ..applications import services as workflow
 from ..extensions import db
 from ..models import Role, utcnow
-from ..organizations import opportunities as posting
 from ..privacy.services import log_staff_view
 from .applications import VolunteerRefSchema
 from .opportunities import OpportunitySchema, opportunity_item
@@ -87,7 +86,7 @@ def my_recommendations(args):
 def suggested_volunteers(args, shift_id: int):
     """Volunteers who fit a shift (members of its organisation, staff)."""
     shift = workflow.load_open_shift(shift_id)
-    posting.get_managed_opportunity(current_user, shift.opportunity_id)
+    access.require(current_user, access.VIEW, shift)
     found = recommendations.suggest(shift, utcnow(), args["limit"], str(get_locale()))
     items = [
         {

@@ -8,13 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
+from .. import access
 from ..errors import Forbidden
 from ..extensions import db
 from ..main.queries import listed_opportunities
 from ..models import Opportunity, Organization, utcnow
 from ..organizations import opportunities as posting
 from ..organizations.opportunities import OpportunityInput, ShiftInput
-from ..organizations.services import require_member
 from ..volunteers.search import (
     DEFAULT_RADIUS_KM,
     SearchFilters,
@@ -277,7 +277,7 @@ def create_opportunity(data):
     organization = db.session.get(Organization, data["organization_id"])
     if organization is None:
         raise Forbidden("not_a_member", _("You are not a member of this organisation."))
-    require_member(current_user, organization)
+    access.require(current_user, access.ACT, organization)
     if not organization.is_verified:
         raise Forbidden(
             "organization_not_verified",
@@ -302,7 +302,9 @@ def create_opportunity(data):
 @blp.doc(security=BEARER)
 def update_opportunity(data, opportunity_id: int):
     """Edit an opportunity; a shift's capacity never drops below its spots held."""
-    opportunity = posting.get_managed_opportunity(current_user, opportunity_id)
+    opportunity = access.get_opportunity_or_404(
+        opportunity_id, for_user=current_user, action=access.ACT
+    )
     posting.update_opportunity(current_user, opportunity, opportunity_input(data))
     db.session.commit()
     return opportunity_item(opportunity, utcnow(), all_shifts=True)
@@ -315,7 +317,9 @@ def update_opportunity(data, opportunity_id: int):
 @blp.doc(security=BEARER)
 def close_opportunity(opportunity_id: int):
     """Stop new applications."""
-    opportunity = posting.get_managed_opportunity(current_user, opportunity_id)
+    opportunity = access.get_opportunity_or_404(
+        opportunity_id, for_user=current_user, action=access.ACT
+    )
     posting.close_opportunity(current_user, opportunity)
     db.session.commit()
     return opportunity_item(opportunity, utcnow(), all_shifts=True)

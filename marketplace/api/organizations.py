@@ -4,6 +4,7 @@ import marshmallow as ma
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
+from .. import access
 from ..access import role_required, staff_required
 from ..auth.limits import member_invite_limit
 from ..extensions import db
@@ -118,7 +119,9 @@ def get_organization(organization_id: int):
 @blp.doc(security=BEARER)
 def update_organization(data, organization_id: int):
     """Edit the organisation's public page (members)."""
-    organization = services.get_organization(organization_id)
+    organization = access.get_organization_or_404(
+        organization_id, for_user=current_user, action=access.ACT
+    )
     current = organization_body(organization) | {
         "contact_email": organization.contact_email,
         "contact_phone": organization.contact_phone,

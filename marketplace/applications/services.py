@@ -5,15 +5,22 @@ The capacity invariant (spots held <= capacity) is kept here and only here:
 with conditional UPDATEs that the database applies atomically.
 """
 
+import math
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import NotFound
 
+from .. import access
 from ..audit import record_event
-from ..errors import Conflict, ValidationFailed
+from ..errors import (
+    Conflict,
+    DomainError,
+    ItemFailed,
+    NotFound,
+    ValidationFailed,
+)
 from ..extensions import db
 from ..models import (
     HOLDS_SPOT,
@@ -240,28 +247,6 @@ def applications_of(volunteer: User) -> list[Application]:
 # --- The organisation's and staff's side -------------------------------------------
 
 
-def get_application_for_member(user: User, application_id: int) -> Application:
-    """An application to one of the user's organisations (staff see all), else 404."""
-    from ..organizations.services import membership_of
-
-    application = db.session.scalar(
-        sa.select(Application)
-        .where(Application.id == application_id)
-        .options(
-            so.joinedload(Application.shift)
-            .joinedload(Shift.opportunity)
-            .joinedload(Opportunity.organization),
-            so.joinedload(Application.volunteer),
-        )
-    )
-    if application is None:
-        raise NotFound()
-    organization_id = application.shift.opportunity.organization_id
-    if not user.is_staff and membership_of(user, organization_id) is None:
-        raise NotFound()
-    return application
-
-
 def _require_status(application: Application, *allowed: ApplicationStatus) -> None:
     if application.status not in allowed:
         raise Conflict(
@@ -286,6 +271,7 @@ def accept_application(
     member: User, application: Application, message: str = ""
 ) -> None:
     """An organisation accepts a pending application, if a spot is left."""
+    access.require(member, access.ACT, application)
     _require_status(application, ApplicationStatus.PENDING)
     if not _take_spot(application.shift_id):
         raise Conflict("shift_full", str(_l("The shift is full: no spot is left.")))
@@ -307,6 +293,7 @@ def decline_application(
     member: User, application: Application, message: str = ""
 ) -> None:
     """An organisation declines a pending or waitlisted application."""
+    access.require(member, access.ACT, application)
     status = application.status
     _require_status(
         application, ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED
@@ -323,6 +310,7 @@ def decline_application(
 
 def approve_application(staff: User, application: Application) -> None:
     """Staff confirm an accepted match."""
+    access.require(staff, access.REVIEW, application)
     _require_status(application, ApplicationStatus.ACCEPTED)
     if not _set_status(
         application, ApplicationStatus.APPROVED, ApplicationStatus.ACCEPTED
@@ -337,6 +325,7 @@ def approve_application(staff: User, application: Application) -> None:
 
 def reject_application(staff: User, application: Application, reason: str) -> None:
     """Staff refuse an accepted match; the spot goes to the waitlist."""
+    access.require(staff, access.REVIEW, application)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": [str(_l("Give a reason."))]})
@@ -357,6 +346,31 @@ def reject_application(staff: User, application: Application, reason: str) -> No
     promote_from_waitlist(application.shift_id)
 
 
+def decide_many(
+    staff: User, application_ids: list[int], approve: bool, reason: str = ""
+) -> list[Application]:
+    """Approve (or reject) every application, or none: the first refusal names it.
+
+    The caller rolls back on the error, so the items before the bad one are not
+    changed either.
+    """
+    decided = []
+    for application_id in dict.fromkeys(application_ids):
+        try:
+            application = access.get_application_or_404(
+                application_id, for_user=staff, action=access.REVIEW
+            )
+            if approve:
+                approve_application(staff, application)
+            else:
+                reject_application(staff, application, reason)
+        except DomainError as error:
+            item = str(_l("Application #%(id)d", id=application_id))
+            raise ItemFailed(item, error) from error
+        decided.append(application)
+    return decided
+
+
 def record_attendance(
     member: User,
     application: Application,
@@ -364,25 +378,53 @@ def record_attendance(
     hours: float | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Mark an approved volunteer attended (with hours) or a no-show, once started."""
+    """Mark an approved volunteer attended (with hours) or a no-show, once started.
+
+    Hours are more than 0 and at most the shift's length rounded up to the quarter
+    hour; none given means the shift's length.
+    """
     now = now or utcnow()
+    access.require(member, access.ACT, application)
     _require_status(application, ApplicationStatus.APPROVED)
     shift = application.shift
     if shift.starts_at > now:
         raise Conflict("shift_not_started", str(_l("The shift has not started yet.")))
     if attended:
         if hours is None:
-            hours = round((shift.ends_at - shift.starts_at).total_seconds() / 3600, 2)
-        if not 0 < hours <= 24:
-            raise ValidationFailed(
-                fields={"hours": [str(_l("Hours must be more than 0 and at most 24."))]}
+            hours = round(shift_hours(shift), 2)
+        most = max_hours(shift)
+        if not (math.isfinite(hours) and 0 < hours <= most):
+            message = str(
+                _l(
+                    "Hours must be more than 0 and at most %(most)s "
+                    "(the shift's length).",
+                    most=f"{most:g}",
+                )
             )
+            raise ValidationFailed(message, fields={"hours": [message]})
         application.attendance, application.hours = Attendance.ATTENDED, hours
     else:
         application.attendance, application.hours = Attendance.NO_SHOW, None
     record_event(
         member, "application.attendance", application, attended=attended, hours=hours
     )
+
+
+def shift_hours(shift: Shift) -> float:
+    """The shift's length in hours."""
+    return (shift.ends_at - shift.starts_at).total_seconds() / 3600
+
+
+def max_hours(shift: Shift) -> float:
+    """The most hours one can serve on a shift: its length up to the quarter hour."""
+    seconds = round((shift.ends_at - shift.starts_at).total_seconds())
+    return max(math.ceil(seconds / 900), 1) * 0.25
+
+
+def suggested_hours(shift: Shift, hours: float | None = None) -> float:
+    """Hours to pre-fill: the given (or the shift's) hours to the nearest quarter."""
+    wanted = hours if hours is not None else shift_hours(shift)
+    return min(max(round(wanted * 4) / 4, 0.25), max_hours(shift))
 
 
 CHECK_IN_EARLY = timedelta(minutes=30)

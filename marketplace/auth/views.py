@@ -16,10 +16,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import ConsentPurpose, Role, User
-from ..web import safe_next, show_field_errors
+from ..web import committing, safe_next
 from . import mfa, reset, services
 from .forms import (
     ChangePasswordForm,
@@ -70,16 +69,11 @@ def register():
                 ConsentPurpose.MATCHING: form.consent_matching.data,
             },
         )
-        try:
+        with committing(form=form, errors_on="email") as registered:
             user = services.register_user(
                 registration, current_app.config["NOTICE_VERSION"]
             )
-        except ValidationFailed as error:
-            show_field_errors(form, error)
-        except Conflict as error:
-            form.email.errors = [*form.email.errors, error.message]
-        else:
-            db.session.commit()
+        if registered:
             start_session(user)
             flash(
                 _("Welcome, %(name)s! Your account is ready.", name=user.display_name),
@@ -182,12 +176,9 @@ def two_factor():
     secret = user.totp_secret
     form = EnrolTotpForm()
     if form.validate_on_submit():
-        try:
+        with committing(form=form) as saved:
             codes = mfa.confirm_enrolment(user, secret, form.code.data)
-        except ValidationFailed as error:
-            show_field_errors(form, error)
-        else:
-            db.session.commit()
+        if saved:
             start_session(user)  # the enrolment ended every older session
             page = render_template(
                 "auth/two_factor.html", enabled=True, recovery_codes=codes
@@ -223,14 +214,11 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
+        with committing(form=form) as changed:
             services.change_password(
                 user, form.current_password.data, form.new_password.data
             )
-        except ValidationFailed as error:
-            show_field_errors(form, error)
-        else:
-            db.session.commit()
+        if changed:
             # This browser stays logged in under the new session nonce.
             start_session(user)
             flash(
@@ -273,12 +261,9 @@ def reset_password(reset_token: str):
         )
         return _private(response, 400)
     if form.validate_on_submit():
-        try:
+        with committing(form=form) as changed:
             reset.reset_password(reset_token, form.new_password.data)
-        except ValidationFailed as error:
-            show_field_errors(form, error)
-        else:
-            db.session.commit()
+        if changed:
             logout_user()
             flash(
                 _(

@@ -6,10 +6,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import NotFound
 
 from ..audit import record_event
-from ..errors import Conflict, ValidationFailed
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Application, Attendance, Certificate, Feedback, User, utcnow
 from . import queries, signing

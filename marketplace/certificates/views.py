@@ -17,12 +17,11 @@ from markupsafe import Markup
 from wtforms import SelectChoice
 
 from ..access import role_required, staff_required
-from ..errors import DomainError, ValidationFailed
-from ..extensions import db
+from ..errors import DomainError
 from ..i18n import format_day
 from ..links import public_url
 from ..models import Application, Certificate, Role
-from ..web import show_field_errors
+from ..web import committing
 from . import queries, services, signing
 from .forms import FeedbackForm, IssueForm, RevokeForm, VerifyForm
 
@@ -84,21 +83,15 @@ def issue():
     if not form.validate_on_submit():
         return _render_mine(form, served, 422)
     organization_id = None if form.scope.data == ALL else int(form.scope.data)
-    try:
+    ready = _("Your certificate is ready. Print it or share its code.")
+    with committing(ready, form=form) as issued:
         certificate = services.issue_certificate(
             current_user, organization_id, form.locale.data
         )
-    except ValidationFailed as error:
-        db.session.rollback()
-        show_field_errors(form, error)
-        return _render_mine(form, served, 422)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for(".mine"))
-    db.session.commit()
-    flash(_("Your certificate is ready. Print it or share its code."), "success")
-    return redirect(url_for(".certificate", code=signing.code_for(certificate.serial)))
+    if issued:
+        code = signing.code_for(certificate.serial)
+        return redirect(url_for(".certificate", code=code))
+    return _render_mine(form, served, 422)  # the form says why
 
 
 @bp.route("/me/applications/<int:application_id>/feedback", methods=["GET", "POST"])
@@ -130,17 +123,10 @@ def feedback(application_id: int):
             learned_skill=form.learned_skill.data == "yes",
             comment=form.comment.data or "",
         )
-        try:
+        thanks = _("Thank you! Your feedback helps the expo measure its impact.")
+        with committing(thanks, form=form) as saved:
             services.save_feedback(current_user, application, answers)
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_field_errors(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("Thank you! Your feedback helps the expo measure its impact."),
-                "success",
-            )
+        if saved:
             return redirect(url_for(".mine"))
     status = 422 if form.errors else 200
     return render_template(
@@ -224,13 +210,6 @@ def verify(code: str):
     )
 
 
-def _messages(error: DomainError) -> list[str]:
-    """The field messages of an error, else its own message."""
-    return [m for messages in error.fields.values() for m in messages] or [
-        error.message
-    ]
-
-
 @bp.post("/certificates/<code>/revoke")
 @staff_required
 def revoke(code: str):
@@ -245,13 +224,6 @@ def revoke(code: str):
             for message in messages:
                 flash(message, "danger")
         return back
-    try:
+    with committing(_("The certificate is revoked."), kind="info"):
         services.revoke_certificate(current_user, found, form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        for message in _messages(error):
-            flash(message, "danger")
-        return back
-    db.session.commit()
-    flash(_("The certificate is revoked."), "info")
     return back

@@ -6,11 +6,11 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from .. import access
 from ..access import staff_required
 from ..extensions import db
 from ..links import public_url
 from ..models import Organization, OrganizationKind, OrganizationStatus
-from ..organizations import services as organizations
 from . import queries
 from .forms import ImpactFilterForm
 from .indicators import ImpactFilter
@@ -114,11 +114,9 @@ def staff_csv(impact_table: str):
 
 def _reported_organization(organization_id: int) -> Organization:
     """The organisation for its members and staff (others get 403)."""
-    organization = organizations.get_organization(organization_id)
-    member = organizations.membership_of(current_user, organization.id) is not None
-    if not (member or current_user.is_staff):
-        abort(403)
-    return organization
+    return access.get_organization_or_404(
+        organization_id, for_user=current_user, action=access.VIEW
+    )
 
 
 @bp.get("/organizations/<int:organization_id>/impact")

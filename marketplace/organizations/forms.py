@@ -114,4 +114,4 @@ class DecisionForm(FlaskForm):
 class AttendanceForm(FlaskForm):
     """Attended with hours, or no-show."""
 
-    hours = FloatField(_l("Hours"), validators=[Optional(), NumberRange(0.25, 24)])
+    hours = FloatField(_l("Hours"), validators=[Optional()])

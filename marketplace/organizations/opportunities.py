@@ -4,10 +4,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import NotFound
 
+from .. import access
 from ..audit import record_event
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
@@ -24,7 +23,6 @@ from ..models import (
     utcnow,
 )
 from ..seed import language_codes
-from .services import require_member
 
 MAX_TITLE = 200
 MAX_SHIFTS = 200
@@ -59,22 +57,6 @@ class OpportunityInput:
     min_age: int | None = None
     is_expo: bool | None = None
     shifts: list[ShiftInput] | None = field(default=None)
-
-
-def get_managed_opportunity(user: User, opportunity_id: int) -> Opportunity:
-    """An opportunity the user may manage (its organisation's member), else 404/403."""
-    opportunity = db.session.scalar(
-        sa.select(Opportunity)
-        .where(Opportunity.id == opportunity_id)
-        .options(
-            so.selectinload(Opportunity.shifts), so.joinedload(Opportunity.organization)
-        )
-    )
-    if opportunity is None:
-        raise NotFound()
-    if not (user.is_authenticated and user.is_staff):
-        require_member(user, opportunity.organization)
-    return opportunity
 
 
 def _slugs(model, slugs: list[str], name: str, fields: dict) -> list:
@@ -210,7 +192,7 @@ def create_opportunity(
     user: User, organization: Organization, data: OpportunityInput, publish: bool
 ) -> Opportunity:
     """Post an opportunity as a draft, or published if the organisation is verified."""
-    require_member(user, organization)
+    access.require(user, access.ACT, organization)
     if publish:
         _require_verified(organization)
     opportunity = Opportunity(
@@ -242,7 +224,7 @@ def update_opportunity(
     user: User, opportunity: Opportunity, data: OpportunityInput
 ) -> Opportunity:
     """Edit an opportunity; shift capacities never drop below the spots held."""
-    require_member(user, opportunity.organization)
+    access.require(user, access.ACT, opportunity)
     fields: dict[str, list[str]] = {}
     with db.session.no_autoflush:
         _apply_fields(opportunity, data, utcnow(), fields)
@@ -263,7 +245,7 @@ def _require_verified(organization: Organization) -> None:
 
 def publish_opportunity(user: User, opportunity: Opportunity) -> Opportunity:
     """Open a draft (or closed) opportunity to volunteers."""
-    require_member(user, opportunity.organization)
+    access.require(user, access.ACT, opportunity)
     _require_verified(opportunity.organization)
     opportunity.status = OpportunityStatus.PUBLISHED
     opportunity.published_at = opportunity.published_at or utcnow()
@@ -274,7 +256,7 @@ def publish_opportunity(user: User, opportunity: Opportunity) -> Opportunity:
 
 def close_opportunity(user: User, opportunity: Opportunity) -> Opportunity:
     """Stop new applications; existing ones stay."""
-    require_member(user, opportunity.organization)
+    access.require(user, access.ACT, opportunity)
     opportunity.status = OpportunityStatus.CLOSED
     opportunity.closed_at = utcnow()
     record_event(user, "opportunity.closed", opportunity)

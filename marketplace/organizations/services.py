@@ -8,11 +8,10 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import NotFound
 
 from ..audit import record_event
 from ..auth.services import normalize_email
-from ..errors import Conflict, DomainError, Forbidden, ValidationFailed
+from ..errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import (
     Cause,
@@ -91,12 +90,13 @@ def visible_organization(user: User, organization_id: int) -> Organization:
 
 
 def require_member(user: User, organization: Organization, admin: bool = False) -> None:
-    """Refuse (403 not_a_member) anyone who is not a member (or not an admin)."""
-    membership = membership_of(user, organization.id)
-    if membership is None or (admin and membership.role is not MemberRole.ADMIN):
-        raise Forbidden(
-            "not_a_member", str(_l("You are not a member of this organisation."))
-        )
+    """Refuse (403 not_a_member) anyone who is not a member (or not an admin).
+
+    The rule lives in `access.py` (`access.require` with ACT or ADMIN).
+    """
+    from .. import access  # access.py reads memberships through membership_of
+
+    access.require(user, access.ADMIN if admin else access.ACT, organization)
 
 
 def _clean(data: OrganizationInput) -> tuple[dict, list[Cause]]:

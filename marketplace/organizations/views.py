@@ -22,11 +22,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .. import access
 from ..access import role_required
 from ..applications import queries as application_queries
 from ..applications import services as workflow
 from ..auth.limits import member_invite_limit
-from ..errors import DomainError, ValidationFailed
 from ..expo import next_expo_days
 from ..exports import csv_response
 from ..extensions import db
@@ -52,9 +52,8 @@ from ..privacy.consents import profile_not_shared
 from ..privacy.services import log_staff_view
 from ..recommendations import shown_distance, suggest_for_shifts
 from ..web import (
-    commit_or_explain,
+    committing,
     language_choices,
-    show_field_errors,
     taxonomy_choices,
 )
 from . import opportunities as posting
@@ -108,19 +107,12 @@ def register():
     form = OrganizationForm()
     form.causes.choices = taxonomy_choices(Cause)
     if form.validate_on_submit():
-        try:
+        done = _("Registered. Expo staff will verify your organisation soon.")
+        with committing(done, form=form) as registered:
             organization = services.register_organization(
                 current_user, _organization_input(form)
             )
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_field_errors(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("Registered. Expo staff will verify your organisation soon."),
-                "success",
-            )
+        if registered:
             return redirect(url_for(".dashboard", organization_id=organization.id))
     return render_template("organizations/edit.html", form=form, organization=None)
 
@@ -135,7 +127,7 @@ def profile(organization_id: int):
         .where(Opportunity.organization_id == organization.id)
         .order_by(queries.next_shift_start(now))
     ).all()
-    is_member = services.membership_of(current_user, organization.id) is not None
+    is_member = access.can_act_for(current_user, organization)
     return render_template(
         "organizations/profile.html",
         organization=organization,
@@ -144,35 +136,23 @@ def profile(organization_id: int):
     )
 
 
-def _member_organization(organization_id: int, edit: bool = False):
-    """The organisation for its members; staff may look but not change (403)."""
-    organization = services.get_organization(organization_id)
-    is_member = services.membership_of(current_user, organization.id) is not None
-    if not (is_member or (current_user.is_staff and not edit)):
-        abort(403)
-    return organization
-
-
 @bp.route("/organizations/<int:organization_id>/edit", methods=["GET", "POST"])
 @role_required(Role.ORGANIZER)
 def edit(organization_id: int):
     """Edit the organisation's public page (members)."""
-    organization = _member_organization(organization_id, edit=True)
+    organization = access.get_organization_or_404(
+        organization_id, for_user=current_user, action=access.ACT
+    )
     form = OrganizationForm(obj=organization)
     form.causes.choices = taxonomy_choices(Cause)
     if request.method == "GET":
         form.causes.data = [cause.slug for cause in organization.causes]
     if form.validate_on_submit():
-        try:
+        with committing(_("Saved."), form=form) as saved:
             services.update_organization(
                 current_user, organization, _organization_input(form)
             )
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_field_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
+        if saved:
             return redirect(url_for(".dashboard", organization_id=organization.id))
     return render_template(
         "organizations/edit.html", form=form, organization=organization
@@ -183,7 +163,9 @@ def edit(organization_id: int):
 @role_required(Role.ORGANIZER)
 def dashboard(organization_id: int):
     """The organisation's opportunities (every status) and members."""
-    organization = _member_organization(organization_id)
+    organization = access.get_organization_or_404(
+        organization_id, for_user=current_user, action=access.VIEW
+    )
     opportunities = db.session.scalars(
         sa.select(Opportunity)
         .where(Opportunity.organization_id == organization.id)
@@ -211,28 +193,20 @@ def dashboard(organization_id: int):
 @member_invite_limit
 def add_member(organization_id: int):
     """Invite a colleague to become a member (admins of verified organisations)."""
-    organization = _member_organization(organization_id, edit=True)
+    organization = access.get_organization_or_404(
+        organization_id, for_user=current_user, action=access.ADMIN
+    )
     form = MemberForm()
     back = redirect(url_for(".dashboard", organization_id=organization_id))
     if not form.validate_on_submit():
         flash(_("Give an e-mail address."), "danger")
         return back
-    try:
-        services.invite_member(current_user, organization, form.email.data)
-    except DomainError as error:
-        db.session.rollback()
-        if error.status == 403:
-            raise
-        flash(error.message, "danger")
-        return back
-    db.session.commit()
-    flash(
-        _(
-            "We invited %(email)s. They become a member once they accept.",
-            email=form.email.data,
-        ),
-        "success",
+    invited = _(
+        "We invited %(email)s. They become a member once they accept.",
+        email=form.email.data,
     )
+    with committing(invited):
+        services.invite_member(current_user, organization, form.email.data)
     return back
 
 
@@ -250,18 +224,13 @@ def invitations():
 @role_required(Role.ORGANIZER)
 def answer_invitation(membership_id: int, answer: str):
     """Accept or decline an invitation (only the invited person; others 404)."""
-    try:
+    with committing() as saved:
         if answer == "accept":
             membership = services.accept_invitation(current_user, membership_id)
         else:
             membership = services.decline_invitation(current_user, membership_id)
-    except DomainError as error:
-        db.session.rollback()
-        if error.status != 409:
-            raise
-        flash(error.message, "danger")
+    if not saved:
         return redirect(url_for(".invitations"))
-    db.session.commit()
     name = membership.organization.name(str(get_locale()))
     if answer == "accept":
         flash(_("You are now a member of %(name)s.", name=name), "success")
@@ -349,24 +318,19 @@ def _opportunity_input(
 @role_required(Role.ORGANIZER)
 def new_opportunity(organization_id: int):
     """Post an opportunity: save as a draft, or publish when verified."""
-    organization = _member_organization(organization_id, edit=True)
+    organization = access.get_organization_or_404(
+        organization_id, for_user=current_user, action=access.ACT
+    )
     form = OpportunityForm()
     _prepare_opportunity_form(form)
     if form.validate_on_submit():
         publish = request.form.get("action") == "publish"
-        try:
+        done = _("Published.") if publish else _("Saved as a draft.")
+        with committing(done, form=form) as saved:
             posting.create_opportunity(
                 current_user, organization, _opportunity_input(form), publish
             )
-        except DomainError as error:
-            db.session.rollback()
-            if isinstance(error, ValidationFailed):
-                show_field_errors(form, error)
-            else:
-                form.form_errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Published.") if publish else _("Saved as a draft."), "success")
+        if saved:
             return redirect(url_for(".dashboard", organization_id=organization.id))
     return render_template(
         "organizations/opportunity_form.html",
@@ -380,7 +344,9 @@ def new_opportunity(organization_id: int):
 @role_required(Role.ORGANIZER)
 def edit_opportunity(opportunity_id: int):
     """Edit an opportunity and its shifts."""
-    opportunity = _managed(opportunity_id, edit=True)
+    opportunity = access.get_opportunity_or_404(
+        opportunity_id, for_user=current_user, action=access.ACT
+    )
     form = OpportunityForm(obj=opportunity)
     _prepare_opportunity_form(form)
     if request.method == "GET":
@@ -403,16 +369,11 @@ def edit_opportunity(opportunity_id: int):
             )
         form.shifts.append_entry()
     if form.validate_on_submit():
-        try:
+        with committing(_("Saved."), form=form) as saved:
             posting.update_opportunity(
                 current_user, opportunity, _opportunity_input(form, opportunity)
             )
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_field_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
+        if saved:
             return redirect(
                 url_for(".dashboard", organization_id=opportunity.organization_id)
             )
@@ -424,28 +385,19 @@ def edit_opportunity(opportunity_id: int):
     )
 
 
-def _managed(opportunity_id: int, edit: bool = False) -> Opportunity:
-    """An opportunity for its organisation's members; staff may look (not change)."""
-    try:
-        opportunity = posting.get_managed_opportunity(current_user, opportunity_id)
-    except DomainError:
-        abort(403)
-    if (
-        edit
-        and services.membership_of(current_user, opportunity.organization_id) is None
-    ):
-        abort(403)
-    return opportunity
+def _opportunity(opportunity_id: int, action: str) -> Opportunity:
+    return access.get_opportunity_or_404(
+        opportunity_id, for_user=current_user, action=action
+    )
 
 
 @bp.post("/manage/opportunities/<int:opportunity_id>/publish")
 @role_required(Role.ORGANIZER)
 def publish_opportunity(opportunity_id: int):
     """Open an opportunity to volunteers (verified organisations)."""
-    opportunity = _managed(opportunity_id, edit=True)
-    commit_or_explain(
-        lambda: posting.publish_opportunity(current_user, opportunity), _("Published.")
-    )
+    opportunity = _opportunity(opportunity_id, access.ACT)
+    with committing(_("Published.")):
+        posting.publish_opportunity(current_user, opportunity)
     return redirect(url_for(".dashboard", organization_id=opportunity.organization_id))
 
 
@@ -453,10 +405,9 @@ def publish_opportunity(opportunity_id: int):
 @role_required(Role.ORGANIZER)
 def close_opportunity(opportunity_id: int):
     """Stop new applications."""
-    opportunity = _managed(opportunity_id, edit=True)
-    posting.close_opportunity(current_user, opportunity)
-    db.session.commit()
-    flash(_("Closed: no new applications."), "info")
+    opportunity = _opportunity(opportunity_id, access.ACT)
+    with committing(_("Closed: no new applications."), kind="info"):
+        posting.close_opportunity(current_user, opportunity)
     return redirect(url_for(".dashboard", organization_id=opportunity.organization_id))
 
 
@@ -468,7 +419,7 @@ def _applicants(opportunity: Opportunity) -> list[Application]:
 @role_required(Role.ORGANIZER)
 def applicants(opportunity_id: int):
     """Applicants per shift: skills they have vs. need, distance, message."""
-    opportunity = _managed(opportunity_id)
+    opportunity = _opportunity(opportunity_id, access.VIEW)
     applications = _applicants(opportunity)
     not_shared = profile_not_shared([a.volunteer_id for a in applications])
     profiles = _profiles_of(
@@ -516,6 +467,7 @@ def applicants(opportunity_id: int):
         needed=len(needed),
         form=DecisionForm(),
         suggested=suggested,
+        can_act=access.can_manage(current_user, opportunity),
     )
     if log_staff_view(
         current_user, "applicants", shown, opportunity, opportunity.organization_id
@@ -528,15 +480,17 @@ def applicants(opportunity_id: int):
 @role_required(Role.ORGANIZER)
 def invite(shift_id: int):
     """Invite a suggested volunteer to a shift."""
-    shift = _managed_shift(shift_id, edit=True)
+    shift = access.get_shift_or_404(shift_id, for_user=current_user, action=access.ACT)
     volunteer_id = request.form.get("volunteer_id", type=int) or 0
     volunteer = db.session.get(User, volunteer_id) if 0 < volunteer_id < 2**31 else None
-    commit_or_explain(
-        lambda: workflow.invite_volunteer(current_user, shift.id, volunteer),
+    # An unknown id gets the same answer from the service as anyone not invitable.
+    sent = (
         _("Invitation sent to %(name)s.", name=volunteer.display_name)
-        if volunteer is not None
-        else "",
+        if volunteer
+        else ""
     )
+    with committing(sent):
+        workflow.invite_volunteer(current_user, shift.id, volunteer)
     return redirect(
         url_for(".applicants", opportunity_id=shift.opportunity_id)
         + f"#shift-{shift.id}"
@@ -569,7 +523,7 @@ APPLICANT_COLUMNS = (
 @role_required(Role.ORGANIZER)
 def applicants_csv(opportunity_id: int):
     """Every applicant as CSV (UTF-8 with BOM, so Excel shows Thai)."""
-    opportunity = _managed(opportunity_id)
+    opportunity = _opportunity(opportunity_id, access.VIEW)
     applications = _applicants(opportunity)
     not_shared = profile_not_shared([a.volunteer_id for a in applications])
     rows = [
@@ -599,12 +553,13 @@ def applicants_csv(opportunity_id: int):
     return csv_response(APPLICANT_COLUMNS, rows, f"applicants-{opportunity.id}")
 
 
-def _decide(application_id: int, action, *args):
-    try:
-        application = workflow.get_application_for_member(current_user, application_id)
-    except DomainError:
-        abort(404)
-    commit_or_explain(lambda: action(current_user, application, *args), _("Done."))
+def _decide(application_id: int, action, *args) -> Application:
+    """Load an application its organisation's member may act on, act, commit."""
+    application = access.get_application_or_404(
+        application_id, for_user=current_user, action=access.ACT
+    )
+    with committing(_("Done.")):
+        action(current_user, application, *args)
     return application
 
 
@@ -639,19 +594,18 @@ def _check_in_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="shift-check-in")
 
 
-def _managed_shift(shift_id: int, edit: bool = False) -> Shift:
-    shift = db.session.get(Shift, shift_id)
-    if shift is None:
-        abort(404)
-    _managed(shift.opportunity_id, edit=edit)
-    return shift
-
-
 @bp.get("/manage/shifts/<int:shift_id>/check-in")
 @role_required(Role.ORGANIZER)
 def check_in_page(shift_id: int):
     """On the day: mark attendance; the QR code lets volunteers check themselves in."""
-    shift = _managed_shift(shift_id)
+    shift = access.get_shift_or_404(shift_id, for_user=current_user, action=access.VIEW)
+    return _check_in(shift)
+
+
+def _check_in(
+    shift: Shift, problems: dict[int, list[str]] | None = None, status: int = 200
+):
+    """The check-in page; `problems` are hours refused, by application id."""
     applications = [
         a
         for a in db.session.scalars(application_queries.applications_to_shift(shift.id))
@@ -662,9 +616,10 @@ def check_in_page(shift_id: int):
         shift=shift,
         applications=applications,
         form=AttendanceForm(),
-        default_hours=round(
-            (shift.ends_at - shift.starts_at).total_seconds() / 3600, 2
-        ),
+        hours={a.id: workflow.suggested_hours(shift, a.hours) for a in applications},
+        max_hours=workflow.max_hours(shift),
+        problems=problems or {},
+        can_act=access.can_manage(current_user, shift),
         started=shift.starts_at <= utcnow(),
     )
     if log_staff_view(
@@ -675,14 +630,14 @@ def check_in_page(shift_id: int):
         shift.opportunity.organization_id,
     ):
         db.session.commit()
-    return page
+    return page, status
 
 
 @bp.get("/manage/shifts/<int:shift_id>/qr.svg")
 @role_required(Role.ORGANIZER)
 def check_in_qr(shift_id: int):
     """The shift's check-in QR code (SVG), to print or show on a screen."""
-    shift = _managed_shift(shift_id)
+    shift = access.get_shift_or_404(shift_id, for_user=current_user, action=access.VIEW)
     token = _check_in_serializer().dumps(shift.id)
     url = public_url("organizations.self_check_in", shift_id=shift.id, token=token)
     out = io.BytesIO()
@@ -693,12 +648,20 @@ def check_in_qr(shift_id: int):
 @bp.post("/manage/applications/<int:application_id>/attendance")
 @role_required(Role.ORGANIZER)
 def attendance(application_id: int):
-    """Record attended (with hours) or no-show."""
+    """Record attended (with hours) or no-show; refused hours show by the field."""
+    application = access.get_application_or_404(
+        application_id, for_user=current_user, action=access.ACT
+    )
     form = AttendanceForm()
     attended = request.form.get("attended") == "yes"
-    hours = form.hours.data if form.validate() else None
-    application = _decide(application_id, workflow.record_attendance, attended, hours)
-    return redirect(url_for(".check_in_page", shift_id=application.shift_id))
+    if form.validate() or not attended:
+        hours = form.hours.data if attended else None
+        with committing(_("Done."), form=form) as recorded:
+            workflow.record_attendance(current_user, application, attended, hours)
+        if recorded or not form.hours.errors:
+            return redirect(url_for(".check_in_page", shift_id=application.shift_id))
+    problems = {application.id: list(form.hours.errors or form.form_errors)}
+    return _check_in(application.shift, problems, status=422)
 
 
 @bp.route("/check-in/<int:shift_id>/<token>", methods=["GET", "POST"])
@@ -714,12 +677,6 @@ def self_check_in(shift_id: int, token: str):
     shift = workflow.load_open_shift(shift_id)
     done = None
     if request.method == "POST":
-        try:
+        with committing(_("You are checked in. The organisation will confirm it.")):
             done = workflow.check_in(current_user, shift_id)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("You are checked in. The organisation will confirm it."), "success")
     return render_template("organizations/self_check_in.html", shift=shift, done=done)

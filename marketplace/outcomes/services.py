@@ -9,10 +9,9 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import NotFound
 
 from ..audit import record_event
-from ..errors import Conflict, Forbidden, ValidationFailed
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..impact.indicators import INDICATORS
 from ..models import (

@@ -16,13 +16,13 @@ from flask_login import current_user, login_required
 
 from ..access import staff_required
 from ..database import DB_INT_MAX
-from ..errors import Conflict, DomainError, ValidationFailed
+from ..errors import ValidationFailed
 from ..exports import csv_response
 from ..extensions import db
 from ..i18n import to_bangkok
 from ..impact.indicators import INDICATORS
 from ..models import Cause, OutcomeStatus, utcnow
-from ..web import commit_or_explain, show_field_errors, taxonomy_choices
+from ..web import committing, taxonomy_choices
 from . import queries, services
 from .forms import CommentForm, OutcomeForm, PledgeForm, ReportForm, RoundForm
 from .progress import agreed_progress, progress_of
@@ -68,7 +68,8 @@ def open_round():
     form = RoundForm()
     form.cause.choices = _cause_choices()
     if form.validate_on_submit():
-        try:
+        opened = _("Round opened. Stakeholders can now propose outcomes.")
+        with committing(opened, form=form) as saved:
             outcome_round = services.open_round(
                 current_user,
                 services.RoundInput(
@@ -77,12 +78,7 @@ def open_round():
                     cause=form.cause.data or None,
                 ),
             )
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_field_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Round opened. Stakeholders can now propose outcomes."), "success")
+        if saved:
             return redirect(url_for(".round_page", round_id=outcome_round.id))
     return render_template("outcomes/round_form.html", form=form)
 
@@ -166,22 +162,18 @@ def propose(round_id: int):
             cause=form.cause.data or None,
             organization_id=organization_id,
         )
-        try:
+        proposed = _("Outcome proposed. Stakeholders can now endorse it.")
+        with committing(proposed, form=form) as saved:
             outcome = services.propose_outcome(current_user, outcome_round, data)
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_field_errors(form, error)
-            if "indicator" in error.fields:
-                target = form.indicator_key if source == "computed" else None
-                (target or form.indicator_text).errors = error.fields["indicator"]
-        except Conflict as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return redirect(url_for(".round_page", round_id=round_id))
-        else:
-            db.session.commit()
-            flash(_("Outcome proposed. Stakeholders can now endorse it."), "success")
+        if saved:
             return redirect(_back_to(outcome))
+        error = saved.error
+        if not (isinstance(error, ValidationFailed) and error.fields):
+            flash(error.message, "danger")  # e.g. the round closed meanwhile
+            return redirect(url_for(".round_page", round_id=round_id))
+        if "indicator" in error.fields:
+            target = form.indicator_key if source == "computed" else None
+            (target or form.indicator_text).errors = error.fields["indicator"]
     return render_template(
         "outcomes/propose.html", form=form, outcome_round=outcome_round
     )
@@ -203,29 +195,18 @@ def _number(text: str | None, default: float | None = None):
 def close_round(round_id: int):
     """Close the round as agreed (staff)."""
     outcome_round = services.get_round(round_id)
-    commit_or_explain(
-        lambda: services.close_round(current_user, outcome_round),
-        _("Round closed: its agreed outcomes are now tracked."),
-    )
+    with committing(_("Round closed: its agreed outcomes are now tracked.")):
+        services.close_round(current_user, outcome_round)
     return redirect(url_for(".round_page", round_id=round_id))
 
 
 def _discussion(outcome_id: int, action, *args, done: str):
     outcome = services.get_outcome(outcome_id)
-    try:
+    with committing() as saved:
         result = action(current_user, outcome, *args)
-    except (Conflict, ValidationFailed) as error:
-        db.session.rollback()
-        flash(error.message if not error.fields else _first(error), "danger")
-    else:
-        db.session.commit()
-        if result is not False:
-            flash(done, "success")
+    if saved and result is not False:
+        flash(done, "success")
     return redirect(_back_to(outcome))
-
-
-def _first(error: DomainError) -> str:
-    return next(iter(error.fields.values()))[0]
 
 
 @bp.post("/<int:outcome_id>/endorse")
@@ -280,17 +261,9 @@ def report(outcome_id: int):
             note=form.note.data or "",
             evidence_url=form.evidence_url.data,
         )
-        try:
+        with committing(_("Value reported. Thank you."), form=form) as saved:
             services.report_value(current_user, outcome, data)
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_field_errors(form, error)
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Value reported. Thank you."), "success")
+        if saved:
             return redirect(url_for(".report", outcome_id=outcome.id))
     own = services.member_ids(current_user)
     reported = list(db.session.scalars(queries.reported_values(outcome.id, own)))
@@ -370,14 +343,9 @@ def record_pledge():
             pledged_on=form.pledged_on.data,
             note=form.note.data or "",
         )
-        try:
+        with committing(_("Recorded."), form=form) as saved:
             services.record_pledge(current_user, data)
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_field_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Recorded."), "success")
+        if saved:
             return redirect(url_for(".pledges"))
     return _pledge_page(form, scope)
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from .. import access
 from ..applications.services import ACTIVE, withdraw_application
 from ..audit import record_event
 from ..errors import Conflict
@@ -27,7 +28,6 @@ from ..models import (
     ApiToken,
     Application,
     ConsentPurpose,
-    Membership,
     Opportunity,
     Organization,
     Shift,
@@ -80,16 +80,7 @@ def log_staff_view(
     """Record that a staff member (not a member of the organisation) saw people."""
     if not volunteer_ids or not viewer.is_authenticated or not viewer.is_staff:
         return False
-    if organization_id is not None and (
-        db.session.scalar(
-            sa.select(Membership.id).where(
-                Membership.user_id == viewer.id,
-                Membership.organization_id == organization_id,
-                Membership.is_active,
-            )
-        )
-        is not None
-    ):
+    if organization_id is not None and access.is_member(viewer, organization_id):
         return False
     record_event(
         viewer,

@@ -18,9 +18,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 
 from ..auth.passwords import verify_password
-from ..errors import DomainError
 from ..extensions import db
 from ..models import ConsentPurpose
+from ..web import committing
 from . import consents, services
 from .forms import ConsentForm, EraseForm
 
@@ -111,15 +111,12 @@ def set_consent():
         flash(_("Choose a purpose and a decision."), "danger")
         return redirect(url_for(".settings"))
     granted = form.granted.data == "yes"
-    try:
+    with committing() as recorded:
         changed = services.set_consent(
             current_user, purpose, granted, current_app.config["NOTICE_VERSION"]
         )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    if not recorded:
         return redirect(url_for(".settings"))
-    db.session.commit()
     if changed:
         flash(
             _("Consent given: %(purpose)s.", purpose=PURPOSE_TEXT[purpose][0])
@@ -156,13 +153,9 @@ def erase():
         if not verify_password(current_user.password_hash, form.password.data):
             form.password.errors = [*form.password.errors, _("The password is wrong.")]
         else:
-            try:
+            with committing() as erased:
                 services.erase_user(current_user, current_user, "self")
-            except DomainError as error:
-                db.session.rollback()
-                form.form_errors.append(error.message)
-            else:
-                db.session.commit()
+            if erased:
                 logout_user()
                 flash(
                     _("Your account is deleted and your personal data erased."),

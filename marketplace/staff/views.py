@@ -17,8 +17,8 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import NotFound
 
+from .. import access
 from ..access import staff_required
 from ..applications import queries as application_queries
 from ..applications import services as workflow
@@ -39,7 +39,7 @@ from ..models import (
 )
 from ..organizations import services as organizations
 from ..privacy.services import log_staff_view
-from ..web import commit_or_explain
+from ..web import committing
 from .forms import AuditFilterForm, QueueFilterForm, ReasonForm
 from .proposals import start_run
 
@@ -98,8 +98,9 @@ def verification_queue():
 
 
 def _organization_action(organization_id: int, action, *args):
-    organization = organizations.get_organization(organization_id)
-    commit_or_explain(lambda: action(current_user, organization, *args), _("Done."))
+    organization = access.get_organization_or_404(organization_id)
+    with committing(_("Done.")):
+        action(current_user, organization, *args)
     return redirect(url_for(".verification_queue"))
 
 
@@ -187,25 +188,9 @@ def decide_approvals():
     if not ids or decision not in ("approve", "reject"):
         flash(_("Choose applications and a decision."), "warning")
         return redirect(url_for(".approval_queue"))
-    done, problems = 0, []
-    for application_id in ids:
-        try:
-            application = workflow.get_application_for_member(
-                current_user, application_id
-            )
-            if decision == "approve":
-                workflow.approve_application(current_user, application)
-            else:
-                workflow.reject_application(current_user, application, reason)
-        except DomainError as error:
-            db.session.rollback()
-            problems.append(f"#{application_id}: {error.message}")
-            continue
-        db.session.commit()
-        done += 1
-    flash(_("%(n)d applications done.", n=done), "success" if done else "warning")
-    for problem in problems[:5]:
-        flash(problem, "danger")
+    done = _("%(n)d applications done.", n=len(ids))
+    with committing(done):
+        workflow.decide_many(current_user, ids, decision == "approve", reason)
     return redirect(url_for(".approval_queue", **request.args))
 
 
@@ -305,14 +290,14 @@ def invite_proposed(run_id: int):
         if volunteer is None:
             failed += 1
             continue
-        try:
-            workflow.invite_volunteer(current_user, pair[1], volunteer)
-        except (DomainError, NotFound):
-            db.session.rollback()
+        try:  # each invitation on its own savepoint: a refused one is skipped
+            with db.session.begin_nested():
+                workflow.invite_volunteer(current_user, pair[1], volunteer)
+        except DomainError:
             failed += 1
             continue
-        db.session.commit()
         sent += 1
+    db.session.commit()
     flash(
         _("%(sent)d invitations sent, %(failed)d skipped.", sent=sent, failed=failed),
         "info",

@@ -17,7 +17,7 @@ from flask_login import current_user
 from ..access import role_required
 from ..applications import services as workflow
 from ..auth.limits import application_address_limit, application_limit
-from ..errors import DomainError, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..labels import STATUS_LABELS
 from ..links import public_url
@@ -36,7 +36,7 @@ from ..models import (
 from ..models.user import new_calendar_token
 from ..privacy import minors
 from ..web import (
-    commit_or_explain,
+    committing,
     language_choices,
     safe_next,
     show_field_errors,
@@ -171,16 +171,12 @@ def apply(shift_id: int):
     if not form.validate_on_submit():
         flash(_("Please check your message and try again."), "danger")
         return redirect(back)
-    try:
+    with committing() as applied:
         application = workflow.apply_to_shift(
             current_user, shift_id, (form.message.data or "").strip()
         )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(back)
-    db.session.commit()
-    flash(_APPLIED_MESSAGES[application.status.value](), "success")
+    if applied:
+        flash(_APPLIED_MESSAGES[application.status.value](), "success")
     return redirect(back)
 
 
@@ -199,11 +195,8 @@ _APPLIED_MESSAGES = {
 @role_required(Role.VOLUNTEER)
 def withdraw(application_id: int):
     """Withdraw an application; a held spot goes to the waitlist."""
-    commit_or_explain(
-        lambda: workflow.withdraw_application(current_user, application_id),
-        _("Your application is withdrawn."),
-        "info",
-    )
+    with committing(_("Your application is withdrawn."), kind="info"):
+        workflow.withdraw_application(current_user, application_id)
     return safe_next(request.form.get("next"), "volunteers.my_shifts")
 
 
@@ -211,13 +204,9 @@ def withdraw(application_id: int):
 @role_required(Role.VOLUNTEER)
 def accept_invitation(application_id: int):
     """Say yes to an invitation: a spot if one is left, else the waitlist."""
-    try:
+    with committing() as accepted:
         application = workflow.accept_invitation(current_user, application_id)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
+    if accepted:
         flash(_APPLIED_MESSAGES[application.status.value](), "success")
     return redirect(url_for(".my_shifts"))
 
@@ -226,11 +215,8 @@ def accept_invitation(application_id: int):
 @role_required(Role.VOLUNTEER)
 def decline_invitation(application_id: int):
     """Say no to an invitation."""
-    commit_or_explain(
-        lambda: workflow.decline_invitation(current_user, application_id),
-        _("Invitation declined."),
-        "info",
-    )
+    with committing(_("Invitation declined."), kind="info"):
+        workflow.decline_invitation(current_user, application_id)
     return redirect(url_for(".my_shifts"))
 
 
@@ -252,17 +238,12 @@ def edit_profile():
         form.guardian_consent.data = profile.guardian_consent_at is not None
     if form.validate_on_submit():
         ticked = set(request.form.getlist("slot"))
-        try:
-            saved = profiles.update_profile(
+        with committing(_("Your profile is saved."), form=form) as saved:
+            profile_saved = profiles.update_profile(
                 current_user, _profile_input(form, profile, ticked)
             )
-            minors.update_age_and_guardian(saved, _guardian_input(form))
-        except ValidationFailed as error:
-            db.session.rollback()
-            show_field_errors(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your profile is saved."), "success")
+            minors.update_age_and_guardian(profile_saved, _guardian_input(form))
+        if saved:
             return redirect(url_for(".edit_profile"))
     return render_template(
         "volunteers/profile.html",

@@ -89,3 +89,12 @@ def save_screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def expect_done(page) -> None:
+    """Wait for a success message (role=status) and make sure no error came too.
+
+    Errors are role=alert, so waiting for a status can no longer pass on an error.
+    """
+    expect(page.get_by_role("status").first).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from marketplace.extensions import db
 from marketplace.models import Certificate, Feedback
 from tests import factories
-from tests.browser.conftest import save_screenshot
+from tests.browser.conftest import expect_done, save_screenshot
 from tests.browser.test_volunteer_journey import log_in
 
 
@@ -36,7 +36,7 @@ def test_feedback_certificate_and_verify(live_server, page):
     page.locator("#comment").fill("ได้ปลูกต้นโกงกางครั้งแรก")
     save_screenshot(page, f"feedback-{viewport}")
     page.get_by_test_id("send-feedback").click()
-    expect(page.get_by_role("status")).to_be_visible()
+    expect_done(page)
     db.session.rollback()
     feedback = db.session.scalar(sa.select(Feedback))
     assert (feedback.rating, feedback.active_citizen) == (5, True)

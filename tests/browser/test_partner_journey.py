@@ -16,7 +16,7 @@ from marketplace.models import (
     utcnow,
 )
 from tests import factories
-from tests.browser.conftest import save_screenshot
+from tests.browser.conftest import expect_done, save_screenshot
 from tests.browser.test_volunteer_journey import log_in
 
 
@@ -50,7 +50,7 @@ def test_organisation_and_staff_journey(live_server, page):
     log_in(page, live_server, "staff@example.org")
     page.goto(f"{live_server}/staff/organizations")
     page.get_by_test_id(f"verify-{organization_id}").click()
-    expect(page.get_by_role("status")).to_be_visible()
+    expect_done(page)
     page.context.clear_cookies()
 
     # The organisation posts an opportunity on all expo days, morning and afternoon.
@@ -66,7 +66,7 @@ def test_organisation_and_staff_journey(live_server, page):
     page.locator("#expo_capacity").fill("1")
     save_screenshot(page, f"opportunity-form-{viewport}")
     page.get_by_test_id("publish").click()
-    expect(page.get_by_role("status")).to_be_visible()
+    expect_done(page)
     db.session.rollback()
     opportunity = db.session.scalar(sa.select(Opportunity))
     assert len(opportunity.shifts) == 6
@@ -85,7 +85,7 @@ def test_organisation_and_staff_journey(live_server, page):
     expect(page.get_by_text("วีระ อาสา")).to_be_visible()
     save_screenshot(page, f"applicants-{viewport}")
     page.get_by_test_id(f"accept-{application.id}").click()
-    expect(page.get_by_role("status")).to_be_visible()
+    expect_done(page)
     page.context.clear_cookies()
 
     # Staff approve in bulk and read the audit log.
@@ -94,7 +94,7 @@ def test_organisation_and_staff_journey(live_server, page):
     page.locator(f"input[name=application][value='{application.id}']").check()
     save_screenshot(page, f"approvals-{viewport}")
     page.get_by_test_id("approve-chosen").click()
-    expect(page.get_by_role("status")).to_be_visible()
+    expect_done(page)
     page.goto(f"{live_server}/staff/audit")
     expect(page.get_by_text("application.approved").first).to_be_visible()
     save_screenshot(page, f"audit-{viewport}")
@@ -110,7 +110,7 @@ def test_organisation_and_staff_journey(live_server, page):
     page.goto(f"{live_server}/manage/shifts/{shift.id}/check-in")
     expect(page.get_by_test_id(f"attendee-{application.id}")).to_be_visible()
     page.get_by_test_id(f"attended-{application.id}").click()
-    expect(page.get_by_role("status")).to_be_visible()
+    expect_done(page)
     save_screenshot(page, f"check-in-{viewport}")
     db.session.rollback()
     done = db.session.get(Application, application.id)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from marketplace.extensions import db
 from marketplace.models import Consent, ConsentPurpose, User
 from tests import factories
-from tests.browser.conftest import save_screenshot
+from tests.browser.conftest import expect_done, save_screenshot
 from tests.browser.test_account_journey import open_account_menu
 
 
@@ -63,7 +63,7 @@ def test_withdraw_regrant_export_and_erase(live_server, page, app):
     page.locator("input[name=confirm]").check()
     save_screenshot(page, f"privacy-erase-{viewport}")
     page.get_by_test_id("erase").click()
-    expect(page.get_by_role("status")).to_be_visible()
+    expect_done(page)
     expect(page.get_by_test_id("account-menu")).to_have_count(0)
     save_screenshot(page, f"privacy-erased-{viewport}")
     db.session.rollback()

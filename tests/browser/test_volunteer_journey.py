@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from marketplace.extensions import db
 from marketplace.models import Application, ApplicationStatus, Role, User
 from tests import factories
-from tests.browser.conftest import save_screenshot
+from tests.browser.conftest import expect_done, save_screenshot
 
 
 def log_in(page, base: str, email: str) -> None:
@@ -84,7 +84,7 @@ def test_volunteer_journey(live_server, page):
     log_in(page, live_server, "first@example.org")
     page.goto(f"{live_server}/me/shifts")
     page.locator("[data-testid^=withdraw-]").first.click()
-    expect(page.get_by_role("status")).to_be_visible()
+    expect_done(page)
     log_out(page)
     db.session.rollback()
     statuses = set(db.session.scalars(sa.select(Application.status)))

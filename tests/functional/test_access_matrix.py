@@ -82,9 +82,9 @@ MATRIX = {
     ("organizations.close_opportunity", "POST"): MEMBER,
     ("organizations.applicants", "GET"): MEMBER_OR_STAFF,
     ("organizations.applicants_csv", "GET"): MEMBER_OR_STAFF,
-    ("organizations.accept", "POST"): MEMBER_OR_STAFF,
-    ("organizations.decline", "POST"): MEMBER_OR_STAFF,
-    ("organizations.attendance", "POST"): MEMBER_OR_STAFF,
+    ("organizations.accept", "POST"): MEMBER,  # staff look, not act: 403
+    ("organizations.decline", "POST"): MEMBER,  # staff look, not act: 403
+    ("organizations.attendance", "POST"): MEMBER,  # staff look, not act: 403
     ("organizations.check_in_page", "GET"): MEMBER_OR_STAFF,
     ("organizations.invite", "POST"): MEMBER,
     ("api_matching.my_recommendations", "GET"): VOLUNTEERS,
@@ -127,11 +127,11 @@ MATRIX = {
     ("api_volunteers.withdraw", "POST"): OWNER,
     ("api_applications.opportunity_applications", "GET"): MEMBER_OR_STAFF,
     ("api_applications.approval_queue", "GET"): STAFF,
-    ("api_applications.accept", "POST"): MEMBER_OR_STAFF,
-    ("api_applications.decline", "POST"): MEMBER_OR_STAFF,
+    ("api_applications.accept", "POST"): MEMBER,  # staff look, not act: 403
+    ("api_applications.decline", "POST"): MEMBER,  # staff look, not act: 403
     ("api_applications.approve", "POST"): STAFF,
     ("api_applications.reject", "POST"): STAFF,
-    ("api_applications.attendance", "POST"): MEMBER_OR_STAFF,
+    ("api_applications.attendance", "POST"): MEMBER,  # staff look, not act: 403
 }
 for area in AREAS:
     MATRIX.update(area.MATRIX)
