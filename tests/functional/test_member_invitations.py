@@ -236,9 +236,17 @@ def test_a_pending_organization_cannot_invite_on_the_web(client, auth, people):
     dashboard = client.get(f"/organizations/{organization.id}/dashboard")
     assert "/members" not in dashboard.get_data(as_text=True)
     refused = client.post(
-        f"/organizations/{organization.id}/members", data={"email": "new@example.org"}
+        f"/organizations/{organization.id}/members",
+        data={"email": "new@example.org"},
+        follow_redirects=True,
     )
-    assert refused.status_code == 403
+    # Explained where the admin acted (web.committing), and nobody is invited.
+    assert 'role="alert"' in refused.get_data(as_text=True)
+    assert db.session.scalar(
+        sa.select(sa.func.count(Membership.id)).where(
+            Membership.organization_id == organization.id
+        )
+    ) == len(organization.memberships)
 
 
 def test_every_membership_check_ignores_invitations(api, client, auth, people):
