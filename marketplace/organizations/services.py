@@ -195,7 +195,8 @@ def add_member(user: User, organization: Organization, email: str) -> Membership
     return membership
 
 
-def _members(organization: Organization) -> list[User]:
+def members_of(organization: Organization) -> list[User]:
+    """The people who act for an organisation."""
     return [membership.user for membership in organization.memberships]
 
 
@@ -206,7 +207,7 @@ def verify_organization(staff: User, organization: Organization) -> Organization
     organization.verified_by_id = staff.id
     organization.rejection_reason = None
     record_event(staff, "organization.verified", organization)
-    for member in _members(organization):
+    for member in members_of(organization):
         notify(member, "organization_verified", organization=organization.name_th)
     return organization
 
@@ -221,7 +222,7 @@ def reject_organization(
     organization.status = OrganizationStatus.REJECTED
     organization.rejection_reason = reason
     record_event(staff, "organization.rejected", organization, reason=reason)
-    for member in _members(organization):
+    for member in members_of(organization):
         notify(
             member,
             "organization_rejected",

@@ -30,6 +30,7 @@ from ..models import (
     Notification,
     Opportunity,
     Role,
+    Shift,
     Skill,
     User,
     utcnow,
@@ -132,27 +133,41 @@ def opportunity(opportunity_id: int):
     now = utcnow()
     query = queries.listed_opportunities(now).where(Opportunity.id == opportunity_id)
     found = db.session.scalar(query)
-    if found is None:
-        abort(404)
-    upcoming = [shift for shift in found.shifts if shift.starts_at > now]
+    listed = found is not None
+    volunteer = current_user.is_authenticated and current_user.is_volunteer
     mine: dict[int, Application] = {}
-    my_skills: set[str] = set()
-    if current_user.is_authenticated and current_user.is_volunteer:
+    if volunteer:
         mine = {
             application.shift_id: application
             for application in db.session.scalars(
-                sa.select(Application).where(
+                sa.select(Application)
+                .join(Application.shift)
+                .where(
                     Application.volunteer_id == current_user.id,
-                    Application.shift_id.in_([shift.id for shift in upcoming]),
+                    Shift.opportunity_id == opportunity_id,
                 )
             )
         }
-        if current_user.profile:
-            my_skills = {skill.slug for skill in current_user.profile.skills}
+    if not listed:
+        # A volunteer can always open what they applied to, even once it is
+        # closed, over, or its organisation is no longer verified.
+        found = db.session.get(Opportunity, opportunity_id) if mine else None
+        if found is None:
+            abort(404)
+    shifts = [
+        shift
+        for shift in found.shifts
+        if (shift.starts_at > now if listed else shift.id in mine)
+    ]
+    my_skills: set[str] = set()
+    if volunteer and current_user.profile:
+        my_skills = {skill.slug for skill in current_user.profile.skills}
     return render_template(
         "volunteers/opportunity.html",
         opportunity=found,
-        shifts=upcoming,
+        listed=listed,
+        now=now,
+        shifts=shifts,
         mine=mine,
         my_skills=my_skills,
         form=ApplyForm(),
