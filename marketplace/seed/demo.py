@@ -39,6 +39,7 @@ from ..models import (
 )
 from . import language_codes, read_data
 from .impact import build_impact_demo
+from .journeys import Journeys
 
 DEMO_PASSWORD = "expo-demo-2570"  # noqa: S105  (printed by `make run`; demo only)
 VOLUNTEER_EMAIL = "volunteer@example.org"
@@ -67,14 +68,35 @@ class DemoLogin:
     role: str
     email: str
     password: str
+    # What to try first as this account (printed by `make run`).
+    try_this: str = ""
 
 
 def demo_logins() -> list[DemoLogin]:
     """The three demo accounts: a volunteer, an organisation member, staff."""
     return [
-        DemoLogin("volunteer", VOLUNTEER_EMAIL, DEMO_PASSWORD),
-        DemoLogin("organisation member", ORGANIZER_EMAIL, DEMO_PASSWORD),
-        DemoLogin("staff", STAFF_EMAIL, DEMO_PASSWORD),
+        DemoLogin(
+            "volunteer",
+            VOLUNTEER_EMAIL,
+            DEMO_PASSWORD,
+            "My shifts: two past shifts served, an open feedback survey, a "
+            "certificate, an invitation, a waitlisted and an approved shift; "
+            "recommendations on the home page.",
+        ),
+        DemoLogin(
+            "organisation member",
+            ORGANIZER_EMAIL,
+            DEMO_PASSWORD,
+            "Your organisation's dashboard: four applicants waiting for review "
+            "and a shift running right now to check volunteers in.",
+        ),
+        DemoLogin(
+            "staff",
+            STAFF_EMAIL,
+            DEMO_PASSWORD,
+            "Approvals, organisations waiting for verification, the matching "
+            "proposal, the impact dashboard and the audit log.",
+        ),
     ]
 
 
@@ -110,6 +132,20 @@ class DemoBuilder:
         impact = build_impact_demo(
             self.rng, self.today, staff, organizations, opportunities, volunteers
         )
+        organizer_org = next(
+            organization
+            for organization in organizations.values()
+            if organization.memberships[0].user.email == ORGANIZER_EMAIL
+        )
+        showcase = Journeys(
+            self.rng,
+            self.today,
+            volunteers[0],
+            organizer_org,
+            volunteers[1:],
+            opportunities,
+        ).build()
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -117,6 +153,7 @@ class DemoBuilder:
             "volunteers": len(volunteers),
             "applications": applications,
             **impact,
+            **showcase,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:
@@ -353,7 +390,13 @@ class DemoBuilder:
         self, volunteers: list[User], opportunities: list[Opportunity]
     ) -> int:
         """Apply volunteers to shifts, keeping capacity and avoiding overlaps."""
-        shifts = [shift for o in opportunities for shift in o.shifts]
+        # Nobody holds a place at an organisation staff have not verified yet.
+        shifts = [
+            shift
+            for o in opportunities
+            if o.organization.status is OrganizationStatus.VERIFIED
+            for shift in o.shifts
+        ]
         created = 0
         for volunteer in volunteers[1:]:
             held: list[Shift] = []
