@@ -40,6 +40,7 @@ from ..models import (
 from ..organizations import services as organizations
 from ..privacy.services import log_staff_view
 from ..web import commit_or_explain
+from . import audit_text
 from .forms import AuditFilterForm, QueueFilterForm, ReasonForm
 from .proposals import start_run
 
@@ -214,24 +215,41 @@ def decide_approvals():
 def audit_log():
     """Everything staff and members did, newest first, with filters."""
     form = AuditFilterForm(request.args)
+    form.action.choices = [("", _("Every action except personal-data views"))]
+    form.action.choices += audit_text.action_choices()
+    action = form.action.data if form.action.data in audit_text.ACTIONS else ""
+    actor = (form.actor.data or "").replace("\x00", "").strip()[:254]
+    if action == audit_text.PERSONAL_DATA_VIEWED:
+        return render_template(
+            "staff/audit.html",
+            form=form,
+            groups=audit_text.personal_data_views(actor),
+        )
     query = (
-        sa.select(AuditEvent, User.email)
+        sa.select(AuditEvent, User)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .order_by(AuditEvent.id.desc())
     )
-    if form.action.data:
-        query = query.where(AuditEvent.action.contains(form.action.data.strip()))
-    if form.actor.data:
-        query = query.where(User.email.contains(form.actor.data.strip().lower()))
-    page = request.args.get("page", 1, type=int)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    else:
+        # Views of personal data are many; they have their own grouped view.
+        query = query.where(AuditEvent.action != audit_text.PERSONAL_DATA_VIEWED)
+    if actor:
+        query = query.where(User.email.contains(actor.lower()))
+    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     rows = db.session.execute(
-        query.offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+        query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     ).all()
+    events = [event for event, _user in rows[:PAGE_SIZE]]
     return render_template(
         "staff/audit.html",
         rows=rows[:PAGE_SIZE],
+        names=audit_text.target_names(events, str(get_locale())),
+        audit_action=audit_text.action_label,
+        audit_details=audit_text.details_text,
         has_more=len(rows) > PAGE_SIZE,
-        page=max(page, 1),
+        page=page,
         form=form,
         args={k: v for k, v in request.args.items() if k != "page"},
     )
