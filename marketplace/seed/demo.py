@@ -46,6 +46,13 @@ VOLUNTEER_EMAIL = "volunteer@example.org"
 ORGANIZER_EMAIL = "organizer@example.org"
 STAFF_EMAIL = "staff@example.org"
 DEMO_VOLUNTEERS = 320
+# What organisations write when they accept or decline (some say nothing).
+ACCEPT_NOTES = [
+    "",
+    "ยินดีต้อนรับค่ะ พบกันที่จุดลงทะเบียนก่อนเริ่มงาน 15 นาทีนะคะ",
+    "ขอบคุณที่สมัครครับ ใส่รองเท้าผ้าใบและนำขวดน้ำมาด้วยนะครับ",
+]
+DECLINE_NOTES = ["", "ขอบคุณมากค่ะ รอบนี้เต็มแล้ว ลองสมัครรอบถัดไปนะคะ"]
 PENDING_ORGANIZATIONS = 3
 BANGKOK_SHARE = 0.5
 
@@ -119,6 +126,7 @@ class DemoBuilder:
         self.skills = {s.slug: s for s in db.session.scalars(sa.select(Skill))}
         self.people = read_data("demo/people.json")
         self.places: dict[str, tuple[float, float, str, str]] = {}
+        self.now = utcnow()
 
     def build(self) -> dict[str, int]:
         """Create everything and return counts by kind."""
@@ -409,9 +417,24 @@ class DemoBuilder:
                 status = self._demo_status(shift)
                 if status.holds_spot:
                     shift.spots_taken += 1
-                db.session.add(
-                    Application(shift=shift, volunteer=volunteer, status=status)
+                # Applied some hours or days ago, so waiting times read true.
+                applied = self.now - timedelta(minutes=self.rng.randint(30, 5 * 1440))
+                application = Application(
+                    shift=shift,
+                    volunteer=volunteer,
+                    status=status,
+                    created_at=applied,
+                    status_changed_at=applied,
                 )
+                reviewed = shift.opportunity.approval_mode is ApprovalMode.REVIEW
+                if reviewed and status is not ApplicationStatus.PENDING:
+                    application.decided_by = shift.opportunity.organization.memberships[
+                        0
+                    ].user
+                    declined = status is ApplicationStatus.DECLINED
+                    notes = DECLINE_NOTES if declined else ACCEPT_NOTES
+                    application.decision_message = self.rng.choice(notes)
+                db.session.add(application)
                 held.append(shift)
                 created += 1
         return created

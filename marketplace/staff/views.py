@@ -14,7 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
@@ -38,7 +38,7 @@ from ..models import (
     utcnow,
 )
 from ..organizations import services as organizations
-from ..privacy.services import log_staff_view
+from ..privacy.services import log_staff_view, profile_not_shared
 from ..web import commit_or_explain
 from . import audit_text
 from .forms import AuditFilterForm, QueueFilterForm, ReasonForm
@@ -139,6 +139,18 @@ def set_organization_kind(organization_id: int):
     return _organization_action(organization_id, organizations.set_kind, kind)
 
 
+def waited_text(waited: timedelta) -> str:
+    """How long a match has waited, in words: minutes, hours, then days."""
+    minutes = int(waited.total_seconds() // 60)
+    if minutes < 60:
+        return ngettext(
+            "waiting %(num)d minute", "waiting %(num)d minutes", max(minutes, 1)
+        )
+    if minutes < 48 * 60:
+        return ngettext("waiting %(num)d hour", "waiting %(num)d hours", minutes // 60)
+    return ngettext("waiting %(num)d day", "waiting %(num)d days", minutes // 1440)
+
+
 @bp.get("/approvals")
 @staff_required
 def approval_queue():
@@ -169,6 +181,8 @@ def approval_queue():
         organizations=verified,
         reason_form=ReasonForm(),
         now=utcnow(),
+        not_shared=profile_not_shared([a.volunteer_id for a in page.items]),
+        waited_text=waited_text,
         args={k: v for k, v in request.args.items() if k != "page"},
     )
     if log_staff_view(
@@ -185,6 +199,11 @@ def decide_approvals():
     ids = [int(i) for i in request.form.getlist("application") if i.isdigit()]
     decision = request.form.get("decision")
     reason = request.form.get("reason", "")
+    # A row's own button decides that row alone: "approve:12" or "reject:12".
+    decision, _colon, one = request.form.get("one", decision or "").partition(":")
+    if one:
+        ids = [int(one)] if one.isdigit() and len(one) < 10 else []
+        reason = request.form.get(f"reason-{one}", "")
     if not ids or decision not in ("approve", "reject"):
         flash(_("Choose applications and a decision."), "warning")
         return redirect(url_for(".approval_queue"))
