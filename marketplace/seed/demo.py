@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from ..auth.passwords import hash_password
 from ..expo import next_expo_days
 from ..extensions import db
-from ..geo import search_places
+from ..geo import districts_of, search_places
 from ..i18n import BANGKOK
 from ..models import (
     Application,
@@ -127,6 +127,7 @@ class DemoBuilder:
         self.people = read_data("demo/people.json")
         self.places: dict[str, tuple[float, float, str, str]] = {}
         self.now = utcnow()
+        self.titles: set[str] = set()
 
     def build(self) -> dict[str, int]:
         """Create everything and return counts by kind."""
@@ -273,9 +274,22 @@ class DemoBuilder:
     def _opportunity(
         self, template, organization, expo_days, round_index
     ) -> Opportunity:
+        # Later rounds of a template run elsewhere or as a new intake: their own
+        # titles, so search shows no look-alike cards.
+        title = template["title"]
+        place_name = template["place"] or None
+        if round_index:
+            province = self._place(place_name)[3] if place_name else None
+            districts = [] if template["remote"] else self._districts(province)
+            district = self.rng.choice(districts) if districts else None
+            if district and f"{title} · {district}" not in self.titles:
+                place_name, title = district, f"{title} · {district}"
+            else:
+                title = f"{title} · รุ่นที่ {round_index + 1}"
+        self.titles.add(title)
         opportunity = Opportunity(
             organization=organization,
-            title=template["title"],
+            title=title,
             description=template["description"],
             causes=[self.causes[slug] for slug in template["causes"]],
             skills=[self.skills[slug] for slug in template["skills"]],
@@ -288,7 +302,6 @@ class DemoBuilder:
             published_at=utcnow(),
         )
         if not template["remote"]:
-            place_name = template["place"] or None
             if place_name:
                 lat, lon, label, province = self._place(place_name)
             else:
@@ -312,6 +325,10 @@ class DemoBuilder:
         db.session.add(opportunity)
         return opportunity
 
+    def _districts(self, province: str | None = "กรุงเทพมหานคร") -> list[str]:
+        """The Thai names of a province's districts (none for no province)."""
+        return [place.name_th for place in districts_of(province)] if province else []
+
     def _shift_slots(self, template, expo_days, hours) -> list[tuple[date, int]]:
         """Expo activities run on the expo days; others around them or soon."""
         if template["expo"]:
@@ -327,11 +344,7 @@ class DemoBuilder:
         return [(first + timedelta(days=7 * week), start_hour) for week in range(count)]
 
     def _volunteers(self) -> list[User]:
-        bangkok_places = [
-            p.name_th
-            for p in search_places("กรุงเทพมหานคร", limit=100)
-            if p.kind == "district"
-        ] or ["ปทุมวัน"]
+        bangkok_places = self._districts()
         provinces = [
             entry["place"]
             for entry in read_data("demo/organizations.json")["organizations"]

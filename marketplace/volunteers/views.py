@@ -46,7 +46,12 @@ from ..web import (
 from . import profile as profiles
 from .calendar import build_calendar
 from .forms import ApplyForm, ProfileForm, SearchForm
-from .search import SearchFilters, parse_time_bound, search_opportunities
+from .search import (
+    SearchFilters,
+    map_points,
+    parse_time_bound,
+    search_opportunities,
+)
 
 bp = Blueprint("volunteers", __name__)
 
@@ -95,23 +100,23 @@ def browse():
     form.skill.choices = taxonomy_choices(Skill)
     page = request.args.get("page", 1, type=int)
     page = max(page, 1)
-    hits, total, problem = [], 0, None
+    hits, total, problem, points = [], 0, None, []
     if form.validate():
         filters, problem = _filters_from(form)
         try:
             hits, total = search_opportunities(filters, now, page, PAGE_SIZE)
+            points = map_points(filters, now)
         except ValidationFailed as error:
             show_field_errors(form, error)
     pages = max(1, -(-total // PAGE_SIZE))
-    map_points = [
+    map_data = [
         {
-            "lat": hit.opportunity.lat,
-            "lon": hit.opportunity.lon,
-            "title": hit.opportunity.title,
-            "url": url_for(".opportunity", opportunity_id=hit.opportunity.id),
+            "lat": point.lat,
+            "lon": point.lon,
+            "title": point.title,
+            "url": url_for(".opportunity", opportunity_id=point.id),
         }
-        for hit in hits
-        if not hit.opportunity.remote
+        for point in points
     ]
     return render_template(
         "volunteers/browse.html",
@@ -121,7 +126,7 @@ def browse():
         page=page,
         pages=pages,
         problem=problem,
-        map_points=map_points,
+        map_points=map_data,
         now=now,
         args={k: v for k, v in request.args.items(multi=True) if k != "page"},
     )

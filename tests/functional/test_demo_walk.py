@@ -150,3 +150,8 @@ def test_no_one_holds_a_place_at_a_pending_organisation(demo):
         ),
     )
     assert held == []
+
+
+def test_no_two_demo_opportunities_look_alike(demo):
+    titles = db.session.scalars(sa.select(Opportunity.title)).all()
+    assert len(titles) == len(set(titles))
