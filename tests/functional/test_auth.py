@@ -1,5 +1,7 @@
 """Registration, login, logout and password changes through the web pages."""
 
+import re
+
 import sqlalchemy as sa
 
 from marketplace.extensions import db
@@ -207,3 +209,9 @@ def test_consents_are_appended_not_rewritten(client):
         ("terms", True),
         ("matching", False),
     ]
+
+
+def test_matching_consent_is_not_ticked_for_the_person(client):
+    page = client.get("/register").get_data(as_text=True)
+    tag = re.search(r'<input[^>]*id="consent_matching"[^>]*>', page).group(0)
+    assert "checked" not in tag
