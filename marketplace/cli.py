@@ -83,6 +83,7 @@ def demo_logins() -> None:
 
     for login in logins():
         click.echo(f"  {login.role:<20} {login.email:<26} password: {login.password}")
+        click.echo(f"  {'':<20} try: {login.try_this}")
 
 
 @click.command("send-mail")

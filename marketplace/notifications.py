@@ -60,6 +60,16 @@ def message_text(kind: str, data: dict[str, Any]) -> str:
         "application_rejected": lambda: _(
             "Staff did not confirm your place on “%(title)s”.", title=title
         ),
+        "match_approved": lambda: _(
+            "Staff confirmed %(name)s on “%(title)s”.",
+            name=data.get("volunteer", ""),
+            title=title,
+        ),
+        "match_rejected": lambda: _(
+            "Staff did not confirm %(name)s on “%(title)s”.",
+            name=data.get("volunteer", ""),
+            title=title,
+        ),
         "promoted_from_waitlist": lambda: _(
             "A spot freed up: you now have a place on “%(title)s”.", title=title
         ),
@@ -90,7 +100,12 @@ def message_text(kind: str, data: dict[str, Any]) -> str:
         ),
     }
     text = texts.get(kind)
-    return text() if text else title
+    line = text() if text else title
+    said = data.get("message") or data.get("reason")
+    if said:
+        # What the organisation or staff wrote with their decision reaches the person.
+        line = _("%(line)s Their message: “%(message)s”", line=line, message=said)
+    return line
 
 
 def notify(user: User, kind: str, **data: Any) -> None:

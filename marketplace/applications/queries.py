@@ -6,7 +6,15 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..i18n import BANGKOK
-from ..models import Application, ApplicationStatus, Cause, Opportunity, Shift
+from ..models import (
+    Application,
+    ApplicationStatus,
+    Cause,
+    Opportunity,
+    Shift,
+    User,
+    VolunteerProfile,
+)
 
 
 def _with_context(query: sa.Select) -> sa.Select:
@@ -49,7 +57,20 @@ def approval_queue(
     starts_before: date | None = None,
 ) -> sa.Select:
     """Applications waiting for staff, longest waiting first, with filters."""
-    query = _with_context(sa.select(Application)).where(Application.status == status)
+    query = (
+        _with_context(sa.select(Application))
+        .where(Application.status == status)
+        .options(
+            # What staff weigh: the skills asked for and held, who accepted.
+            so.joinedload(Application.volunteer)
+            .selectinload(User.profile)
+            .selectinload(VolunteerProfile.skills),
+            so.contains_eager(Application.shift)
+            .contains_eager(Shift.opportunity)
+            .selectinload(Opportunity.skills),
+            so.selectinload(Application.decided_by),
+        )
+    )
     if organization_id:
         query = query.where(Opportunity.organization_id == organization_id)
     if cause:

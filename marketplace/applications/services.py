@@ -286,7 +286,11 @@ def accept_application(
         if new is ApplicationStatus.APPROVED
         else "application_accepted"
     )
-    notify(application.volunteer, kind, **about_application(application))
+    notify(
+        application.volunteer,
+        kind,
+        **about_application(application, message=application.decision_message),
+    )
 
 
 def decline_application(
@@ -304,7 +308,9 @@ def decline_application(
     application.decided_by_id = member.id
     record_event(member, "application.declined", application)
     notify(
-        application.volunteer, "application_declined", **about_application(application)
+        application.volunteer,
+        "application_declined",
+        **about_application(application, message=application.decision_message),
     )
 
 
@@ -316,11 +322,13 @@ def approve_application(staff: User, application: Application) -> None:
         application, ApplicationStatus.APPROVED, ApplicationStatus.ACCEPTED
     ):
         raise Conflict("invalid_status", str(_l("This application changed meanwhile.")))
+    accepted_by = application.decided_by_id
     application.decided_by_id = staff.id
     record_event(staff, "application.approved", application)
     notify(
         application.volunteer, "application_approved", **about_application(application)
     )
+    _tell_organization(application, accepted_by, "match_approved")
 
 
 def reject_application(staff: User, application: Application, reason: str) -> None:
@@ -334,6 +342,7 @@ def reject_application(staff: User, application: Application, reason: str) -> No
         application, ApplicationStatus.REJECTED, ApplicationStatus.ACCEPTED
     ):
         raise Conflict("invalid_status", str(_l("This application changed meanwhile.")))
+    accepted_by = application.decided_by_id
     application.decision_message = reason
     application.decided_by_id = staff.id
     record_event(staff, "application.rejected", application, reason=reason)
@@ -342,6 +351,7 @@ def reject_application(staff: User, application: Application, reason: str) -> No
         "application_rejected",
         **about_application(application, reason=reason),
     )
+    _tell_organization(application, accepted_by, "match_rejected", reason=reason)
     _release_spot(application.shift_id)
     promote_from_waitlist(application.shift_id)
 
@@ -369,6 +379,22 @@ def decide_many(
             raise ItemFailed(item, error) from error
         decided.append(application)
     return decided
+
+
+def _tell_organization(
+    application: Application, accepted_by_id: int | None, kind: str, **extra
+) -> None:
+    """Tell whoever accepted a match (else the organisation) what staff decided."""
+    from ..organizations.services import members_of
+
+    accepted_by = db.session.get(User, accepted_by_id) if accepted_by_id else None
+    organization = application.shift.opportunity.organization
+    recipients = [accepted_by] if accepted_by else members_of(organization)
+    facts = about_application(
+        application, volunteer=application.volunteer.display_name, **extra
+    )
+    for member in recipients:
+        notify(member, kind, **facts)
 
 
 def record_attendance(

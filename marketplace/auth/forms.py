@@ -51,8 +51,9 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired(message=_l("You must accept the terms to register."))],
     )
     consent_matching = BooleanField(
+        # PDPA: consent is freely given, so the box starts unticked.
         _l("Suggest me to organisations whose opportunities fit my profile"),
-        default=True,
+        default=False,
     )
 
 

@@ -11,7 +11,7 @@ from .distance import (
     in_thailand,
     valid_coordinates,
 )
-from .gazetteer import Place, search_places
+from .gazetteer import Place, districts_of, search_places
 from .geocoder import OfflineGeocoder, get_geocoder
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "OfflineGeocoder",
     "Place",
     "distance_km",
+    "districts_of",
     "get_geocoder",
     "in_thailand",
     "search_places",

@@ -222,6 +222,15 @@ def search_places(query: str, limit: int = 10) -> list[Place]:
     return [index.places[i] for i in _ranked(query, limit)]
 
 
+def districts_of(province_th: str) -> list[Place]:
+    """The districts (อำเภอ/เขต) of a province, by its Thai name."""
+    return [
+        place
+        for place in _index().places
+        if place.kind == "district" and place.province_th == province_th
+    ]
+
+
 def _match(query: str, limit: int) -> list[tuple[Place, dict[str, Any]]]:
     """Like ``search_places`` but with each place's record (for the geocoder)."""
     index = _index()

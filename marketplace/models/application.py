@@ -78,6 +78,8 @@ class Application(db.Model):
 
     shift: so.Mapped[Shift] = so.relationship(back_populates="applications")
     volunteer: so.Mapped[User] = so.relationship(foreign_keys=[volunteer_id])
+    # Who last decided: the member who accepted or declined, or staff.
+    decided_by: so.Mapped[User | None] = so.relationship(foreign_keys=[decided_by_id])
 
     __table_args__ = (
         sa.UniqueConstraint("shift_id", "volunteer_id"),

@@ -282,7 +282,8 @@ def decline_invitation(user: User, membership_id: int) -> Membership:
     return membership
 
 
-def _members(organization: Organization) -> list[User]:
+def members_of(organization: Organization) -> list[User]:
+    """The people who act for an organisation (active members only)."""
     return [
         membership.user
         for membership in organization.memberships
@@ -297,7 +298,7 @@ def verify_organization(staff: User, organization: Organization) -> Organization
     organization.verified_by_id = staff.id
     organization.rejection_reason = None
     record_event(staff, "organization.verified", organization)
-    for member in _members(organization):
+    for member in members_of(organization):
         notify(member, "organization_verified", organization=organization.name_th)
     return organization
 
@@ -312,7 +313,7 @@ def reject_organization(
     organization.status = OrganizationStatus.REJECTED
     organization.rejection_reason = reason
     record_event(staff, "organization.rejected", organization, reason=reason)
-    for member in _members(organization):
+    for member in members_of(organization):
         notify(
             member,
             "organization_rejected",

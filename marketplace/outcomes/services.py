@@ -477,6 +477,11 @@ def report_value(user: User, outcome: Outcome, data: ReportInput) -> ReportedVal
     return reported
 
 
+def may_see_pledges(user: User) -> bool:
+    """Staff and members of a giving partner see the pledges pages."""
+    return user.is_authenticated and (user.is_staff or bool(giving_partner_ids(user)))
+
+
 def giving_partner_ids(user: User) -> set[int]:
     """The giving partners the user records pledges for (all of them for staff)."""
     if not user.is_authenticated:

@@ -58,6 +58,7 @@ def rounds():
         "outcomes/rounds.html",
         rounds=queries.rounds(),
         progress=agreed_progress(),
+        may_see_pledges=services.may_see_pledges(current_user),
     )
 
 

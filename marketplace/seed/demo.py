@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from ..auth.passwords import hash_password
 from ..expo import next_expo_days
 from ..extensions import db
-from ..geo import search_places
+from ..geo import districts_of, search_places
 from ..i18n import BANGKOK
 from ..models import (
     Application,
@@ -39,12 +39,20 @@ from ..models import (
 from ..privacy.consents import record_consents
 from . import language_codes, read_data
 from .impact import build_impact_demo
+from .journeys import Journeys
 
 DEMO_PASSWORD = "expo-demo-2570"  # noqa: S105  (printed by `make run`; demo only)
 VOLUNTEER_EMAIL = "volunteer@example.org"
 ORGANIZER_EMAIL = "organizer@example.org"
 STAFF_EMAIL = "staff@example.org"
 DEMO_VOLUNTEERS = 320
+# What organisations write when they accept or decline (some say nothing).
+ACCEPT_NOTES = [
+    "",
+    "ยินดีต้อนรับค่ะ พบกันที่จุดลงทะเบียนก่อนเริ่มงาน 15 นาทีนะคะ",
+    "ขอบคุณที่สมัครครับ ใส่รองเท้าผ้าใบและนำขวดน้ำมาด้วยนะครับ",
+]
+DECLINE_NOTES = ["", "ขอบคุณมากค่ะ รอบนี้เต็มแล้ว ลองสมัครรอบถัดไปนะคะ"]
 PENDING_ORGANIZATIONS = 3
 BANGKOK_SHARE = 0.5
 
@@ -67,14 +75,35 @@ class DemoLogin:
     role: str
     email: str
     password: str
+    # What to try first as this account (printed by `make run`).
+    try_this: str = ""
 
 
 def demo_logins() -> list[DemoLogin]:
     """The three demo accounts: a volunteer, an organisation member, staff."""
     return [
-        DemoLogin("volunteer", VOLUNTEER_EMAIL, DEMO_PASSWORD),
-        DemoLogin("organisation member", ORGANIZER_EMAIL, DEMO_PASSWORD),
-        DemoLogin("staff", STAFF_EMAIL, DEMO_PASSWORD),
+        DemoLogin(
+            "volunteer",
+            VOLUNTEER_EMAIL,
+            DEMO_PASSWORD,
+            "My shifts: two past shifts served, an open feedback survey, a "
+            "certificate, an invitation, a waitlisted and an approved shift; "
+            "recommendations on the home page.",
+        ),
+        DemoLogin(
+            "organisation member",
+            ORGANIZER_EMAIL,
+            DEMO_PASSWORD,
+            "Your organisation's dashboard: four applicants waiting for review "
+            "and a shift running right now to check volunteers in.",
+        ),
+        DemoLogin(
+            "staff",
+            STAFF_EMAIL,
+            DEMO_PASSWORD,
+            "Approvals, organisations waiting for verification, the matching "
+            "proposal, the impact dashboard and the audit log.",
+        ),
     ]
 
 
@@ -97,6 +126,8 @@ class DemoBuilder:
         self.skills = {s.slug: s for s in db.session.scalars(sa.select(Skill))}
         self.people = read_data("demo/people.json")
         self.places: dict[str, tuple[float, float, str, str]] = {}
+        self.now = utcnow()
+        self.titles: set[str] = set()
 
     def build(self) -> dict[str, int]:
         """Create everything and return counts by kind."""
@@ -110,6 +141,20 @@ class DemoBuilder:
         impact = build_impact_demo(
             self.rng, self.today, staff, organizations, opportunities, volunteers
         )
+        organizer_org = next(
+            organization
+            for organization in organizations.values()
+            if organization.memberships[0].user.email == ORGANIZER_EMAIL
+        )
+        showcase = Journeys(
+            self.rng,
+            self.today,
+            volunteers[0],
+            organizer_org,
+            volunteers[1:],
+            opportunities,
+        ).build()
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -117,6 +162,7 @@ class DemoBuilder:
             "volunteers": len(volunteers),
             "applications": applications,
             **impact,
+            **showcase,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:
@@ -227,9 +273,22 @@ class DemoBuilder:
     def _opportunity(
         self, template, organization, expo_days, round_index
     ) -> Opportunity:
+        # Later rounds of a template run elsewhere or as a new intake: their own
+        # titles, so search shows no look-alike cards.
+        title = template["title"]
+        place_name = template["place"] or None
+        if round_index:
+            province = self._place(place_name)[3] if place_name else None
+            districts = [] if template["remote"] else self._districts(province)
+            district = self.rng.choice(districts) if districts else None
+            if district and f"{title} · {district}" not in self.titles:
+                place_name, title = district, f"{title} · {district}"
+            else:
+                title = f"{title} · รุ่นที่ {round_index + 1}"
+        self.titles.add(title)
         opportunity = Opportunity(
             organization=organization,
-            title=template["title"],
+            title=title,
             description=template["description"],
             causes=[self.causes[slug] for slug in template["causes"]],
             skills=[self.skills[slug] for slug in template["skills"]],
@@ -242,7 +301,6 @@ class DemoBuilder:
             published_at=utcnow(),
         )
         if not template["remote"]:
-            place_name = template["place"] or None
             if place_name:
                 lat, lon, label, province = self._place(place_name)
             else:
@@ -266,6 +324,10 @@ class DemoBuilder:
         db.session.add(opportunity)
         return opportunity
 
+    def _districts(self, province: str | None = "กรุงเทพมหานคร") -> list[str]:
+        """The Thai names of a province's districts (none for no province)."""
+        return [place.name_th for place in districts_of(province)] if province else []
+
     def _shift_slots(self, template, expo_days, hours) -> list[tuple[date, int]]:
         """Expo activities run on the expo days; others around them or soon."""
         if template["expo"]:
@@ -281,11 +343,7 @@ class DemoBuilder:
         return [(first + timedelta(days=7 * week), start_hour) for week in range(count)]
 
     def _volunteers(self) -> list[User]:
-        bangkok_places = [
-            p.name_th
-            for p in search_places("กรุงเทพมหานคร", limit=100)
-            if p.kind == "district"
-        ] or ["ปทุมวัน"]
+        bangkok_places = self._districts()
         provinces = [
             entry["place"]
             for entry in read_data("demo/organizations.json")["organizations"]
@@ -352,7 +410,13 @@ class DemoBuilder:
         self, volunteers: list[User], opportunities: list[Opportunity]
     ) -> int:
         """Apply volunteers to shifts, keeping capacity and avoiding overlaps."""
-        shifts = [shift for o in opportunities for shift in o.shifts]
+        # Nobody holds a place at an organisation staff have not verified yet.
+        shifts = [
+            shift
+            for o in opportunities
+            if o.organization.status is OrganizationStatus.VERIFIED
+            for shift in o.shifts
+        ]
         created = 0
         for volunteer in volunteers[1:]:
             held: list[Shift] = []
@@ -365,9 +429,24 @@ class DemoBuilder:
                 status = self._demo_status(shift)
                 if status.holds_spot:
                     shift.spots_taken += 1
-                db.session.add(
-                    Application(shift=shift, volunteer=volunteer, status=status)
+                # Applied some hours or days ago, so waiting times read true.
+                applied = self.now - timedelta(minutes=self.rng.randint(30, 5 * 1440))
+                application = Application(
+                    shift=shift,
+                    volunteer=volunteer,
+                    status=status,
+                    created_at=applied,
+                    status_changed_at=applied,
                 )
+                reviewed = shift.opportunity.approval_mode is ApprovalMode.REVIEW
+                if reviewed and status is not ApplicationStatus.PENDING:
+                    application.decided_by = shift.opportunity.organization.memberships[
+                        0
+                    ].user
+                    declined = status is ApplicationStatus.DECLINED
+                    notes = DECLINE_NOTES if declined else ACCEPT_NOTES
+                    application.decision_message = self.rng.choice(notes)
+                db.session.add(application)
                 held.append(shift)
                 created += 1
         return created

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import Optional
+from wtforms.validators import Length, Optional
 
 
 class ReasonForm(FlaskForm):
@@ -30,5 +30,5 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    action = StringField(_l("Action"))
-    actor = StringField(_l("Who (e-mail)"))
+    action = SelectField(_l("Action"), choices=[], validate_choice=False)
+    actor = StringField(_l("Who (e-mail)"), validators=[Length(max=254)])

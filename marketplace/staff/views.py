@@ -14,7 +14,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -38,8 +38,10 @@ from ..models import (
     utcnow,
 )
 from ..organizations import services as organizations
+from ..privacy.consents import profile_not_shared
 from ..privacy.services import log_staff_view
 from ..web import committing
+from . import audit_text
 from .forms import AuditFilterForm, QueueFilterForm, ReasonForm
 from .proposals import start_run
 
@@ -139,6 +141,18 @@ def set_organization_kind(organization_id: int):
     return _organization_action(organization_id, organizations.set_kind, kind)
 
 
+def waited_text(waited: timedelta) -> str:
+    """How long a match has waited, in words: minutes, hours, then days."""
+    minutes = int(waited.total_seconds() // 60)
+    if minutes < 60:
+        return ngettext(
+            "waiting %(num)d minute", "waiting %(num)d minutes", max(minutes, 1)
+        )
+    if minutes < 48 * 60:
+        return ngettext("waiting %(num)d hour", "waiting %(num)d hours", minutes // 60)
+    return ngettext("waiting %(num)d day", "waiting %(num)d days", minutes // 1440)
+
+
 @bp.get("/approvals")
 @staff_required
 def approval_queue():
@@ -169,6 +183,8 @@ def approval_queue():
         organizations=verified,
         reason_form=ReasonForm(),
         now=utcnow(),
+        not_shared=profile_not_shared([a.volunteer_id for a in page.items]),
+        waited_text=waited_text,
         args={k: v for k, v in request.args.items() if k != "page"},
     )
     if log_staff_view(
@@ -185,6 +201,11 @@ def decide_approvals():
     ids = [int(i) for i in request.form.getlist("application") if i.isdigit()]
     decision = request.form.get("decision")
     reason = request.form.get("reason", "")
+    # A row's own button decides that row alone: "approve:12" or "reject:12".
+    decision, _colon, one = request.form.get("one", decision or "").partition(":")
+    if one:
+        ids = [int(one)] if one.isdigit() and len(one) < 10 else []
+        reason = request.form.get(f"reason-{one}", "")
     if not ids or decision not in ("approve", "reject"):
         flash(_("Choose applications and a decision."), "warning")
         return redirect(url_for(".approval_queue"))
@@ -199,24 +220,41 @@ def decide_approvals():
 def audit_log():
     """Everything staff and members did, newest first, with filters."""
     form = AuditFilterForm(request.args)
+    form.action.choices = [("", _("Every action except personal-data views"))]
+    form.action.choices += audit_text.action_choices()
+    action = form.action.data if form.action.data in audit_text.ACTIONS else ""
+    actor = (form.actor.data or "").replace("\x00", "").strip()[:254]
+    if action == audit_text.PERSONAL_DATA_VIEWED:
+        return render_template(
+            "staff/audit.html",
+            form=form,
+            groups=audit_text.personal_data_views(actor),
+        )
     query = (
-        sa.select(AuditEvent, User.email)
+        sa.select(AuditEvent, User)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .order_by(AuditEvent.id.desc())
     )
-    if form.action.data:
-        query = query.where(AuditEvent.action.contains(form.action.data.strip()))
-    if form.actor.data:
-        query = query.where(User.email.contains(form.actor.data.strip().lower()))
-    page = request.args.get("page", 1, type=int)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    else:
+        # Views of personal data are many; they have their own grouped view.
+        query = query.where(AuditEvent.action != audit_text.PERSONAL_DATA_VIEWED)
+    if actor:
+        query = query.where(User.email.contains(actor.lower()))
+    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
     rows = db.session.execute(
-        query.offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+        query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     ).all()
+    events = [event for event, _user in rows[:PAGE_SIZE]]
     return render_template(
         "staff/audit.html",
         rows=rows[:PAGE_SIZE],
+        names=audit_text.target_names(events, str(get_locale())),
+        audit_action=audit_text.action_label,
+        audit_details=audit_text.details_text,
         has_more=len(rows) > PAGE_SIZE,
-        page=max(page, 1),
+        page=page,
         form=form,
         args={k: v for k, v in request.args.items() if k != "page"},
     )

@@ -38,13 +38,35 @@ class SearchFilters:
     starts_after: datetime | None = None
     starts_before: datetime | None = None
 
+    def shift_in_range(self, shift: Shift, now: datetime) -> bool:
+        """Whether a shift matches the dates (the Python twin of `_conditions`)."""
+        return (
+            shift.starts_at > now
+            and (self.starts_after is None or shift.starts_at >= self.starts_after)
+            and (self.starts_before is None or shift.starts_at <= self.starts_before)
+        )
+
 
 @dataclass(frozen=True)
 class Hit:
-    """One opportunity found, with its distance when searching near a point."""
+    """One opportunity found, its matching shifts, and its distance when near."""
 
     opportunity: Opportunity
     distance_km: float | None
+    shifts: list[Shift] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """Where one on-site result is, for the map of every result."""
+
+    id: int
+    title: str
+    lat: float
+    lon: float
+
+
+MAP_POINTS_LIMIT = 2000
 
 
 def parse_time_bound(text: str, *, end: bool) -> datetime:
@@ -158,7 +180,7 @@ def search_opportunities(
             .offset(offset)
             .limit(per_page)
         ).all()
-        return [Hit(row, None) for row in rows], total or 0
+        return [_hit(row, None, filters, now) for row in rows], total or 0
 
     lat, lon = filters.near
     candidates = db.session.execute(
@@ -178,4 +200,35 @@ def search_opportunities(
             listed_opportunities(now).where(Opportunity.id.in_([i for _, i in chosen]))
         )
     }
-    return [Hit(loaded[i], round(km, 2)) for km, i in chosen], len(nearby)
+    hits = [_hit(loaded[i], round(km, 2), filters, now) for km, i in chosen]
+    return hits, len(nearby)
+
+
+def _hit(
+    opportunity: Opportunity, km: float | None, filters: SearchFilters, now: datetime
+) -> Hit:
+    shifts = [s for s in opportunity.shifts if filters.shift_in_range(s, now)]
+    return Hit(opportunity, km, sorted(shifts, key=lambda shift: shift.starts_at))
+
+
+def map_points(filters: SearchFilters, now: datetime) -> list[MapPoint]:
+    """Every on-site result (not only one page's), for a clustered map."""
+    conditions = _conditions(filters, now)
+    query = (
+        listed_opportunity_ids(now)
+        .add_columns(Opportunity.title, Opportunity.lat, Opportunity.lon)
+        .where(*conditions, Opportunity.remote.is_(False))
+    )
+    if filters.near is not None:
+        lat, lon = filters.near
+        query = query.where(_bounding_box(lat, lon, filters.within_km))
+    rows = db.session.execute(query.limit(MAP_POINTS_LIMIT * 2)).all()
+    points = [MapPoint(row.id, row.title, row.lat, row.lon) for row in rows]
+    if filters.near is not None:
+        lat, lon = filters.near
+        points = [
+            point
+            for point in points
+            if distance_km(lat, lon, point.lat, point.lon) <= filters.within_km
+        ]
+    return points[:MAP_POINTS_LIMIT]

@@ -29,6 +29,7 @@ from ..models import (
     Notification,
     Opportunity,
     Role,
+    Shift,
     Skill,
     User,
     utcnow,
@@ -45,7 +46,12 @@ from ..web import (
 from . import profile as profiles
 from .calendar import build_calendar
 from .forms import ApplyForm, ProfileForm, SearchForm
-from .search import SearchFilters, parse_time_bound, search_opportunities
+from .search import (
+    SearchFilters,
+    map_points,
+    parse_time_bound,
+    search_opportunities,
+)
 
 bp = Blueprint("volunteers", __name__)
 
@@ -94,23 +100,23 @@ def browse():
     form.skill.choices = taxonomy_choices(Skill)
     page = request.args.get("page", 1, type=int)
     page = max(page, 1)
-    hits, total, problem = [], 0, None
+    hits, total, problem, points = [], 0, None, []
     if form.validate():
         filters, problem = _filters_from(form)
         try:
             hits, total = search_opportunities(filters, now, page, PAGE_SIZE)
+            points = map_points(filters, now)
         except ValidationFailed as error:
             show_field_errors(form, error)
     pages = max(1, -(-total // PAGE_SIZE))
-    map_points = [
+    map_data = [
         {
-            "lat": hit.opportunity.lat,
-            "lon": hit.opportunity.lon,
-            "title": hit.opportunity.title,
-            "url": url_for(".opportunity", opportunity_id=hit.opportunity.id),
+            "lat": point.lat,
+            "lon": point.lon,
+            "title": point.title,
+            "url": url_for(".opportunity", opportunity_id=point.id),
         }
-        for hit in hits
-        if not hit.opportunity.remote
+        for point in points
     ]
     return render_template(
         "volunteers/browse.html",
@@ -120,7 +126,7 @@ def browse():
         page=page,
         pages=pages,
         problem=problem,
-        map_points=map_points,
+        map_points=map_data,
         now=now,
         args={k: v for k, v in request.args.items(multi=True) if k != "page"},
     )
@@ -132,27 +138,41 @@ def opportunity(opportunity_id: int):
     now = utcnow()
     query = queries.listed_opportunities(now).where(Opportunity.id == opportunity_id)
     found = db.session.scalar(query)
-    if found is None:
-        abort(404)
-    upcoming = [shift for shift in found.shifts if shift.starts_at > now]
+    listed = found is not None
+    volunteer = current_user.is_authenticated and current_user.is_volunteer
     mine: dict[int, Application] = {}
-    my_skills: set[str] = set()
-    if current_user.is_authenticated and current_user.is_volunteer:
+    if volunteer:
         mine = {
             application.shift_id: application
             for application in db.session.scalars(
-                sa.select(Application).where(
+                sa.select(Application)
+                .join(Application.shift)
+                .where(
                     Application.volunteer_id == current_user.id,
-                    Application.shift_id.in_([shift.id for shift in upcoming]),
+                    Shift.opportunity_id == opportunity_id,
                 )
             )
         }
-        if current_user.profile:
-            my_skills = {skill.slug for skill in current_user.profile.skills}
+    if not listed:
+        # A volunteer can always open what they applied to, even once it is
+        # closed, over, or its organisation is no longer verified.
+        found = db.session.get(Opportunity, opportunity_id) if mine else None
+        if found is None:
+            abort(404)
+    shifts = [
+        shift
+        for shift in found.shifts
+        if (shift.starts_at > now if listed else shift.id in mine)
+    ]
+    my_skills: set[str] = set()
+    if volunteer and current_user.profile:
+        my_skills = {skill.slug for skill in current_user.profile.skills}
     return render_template(
         "volunteers/opportunity.html",
         opportunity=found,
-        shifts=upcoming,
+        listed=listed,
+        now=now,
+        shifts=shifts,
         mine=mine,
         my_skills=my_skills,
         form=ApplyForm(),

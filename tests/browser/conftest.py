@@ -74,6 +74,14 @@ def page(request, browser):
     context = browser.new_context(viewport=request.param, locale="th-TH")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    # Confirmations ("Withdraw from …?") are answered yes and kept for asserting.
+    page.dialogs = []
+
+    def answer(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", answer)
     yield page
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:

@@ -96,7 +96,7 @@ def test_organisation_and_staff_journey(live_server, page):
     page.get_by_test_id("approve-chosen").click()
     expect_done(page)
     page.goto(f"{live_server}/staff/audit")
-    expect(page.get_by_text("application.approved").first).to_be_visible()
+    expect(page.locator("[data-action='application.approved']").first).to_be_visible()
     save_screenshot(page, f"audit-{viewport}")
     page.context.clear_cookies()
 

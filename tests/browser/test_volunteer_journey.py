@@ -85,6 +85,8 @@ def test_volunteer_journey(live_server, page):
     page.goto(f"{live_server}/me/shifts")
     page.locator("[data-testid^=withdraw-]").first.click()
     expect_done(page)
+    # The browser asked first, naming the shift.
+    assert page.dialogs and "สอนการบ้านเด็ก" in page.dialogs[-1]
     log_out(page)
     db.session.rollback()
     statuses = set(db.session.scalars(sa.select(Application.status)))

@@ -297,3 +297,9 @@ def test_pending_organisation_is_hidden_from_the_public(client, auth):
     auth.logout()
     auth.login("o@example.org")
     assert client.get(url).status_code == 200
+
+
+def test_pages_have_a_favicon(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'rel="icon"' in page
+    assert client.get("/static/favicon.svg").status_code == 200

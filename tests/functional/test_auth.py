@@ -1,5 +1,7 @@
 """Registration, login, logout and password changes through the web pages."""
 
+import re
+
 import sqlalchemy as sa
 
 from marketplace.extensions import db
@@ -282,3 +284,9 @@ def test_no_calendar_link_is_made_for_those_without_one(client, auth):
     auth.logout()
     db.session.expire_all()
     assert db.session.scalar(sa.select(User.calendar_token)) is None
+
+
+def test_matching_consent_is_not_ticked_for_the_person(client):
+    page = client.get("/register").get_data(as_text=True)
+    tag = re.search(r'<input[^>]*id="consent_matching"[^>]*>', page).group(0)
+    assert "checked" not in tag

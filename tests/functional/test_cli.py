@@ -88,6 +88,8 @@ def test_demo_logins_work(app, client, auth):
         password = output.split(email)[1].split("password:")[1].split()[0]
         assert auth.login(email, password).status_code == 302, email
         auth.logout()
+    assert output.count("try: ") == 3
+    assert "waiting for review" in output and "running right now" in output
 
 
 def test_create_staff(app, auth, client):
