@@ -49,6 +49,9 @@ ACTIONS = {
     "organization.registered": _l("registered an organisation"),
     "organization.updated": _l("edited an organisation"),
     "organization.member_added": _l("added a member"),
+    "organization.member_invited": _l("invited a member"),
+    "organization.member_joined": _l("joined an organisation"),
+    "organization.member_declined": _l("declined to join an organisation"),
     "organization.verified": _l("verified an organisation"),
     "organization.rejected": _l("did not verify an organisation"),
     "organization.auto_approve": _l("changed automatic approval"),
@@ -71,6 +74,8 @@ ACTIONS = {
     "user.password_reset": _l("set a new password with a reset link"),
     "user.password_reset_requested": _l("asked for a password reset"),
     "user.erased": _l("erased an account"),
+    "user.totp_enabled": _l("turned on a second factor"),
+    "user.recovery_code_used": _l("logged in with a recovery code"),
 }
 
 # Names of the details worth showing; ids are shown through the object instead.

@@ -103,3 +103,18 @@ def test_strange_filters_are_harmless(client, auth):
         "?actor=" + "x" * 5000,
     ):
         assert client.get("/staff/audit" + query).status_code == 200
+
+
+def test_every_recorded_action_reads_as_a_sentence():
+    import re
+    from pathlib import Path
+
+    from marketplace.staff.audit_text import ACTIONS
+
+    source = Path(__file__).parents[2] / "marketplace"
+    written = set()
+    for path in source.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        written.update(re.findall(r'record_event\(\s*[^,()]+,\s*"([a-z_.]+)"', text))
+        written.update(re.findall(r'"([a-z_]+\.[a-z_]+)" if \w+ else "', text))
+    assert written and written <= set(ACTIONS), written - set(ACTIONS)
