@@ -25,6 +25,7 @@ from ..applications import services as workflow
 from ..audit import record_event
 from ..errors import DomainError
 from ..extensions import db
+from ..inputs import link_args, page_number, record_ids
 from ..models import (
     Application,
     ApplicationStatus,
@@ -155,7 +156,9 @@ def approval_queue():
         starts_after=form.starts_after.data,
         starts_before=form.starts_before.data,
     )
-    page = db.paginate(query, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, count=True)
+    page = db.paginate(
+        query, page=page_number(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE
+    )
     verified = db.session.scalars(
         sa.select(Organization)
         .where(Organization.status == OrganizationStatus.VERIFIED)
@@ -168,7 +171,7 @@ def approval_queue():
         organizations=verified,
         reason_form=ReasonForm(),
         now=utcnow(),
-        args={k: v for k, v in request.args.items() if k != "page"},
+        args=link_args(request.args, "page"),
     )
     if log_staff_view(
         current_user, "approval_queue", [a.volunteer_id for a in page.items]
@@ -181,7 +184,7 @@ def approval_queue():
 @staff_required
 def decide_approvals():
     """Approve or reject the chosen applications (one or many)."""
-    ids = [int(i) for i in request.form.getlist("application") if i.isdigit()]
+    ids = record_ids(request.form.getlist("application"))
     decision = request.form.get("decision")
     reason = request.form.get("reason", "")
     if not ids or decision not in ("approve", "reject"):
@@ -206,7 +209,7 @@ def decide_approvals():
     flash(_("%(n)d applications done.", n=done), "success" if done else "warning")
     for problem in problems[:5]:
         flash(problem, "danger")
-    return redirect(url_for(".approval_queue", **request.args))
+    return redirect(url_for(".approval_queue", **link_args(request.args)))
 
 
 @bp.get("/audit")
@@ -223,17 +226,17 @@ def audit_log():
         query = query.where(AuditEvent.action.contains(form.action.data.strip()))
     if form.actor.data:
         query = query.where(User.email.contains(form.actor.data.strip().lower()))
-    page = request.args.get("page", 1, type=int)
+    page = page_number()
     rows = db.session.execute(
-        query.offset((max(page, 1) - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+        query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     ).all()
     return render_template(
         "staff/audit.html",
         rows=rows[:PAGE_SIZE],
         has_more=len(rows) > PAGE_SIZE,
-        page=max(page, 1),
+        page=page,
         form=form,
-        args={k: v for k, v in request.args.items() if k != "page"},
+        args=link_args(request.args, "page"),
     )
 
 

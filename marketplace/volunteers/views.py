@@ -21,6 +21,7 @@ from ..applications import services as workflow
 from ..auth.limits import application_address_limit, application_limit
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
+from ..inputs import link_args, page_number
 from ..labels import STATUS_LABELS
 from ..locations import geocode_place
 from ..main import queries
@@ -92,8 +93,7 @@ def browse():
     form = SearchForm(request.args)
     form.cause.choices = [("", _("All causes")), *taxonomy_choices(Cause)]
     form.skill.choices = taxonomy_choices(Skill)
-    page = request.args.get("page", 1, type=int)
-    page = max(page, 1)
+    page = page_number()
     hits, total, problem = [], 0, None
     if form.validate():
         filters, problem = _filters_from(form)
@@ -122,7 +122,7 @@ def browse():
         problem=problem,
         map_points=map_points,
         now=now,
-        args={k: v for k, v in request.args.items(multi=True) if k != "page"},
+        args=link_args(request.args, "page"),
     )
 
 
