@@ -28,6 +28,7 @@ from .schemas import (
     Count,
     ErrorSchema,
     LocationInSchema,
+    Moment,
     PageArgsSchema,
     RecordId,
     Schema,
@@ -195,8 +196,8 @@ def get_opportunity(opportunity_id: int):
 
 class ShiftInSchema(Schema):
     id = RecordId(load_default=None)
-    start = ma.fields.AwareDateTime(required=True)
-    end = ma.fields.AwareDateTime(required=True)
+    start = Moment(required=True)
+    end = Moment(required=True)
     capacity = Count(required=True)
 
 

@@ -8,7 +8,13 @@ from flask_babel import gettext
 
 from ..database import DB_INT_MAX
 from ..i18n import to_bangkok
-from ..inputs import EARLIEST_DAY, LATEST_DAY, SEARCH_TEXT, max_chars
+from ..inputs import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    SEARCH_TEXT,
+    check_moment,
+    max_chars,
+)
 from ..models import Opportunity
 
 
@@ -92,6 +98,17 @@ class Day(ma.fields.Date):
             "validate", ma.validate.Range(min=EARLIEST_DAY, max=LATEST_DAY)
         )
         super().__init__(**kwargs)
+
+
+class Moment(ma.fields.AwareDateTime):
+    """An ISO 8601 time with offset, on one of the days the app accepts."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return check_moment(moment)
+        except ValueError as error:
+            raise ma.ValidationError(str(error)) from None
 
 
 class RecordId(Count):

@@ -413,3 +413,28 @@ def test_a_huge_application_id_changes_nothing(client, seeded):
     assert decided.status_code == 302
     statuses = set(db.session.scalars(sa.select(Application.status)))
     assert statuses == {ApplicationStatus.ACCEPTED}
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["9999-12-31T23:00:00-05:00", "0001-01-01T00:30:00+07:00", "3000-01-01T00:00Z"],
+)
+def test_an_api_shift_out_of_range_is_a_422(api, start):
+    from marketplace.models import Role
+    from tests.functional.test_api_accounts import bearer, login_token
+    from tests.functional.test_api_organizations import opportunity_body
+
+    organizer = factories.make_user(Role.ORGANIZER, email="o@example.org")
+    organization = factories.make_organization(members=[organizer])
+    db.session.commit()
+    moment = datetime.fromisoformat(start)
+    shifts = [
+        {"start": start, "end": moment.replace(minute=59).isoformat(), "capacity": 1}
+    ]
+    response = api.post(
+        "/api/v1/opportunities",
+        json=opportunity_body(organization.id, shifts=shifts),
+        headers=bearer(login_token(api, "o@example.org")),
+    )
+    assert response.status_code == 422
+    assert "shifts" in response.get_json()["error"]["fields"]
