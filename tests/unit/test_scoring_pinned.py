@@ -204,3 +204,37 @@ def test_a_window_exactly_the_shift_fits_it():
     assert fitting_window(volunteer(windows=((5, 571, 690),)), shift()) is None
     assert fitting_window(volunteer(windows=((5, 570, 689),)), shift()) is None
     assert fitting_window(volunteer(windows=((4, 0, 1440),)), shift()) is None
+
+
+def test_components_count_held_skills_and_a_shared_language():
+    parts = components(
+        volunteer(skills=frozenset({"first-aid"}), languages=frozenset({"th", "en"})),
+        opportunity(
+            skills=frozenset({"first-aid", "teaching", "cooking"}),
+            languages=frozenset({"th"}),
+        ),
+        shift(capacity=4, spots_taken=1),
+        distance_km=0.0,
+    )
+    assert parts == pytest.approx(
+        {
+            "skills": 1 / 3,
+            "distance": 1.0,
+            "causes": 1.0,
+            "languages": 1.0,
+            "need": 0.75,
+        }
+    )
+    assert score(parts) == pytest.approx(0.3 / 3 + 0.25 + 0.2 + 0.05 + 0.2 * 0.75)
+    # No language listed: anyone fits, whatever they speak.
+    unlisted = opportunity(languages=frozenset())
+    speaks_none = volunteer(languages=frozenset())
+    assert components(speaks_none, unlisted, shift())["languages"] == 1.0
+
+
+def test_no_distance_without_both_locations():
+    from marketplace.matching.filters import distance_to
+
+    assert distance_to(volunteer(lat=None, lon=None), opportunity()) is None
+    assert distance_to(volunteer(), opportunity(lat=None, lon=None)) is None
+    assert distance_to(volunteer(), opportunity()) == pytest.approx(4.2, abs=0.1)
