@@ -184,3 +184,22 @@ class TextLength(Length):
             message=message
             or _l("Use at most %(max)d characters (this has %(length)d)."),
         )
+
+
+def check_length(field: str, text: str | None, column) -> None:
+    """ValidationFailed naming `field` when text is longer than the column holds.
+
+    For services whose text may arrive without a form that checked it.
+    """
+    from .errors import ValidationFailed
+
+    limit = max_chars(column)
+    if text and len(text) > limit:
+        message = str(
+            _l(
+                "Use at most %(max)d characters (this has %(length)d).",
+                max=limit,
+                length=len(text),
+            )
+        )
+        raise ValidationFailed(message, fields={field: [message]})

@@ -15,6 +15,7 @@ from werkzeug.exceptions import NotFound
 from ..audit import record_event
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
+from ..inputs import check_length
 from ..models import (
     HOLDS_SPOT,
     Application,
@@ -173,6 +174,7 @@ def apply_to_shift(
 
 def _open_application(volunteer: User, shift: Shift, message: str) -> Application:
     """Create the application, or reopen a withdrawn one; refuse a duplicate."""
+    check_length("message", message, Application.message)
     existing = db.session.scalar(
         sa.select(Application).where(
             Application.shift_id == shift.id, Application.volunteer_id == volunteer.id
@@ -325,6 +327,7 @@ def accept_application(
     member: User, application: Application, message: str = ""
 ) -> None:
     """An organisation accepts a pending application, if a spot is left."""
+    check_length("message", message, Application.decision_message)
     _require_status(application, ApplicationStatus.PENDING)
     if not _take_spot(application.shift_id):
         raise Conflict("shift_full", str(_l("The shift is full: no spot is left.")))
@@ -346,6 +349,7 @@ def decline_application(
     member: User, application: Application, message: str = ""
 ) -> None:
     """An organisation declines a pending or waitlisted application."""
+    check_length("message", message, Application.decision_message)
     status = application.status
     _require_status(
         application, ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED
@@ -379,6 +383,7 @@ def reject_application(staff: User, application: Application, reason: str) -> No
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": [str(_l("Give a reason."))]})
+    check_length("reason", reason, Application.decision_message)
     _require_status(application, ApplicationStatus.ACCEPTED)
     if not _set_status(
         application, ApplicationStatus.REJECTED, ApplicationStatus.ACCEPTED

@@ -245,3 +245,36 @@ def test_the_unstored_list_names_only_real_fields(app):
     }
     assert not NOT_STORED - (web | api), "names no field"
     assert len(web) > 40 and len(api) > 40
+
+
+def test_a_long_decision_message_is_refused_by_the_service(client, organizer):
+    from marketplace.models import Application, ApplicationStatus, ApprovalMode
+
+    volunteer = factories.make_user(email="v@example.org")
+    opportunity = factories.make_opportunity(
+        organizer, approval_mode=ApprovalMode.REVIEW
+    )
+    application = Application(
+        shift=opportunity.shifts[0],
+        volunteer=volunteer,
+        status=ApplicationStatus.PENDING,
+    )
+    db.session.add(application)
+    db.session.commit()
+    page = client.post(
+        f"/manage/applications/{application.id}/accept",
+        data={"message": "x" * 2001},
+        follow_redirects=True,
+    )
+    assert "โปรดใช้ไม่เกิน 2000 ตัวอักษร (ตอนนี้มี 2001 ตัวอักษร)" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).status is (
+        ApplicationStatus.PENDING
+    )
+    accepted = client.post(
+        f"/manage/applications/{application.id}/accept",
+        data={"message": "x" * 2000},
+    )
+    assert accepted.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).decision_message == "x" * 2000
