@@ -9,7 +9,7 @@ WORKERS ?= 2
 STAMP := $(VENV)/.installed
 
 .PHONY: install run test test-sqlite test-postgres lint format translations \
-        extract-messages bench clean
+        extract-messages bench mutation clean
 
 install: $(STAMP) translations
 
@@ -59,6 +59,12 @@ test-postgres: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Mutation testing of the rule modules, each against its own tests (mutmut; slow,
+# not part of `make test` or CI). MODULES=scoring filters picks some; see
+# docs/testing.md.
+mutation: install
+	$(BIN)/python scripts/mutation.py $(MODULES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

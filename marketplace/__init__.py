@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from .certificates.views import bp as certificates_bp
     from .database import RecordIdConverter
     from .impact.views import bp as impact_bp
+    from .inputs import refuse_nul_bytes
     from .main.views import bp as main_bp
     from .organizations.views import bp as organizations_bp
     from .outcomes.views import bp as outcomes_bp
@@ -74,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from .volunteers.views import bp as volunteers_bp
 
     app.url_map.converters["int"] = RecordIdConverter
+    app.before_request(refuse_nul_bytes)
     for blueprint in (
         main_bp,
         auth_bp,

@@ -1,5 +1,6 @@
 """Small helpers shared by the web views."""
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -15,10 +16,13 @@ from .extensions import db
 from .models import Notification
 from .seed import read_data
 
+# Control characters (CR/LF would split the Location header; browsers drop tabs).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
 
 def safe_next(target: str | None, fallback_endpoint: str = "main.index"):
     """Redirect to a local path only; anything else goes to the fallback page."""
-    if target:
+    if target and not _CONTROL.search(target):
         parts = urlsplit(target)
         local = not parts.scheme and not parts.netloc and target.startswith("/")
         if local and not target.startswith("//") and "\\" not in target:

@@ -16,8 +16,9 @@ from ..auth.limits import (
 from ..auth.sessions import bearer_token, find_token, issue_token
 from ..errors import DomainError
 from ..extensions import db
-from ..models import ConsentPurpose, Role, utcnow
-from .schemas import BangkokDateTime, ErrorSchema, Schema
+from ..inputs import PASSWORD_TEXT
+from ..models import ConsentPurpose, Role, User, utcnow
+from .schemas import BangkokDateTime, ErrorSchema, Schema, text
 
 blp = Blueprint("api_accounts", __name__, description="Accounts and API tokens")
 
@@ -28,9 +29,9 @@ class ConsentsSchema(Schema):
 
 
 class UserCreateSchema(Schema):
-    email = ma.fields.String(required=True)
-    password = ma.fields.String(required=True, load_only=True)
-    display_name = ma.fields.String(required=True)
+    email = text(User.email, required=True)
+    password = text(max=PASSWORD_TEXT, required=True, load_only=True)
+    display_name = text(User.display_name, required=True)
     role = ma.fields.String(
         required=True, validate=ma.validate.OneOf([role.value for role in Role])
     )
@@ -53,10 +54,10 @@ class MeSchema(UserSchema):
 
 
 class TokenCreateSchema(Schema):
-    email = ma.fields.String(required=True)
-    password = ma.fields.String(required=True, load_only=True)
+    email = text(User.email, required=True)
+    password = text(max=PASSWORD_TEXT, required=True, load_only=True)
     # Needed for accounts with two-step login: the app's code or a recovery code.
-    totp = ma.fields.String(load_default=None, load_only=True)
+    totp = text(max=32, load_default=None, load_only=True)
 
 
 class TokenSchema(Schema):

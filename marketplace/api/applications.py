@@ -10,15 +10,17 @@ from ..access import staff_required
 from ..applications import queries
 from ..applications import services as workflow
 from ..extensions import db
-from ..models import Application, ApplicationStatus
+from ..models import Application, ApplicationStatus, Cause
 from ..privacy.services import log_staff_view
 from .schemas import (
     BangkokDateTime,
+    Day,
     ErrorSchema,
     PageArgsSchema,
     RecordId,
     Schema,
     page_schema,
+    text,
 )
 from .volunteers import ApplicationSchema, application_body
 
@@ -39,11 +41,11 @@ class ReviewedApplicationSchema(ApplicationSchema):
 
 
 class DecisionSchema(Schema):
-    message = ma.fields.String(load_default="")
+    message = text(Application.decision_message, load_default="")
 
 
 class RejectSchema(Schema):
-    reason = ma.fields.String(required=True)
+    reason = text(Application.decision_message, required=True)
 
 
 class AttendanceSchema(Schema):
@@ -57,9 +59,9 @@ class QueueArgsSchema(PageArgsSchema):
         validate=ma.validate.OneOf([status.value for status in ApplicationStatus]),
     )
     organization_id = RecordId(load_default=None)
-    cause = ma.fields.String(load_default=None)
-    starts_after = ma.fields.Date(load_default=None)
-    starts_before = ma.fields.Date(load_default=None)
+    cause = text(Cause.slug, load_default=None)
+    starts_after = Day(load_default=None)
+    starts_before = Day(load_default=None)
 
 
 def reviewed_body(application: Application) -> dict:

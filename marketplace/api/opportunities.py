@@ -11,8 +11,9 @@ from flask_smorest import Blueprint
 from .. import access
 from ..errors import Forbidden
 from ..extensions import db
+from ..inputs import CODE_TEXT, SEARCH_TEXT
 from ..main.queries import listed_opportunities
-from ..models import Opportunity, Organization, utcnow
+from ..models import Cause, Opportunity, Organization, Skill, utcnow
 from ..organizations import opportunities as posting
 from ..organizations.opportunities import OpportunityInput, ShiftInput
 from ..volunteers.search import (
@@ -27,10 +28,13 @@ from .schemas import (
     Count,
     ErrorSchema,
     LocationInSchema,
+    Moment,
     PageArgsSchema,
     RecordId,
     Schema,
+    codes,
     page_schema,
+    text,
 )
 
 blp = Blueprint("api_opportunities", __name__, description="Opportunities and shifts")
@@ -75,14 +79,14 @@ class OpportunitySchema(Schema):
 
 
 class SearchArgsSchema(PageArgsSchema):
-    q = ma.fields.String(load_default="")
-    cause = ma.fields.String(load_default=None)
-    skill = ma.fields.List(ma.fields.String(), load_default=list)
-    near = ma.fields.String(load_default=None)
+    q = text(max=SEARCH_TEXT, load_default="")
+    cause = text(Cause.slug, load_default=None)
+    skill = codes(Skill.slug, load_default=list)
+    near = text(max=SEARCH_TEXT, load_default=None)
     within_km = ma.fields.Float(load_default=DEFAULT_RADIUS_KM)
     remote = ma.fields.Boolean(load_default=None)
-    starts_after = ma.fields.String(load_default=None)
-    starts_before = ma.fields.String(load_default=None)
+    starts_after = text(max=SEARCH_TEXT, load_default=None)
+    starts_before = text(max=SEARCH_TEXT, load_default=None)
 
 
 def opportunity_item(
@@ -192,24 +196,24 @@ def get_opportunity(opportunity_id: int):
 
 class ShiftInSchema(Schema):
     id = RecordId(load_default=None)
-    start = ma.fields.AwareDateTime(required=True)
-    end = ma.fields.AwareDateTime(required=True)
+    start = Moment(required=True)
+    end = Moment(required=True)
     capacity = Count(required=True)
 
 
 class OpportunityInSchema(Schema):
     organization_id = RecordId(required=True)
-    title = ma.fields.String(required=True)
-    description = ma.fields.String(load_default="")
-    causes = ma.fields.List(ma.fields.String(), load_default=list)
-    skills = ma.fields.List(ma.fields.String(), load_default=list)
-    languages = ma.fields.List(ma.fields.String(), load_default=list)
+    title = text(Opportunity.title, required=True)
+    description = text(Opportunity.description, load_default="")
+    causes = codes(Cause.slug, load_default=list)
+    skills = codes(Skill.slug, load_default=list)
+    languages = codes(max=CODE_TEXT, load_default=list)
     remote = ma.fields.Boolean(load_default=False)
     location = ma.fields.Nested(LocationInSchema, load_default=None, allow_none=True)
     approval_mode = ma.fields.String(
         load_default="review", validate=ma.validate.OneOf(APPROVAL_MODES)
     )
-    accessibility = ma.fields.String(load_default="")
+    accessibility = text(Opportunity.accessibility, load_default="")
     min_age = Count(load_default=None, allow_none=True)
     status = ma.fields.String(
         load_default="published", validate=ma.validate.OneOf(["draft", "published"])
@@ -218,15 +222,15 @@ class OpportunityInSchema(Schema):
 
 
 class OpportunityPatchSchema(Schema):
-    title = ma.fields.String()
-    description = ma.fields.String()
-    causes = ma.fields.List(ma.fields.String())
-    skills = ma.fields.List(ma.fields.String())
-    languages = ma.fields.List(ma.fields.String())
+    title = text(Opportunity.title)
+    description = text(Opportunity.description)
+    causes = codes(Cause.slug)
+    skills = codes(Skill.slug)
+    languages = codes(max=CODE_TEXT)
     remote = ma.fields.Boolean()
     location = ma.fields.Nested(LocationInSchema, allow_none=True)
     approval_mode = ma.fields.String(validate=ma.validate.OneOf(APPROVAL_MODES))
-    accessibility = ma.fields.String()
+    accessibility = text(Opportunity.accessibility)
     min_age = Count(allow_none=True)
     shifts = ma.fields.List(ma.fields.Nested(ShiftInSchema))
 

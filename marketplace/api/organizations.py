@@ -8,32 +8,32 @@ from .. import access
 from ..access import role_required, staff_required
 from ..auth.limits import member_invite_limit
 from ..extensions import db
-from ..models import Role
+from ..models import Cause, Organization, Role, User
 from ..organizations import services
-from .schemas import ErrorSchema, Schema
+from .schemas import ErrorSchema, Schema, codes, text
 
 blp = Blueprint("api_organizations", __name__, description="Partner organisations")
 BEARER = [{"bearerAuth": []}]
 
 
 class OrganizationInSchema(Schema):
-    name = ma.fields.String(required=True)
-    name_en = ma.fields.String(load_default="")
-    description = ma.fields.String(load_default="")
-    causes = ma.fields.List(ma.fields.String(), load_default=list)
-    website = ma.fields.String(load_default=None, allow_none=True)
-    contact_email = ma.fields.String(load_default=None, allow_none=True)
-    contact_phone = ma.fields.String(load_default=None, allow_none=True)
+    name = text(Organization.name_th, required=True)
+    name_en = text(Organization.name_en, load_default="")
+    description = text(Organization.description, load_default="")
+    causes = codes(Cause.slug, load_default=list)
+    website = text(Organization.website, load_default=None, allow_none=True)
+    contact_email = text(Organization.contact_email, load_default=None, allow_none=True)
+    contact_phone = text(Organization.contact_phone, load_default=None, allow_none=True)
 
 
 class OrganizationPatchSchema(Schema):
-    name = ma.fields.String()
-    name_en = ma.fields.String()
-    description = ma.fields.String()
-    causes = ma.fields.List(ma.fields.String())
-    website = ma.fields.String(allow_none=True)
-    contact_email = ma.fields.String(allow_none=True)
-    contact_phone = ma.fields.String(allow_none=True)
+    name = text(Organization.name_th)
+    name_en = text(Organization.name_en)
+    description = text(Organization.description)
+    causes = codes(Cause.slug)
+    website = text(Organization.website, allow_none=True)
+    contact_email = text(Organization.contact_email, allow_none=True)
+    contact_phone = text(Organization.contact_phone, allow_none=True)
 
 
 class OrganizationSchema(Schema):
@@ -47,7 +47,7 @@ class OrganizationSchema(Schema):
 
 
 class MemberInSchema(Schema):
-    email = ma.fields.String(required=True)
+    email = text(User.email, required=True)
 
 
 class InvitationSchema(Schema):

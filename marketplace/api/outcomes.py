@@ -8,16 +8,27 @@ from flask_smorest import Blueprint
 from ..access import staff_required
 from ..errors import Forbidden
 from ..extensions import db
-from ..models import Outcome, OutcomeRound, OutcomeStatus, Pledge, RoundStatus
+from ..models import (
+    Cause,
+    Outcome,
+    OutcomeComment,
+    OutcomeRound,
+    OutcomeStatus,
+    Pledge,
+    ReportedValue,
+    RoundStatus,
+)
 from ..outcomes import queries, services
 from ..outcomes.progress import progress_of
 from .schemas import (
     BangkokDateTime,
+    Day,
     ErrorSchema,
     PageArgsSchema,
     RecordId,
     Schema,
     page_schema,
+    text,
 )
 
 blp = Blueprint(
@@ -29,9 +40,9 @@ BEARER = [{"bearerAuth": []}]
 
 
 class RoundInSchema(Schema):
-    title_th = ma.fields.String(required=True)
-    title_en = ma.fields.String(load_default="")
-    cause = ma.fields.String(load_default=None, allow_none=True)
+    title_th = text(OutcomeRound.title_th, required=True)
+    title_en = text(OutcomeRound.title_en, load_default="")
+    cause = text(Cause.slug, load_default=None, allow_none=True)
 
 
 class RoundSchema(Schema):
@@ -52,16 +63,16 @@ class RoundArgsSchema(PageArgsSchema):
 
 
 class OutcomeInSchema(Schema):
-    name_th = ma.fields.String(required=True)
-    name_en = ma.fields.String(load_default="")
+    name_th = text(Outcome.name_th, required=True)
+    name_en = text(Outcome.name_en, load_default="")
     source = ma.fields.String(
         required=True, validate=ma.validate.OneOf(["computed", "reported"])
     )
-    indicator = ma.fields.String(required=True)
-    unit = ma.fields.String(load_default="")
+    indicator = text(Outcome.indicator, required=True)
+    unit = text(Outcome.unit, load_default="")
     baseline = ma.fields.Float(load_default=0.0, allow_nan=False)
     target = ma.fields.Float(required=True, allow_nan=False)
-    cause = ma.fields.String(load_default=None, allow_none=True)
+    cause = text(Cause.slug, load_default=None, allow_none=True)
     organization_id = RecordId(load_default=None, allow_none=True)
 
 
@@ -79,7 +90,7 @@ class CommentSchema(Schema):
 
 
 class CommentInSchema(Schema):
-    body = ma.fields.String(required=True)
+    body = text(OutcomeComment.body, required=True)
 
 
 class ProgressSchema(Schema):
@@ -119,8 +130,8 @@ class OutcomeSchema(Schema):
 class ReportedValueInSchema(Schema):
     opportunity_id = RecordId(required=True)
     value = ma.fields.Float(required=True, allow_nan=False)
-    note = ma.fields.String(load_default="")
-    evidence_url = ma.fields.String(load_default=None, allow_none=True)
+    note = text(ReportedValue.note, load_default="")
+    evidence_url = text(ReportedValue.evidence_url, load_default=None, allow_none=True)
 
 
 class ReportedValueSchema(Schema):
@@ -140,10 +151,10 @@ class PledgeInSchema(Schema):
     )
     amount_thb = ma.fields.Decimal(required=True, allow_nan=False, as_string=True)
     source_partner_id = RecordId(required=True)
-    cause = ma.fields.String(load_default=None, allow_none=True)
+    cause = text(Cause.slug, load_default=None, allow_none=True)
     organization_id = RecordId(load_default=None, allow_none=True)
-    pledged_on = ma.fields.Date(required=True)
-    note = ma.fields.String(load_default="")
+    pledged_on = Day(required=True)
+    note = text(Pledge.note, load_default="")
 
 
 class PledgeSchema(Schema):

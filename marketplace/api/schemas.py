@@ -4,9 +4,18 @@ from typing import Any
 
 import marshmallow as ma
 from flask import current_app
+from flask_babel import gettext
 
 from ..database import DB_INT_MAX
 from ..i18n import to_bangkok
+from ..inputs import (
+    EARLIEST_DAY,
+    LATEST_DAY,
+    SEARCH_TEXT,
+    check_moment,
+    max_chars,
+)
+from ..models import Opportunity
 
 
 class Schema(ma.Schema):
@@ -14,6 +23,31 @@ class Schema(ma.Schema):
 
     class Meta:
         unknown = ma.EXCLUDE
+
+
+class MaxChars(ma.validate.Length):
+    """At most the column's size (or `max`) characters: a 422 naming the field.
+
+    `column` stays on the validator so a test can check every schema field
+    against the column it fills (inputs.max_chars gives the size).
+    """
+
+    def __init__(self, column=None, *, max: int | None = None):
+        self.column = column
+        super().__init__(max=max_chars(column) if column is not None else max)
+
+    def _format_error(self, value, message) -> str:
+        return gettext("Use at most %(max)d characters.", max=self.max)
+
+
+def text(column=None, *, max: int | None = None, **kwargs) -> ma.fields.String:
+    """A string field of at most the column's size (or `max`) characters."""
+    return ma.fields.String(validate=MaxChars(column, max=max), **kwargs)
+
+
+def codes(column=None, *, max: int | None = None, **kwargs) -> ma.fields.List:
+    """A list of slugs or codes, each of at most the column's size (or `max`)."""
+    return ma.fields.List(text(column, max=max), **kwargs)
 
 
 class BangkokDateTime(ma.fields.DateTime):
@@ -30,8 +64,8 @@ class LocationInSchema(Schema):
 
     lat = ma.fields.Float(load_default=None, allow_none=True)
     lon = ma.fields.Float(load_default=None, allow_none=True)
-    place = ma.fields.String(load_default=None, allow_none=True)
-    label = ma.fields.String(load_default=None, allow_none=True)
+    place = text(max=SEARCH_TEXT, load_default=None, allow_none=True)
+    label = text(Opportunity.location_label, load_default=None, allow_none=True)
 
 
 class ErrorDetailSchema(Schema):
@@ -54,6 +88,27 @@ class Count(ma.fields.Integer):
     def __init__(self, *, minimum: int = 0, **kwargs):
         kwargs.setdefault("validate", ma.validate.Range(min=minimum, max=DB_INT_MAX))
         super().__init__(**kwargs)
+
+
+class Day(ma.fields.Date):
+    """A day a client sends (YYYY-MM-DD), within the days the app accepts."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "validate", ma.validate.Range(min=EARLIEST_DAY, max=LATEST_DAY)
+        )
+        super().__init__(**kwargs)
+
+
+class Moment(ma.fields.AwareDateTime):
+    """An ISO 8601 time with offset, on one of the days the app accepts."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return check_moment(moment)
+        except ValueError as error:
+            raise ma.ValidationError(str(error)) from None
 
 
 class RecordId(Count):

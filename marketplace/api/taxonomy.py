@@ -6,8 +6,9 @@ from flask_smorest import Blueprint
 
 from ..extensions import db
 from ..geo import search_places
+from ..inputs import SEARCH_TEXT
 from ..models import Cause, Skill
-from .schemas import PageArgsSchema, Schema, page_of, page_schema
+from .schemas import PageArgsSchema, Schema, page_of, page_schema, text
 
 blp = Blueprint("api_taxonomy", __name__, description="Causes, skills and places")
 
@@ -25,7 +26,7 @@ class SkillSchema(NamedSchema):
 
 
 class PlaceArgsSchema(PageArgsSchema):
-    q = ma.fields.String(load_default="")
+    q = text(max=SEARCH_TEXT, load_default="")
 
 
 class PlaceSchema(Schema):

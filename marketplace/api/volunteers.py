@@ -8,7 +8,8 @@ from ..access import role_required
 from ..applications import services as workflow
 from ..auth.limits import application_address_limit, application_limit
 from ..extensions import db
-from ..models import Application, Role
+from ..inputs import CLOCK_TEXT, CODE_TEXT
+from ..models import Application, Cause, Role, Skill, VolunteerProfile
 from ..volunteers.profile import ProfileInput, format_clock_minutes, update_profile
 from .schemas import (
     Count,
@@ -16,8 +17,10 @@ from .schemas import (
     LocationInSchema,
     PageArgsSchema,
     Schema,
+    codes,
     page_of,
     page_schema,
+    text,
 )
 
 blp = Blueprint("api_volunteers", __name__, description="The volunteer's own data")
@@ -26,19 +29,19 @@ BEARER = [{"bearerAuth": []}]
 
 class WindowSchema(Schema):
     weekday = ma.fields.Integer(required=True)
-    start = ma.fields.String(required=True)
-    end = ma.fields.String(required=True)
+    start = text(max=CLOCK_TEXT, required=True)
+    end = text(max=CLOCK_TEXT, required=True)
 
 
 class ProfileSchema(Schema):
-    skills = ma.fields.List(ma.fields.String(), load_default=list)
-    causes = ma.fields.List(ma.fields.String(), load_default=list)
+    skills = codes(Skill.slug, load_default=list)
+    causes = codes(Cause.slug, load_default=list)
     availability = ma.fields.List(ma.fields.Nested(WindowSchema), load_default=list)
     location = ma.fields.Nested(LocationInSchema, allow_none=True, load_default=None)
     max_distance_km = Count(load_default=15)
     remote_ok = ma.fields.Boolean(load_default=False)
-    languages = ma.fields.List(ma.fields.String(), load_default=list)
-    bio = ma.fields.String(load_default="")
+    languages = codes(max=CODE_TEXT, load_default=list)
+    bio = text(VolunteerProfile.bio, load_default="")
 
 
 class ApplicationSchema(Schema):
@@ -52,7 +55,7 @@ class ApplicationSchema(Schema):
 
 
 class ApplyInSchema(Schema):
-    message = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+    message = text(Application.message, load_default="")
 
 
 def profile_body(user) -> dict:

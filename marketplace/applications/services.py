@@ -22,6 +22,7 @@ from ..errors import (
     ValidationFailed,
 )
 from ..extensions import db
+from ..inputs import check_length
 from ..models import (
     HOLDS_SPOT,
     Application,
@@ -141,6 +142,7 @@ def apply_to_shift(
 
 def _open_application(volunteer: User, shift: Shift, message: str) -> Application:
     """Create the application, or reopen a withdrawn one; refuse a duplicate."""
+    check_length("message", message, Application.message)
     existing = db.session.scalar(
         sa.select(Application).where(
             Application.shift_id == shift.id, Application.volunteer_id == volunteer.id
@@ -272,6 +274,7 @@ def accept_application(
 ) -> None:
     """An organisation accepts a pending application, if a spot is left."""
     access.require(member, access.ACT, application)
+    check_length("message", message, Application.decision_message)
     _require_status(application, ApplicationStatus.PENDING)
     if not _take_spot(application.shift_id):
         raise Conflict("shift_full", str(_l("The shift is full: no spot is left.")))
@@ -298,6 +301,7 @@ def decline_application(
 ) -> None:
     """An organisation declines a pending or waitlisted application."""
     access.require(member, access.ACT, application)
+    check_length("message", message, Application.decision_message)
     status = application.status
     _require_status(
         application, ApplicationStatus.PENDING, ApplicationStatus.WAITLISTED
@@ -337,6 +341,7 @@ def reject_application(staff: User, application: Application, reason: str) -> No
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": [str(_l("Give a reason."))]})
+    check_length("reason", reason, Application.decision_message)
     _require_status(application, ApplicationStatus.ACCEPTED)
     if not _set_status(
         application, ApplicationStatus.REJECTED, ApplicationStatus.ACCEPTED

@@ -11,27 +11,31 @@ from wtforms import (
     SelectChoice,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired
 
-from ..models import Role
+from ..inputs import PASSWORD_TEXT, TextLength
+from ..models import Role, User
 
 
 class RegisterForm(FlaskForm):
     """Sign up as a volunteer or as an organisation member."""
 
     display_name = StringField(
-        _l("Your name"), validators=[DataRequired(), Length(max=120)]
+        _l("Your name"), validators=[DataRequired(), TextLength(User.display_name)]
     )
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(), TextLength(User.email)]
+    )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired()],
+        validators=[DataRequired(), TextLength(max=PASSWORD_TEXT)],
         description=_l("At least 10 characters; avoid common passwords."),
     )
     confirm = PasswordField(
         _l("Repeat the password"),
         validators=[
             DataRequired(),
+            TextLength(max=PASSWORD_TEXT),
             EqualTo("password", message=_l("The passwords do not match.")),
         ],
     )
@@ -60,8 +64,12 @@ class RegisterForm(FlaskForm):
 class LoginForm(FlaskForm):
     """Log in with e-mail and password."""
 
-    email = EmailField(_l("E-mail"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(), TextLength(User.email)]
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), TextLength(max=PASSWORD_TEXT)]
+    )
     remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()
 
@@ -71,13 +79,14 @@ class NewPasswordForm(FlaskForm):
 
     new_password = PasswordField(
         _l("New password"),
-        validators=[DataRequired()],
+        validators=[DataRequired(), TextLength(max=PASSWORD_TEXT)],
         description=_l("At least 10 characters; avoid common passwords."),
     )
     confirm = PasswordField(
         _l("Repeat the new password"),
         validators=[
             DataRequired(),
+            TextLength(max=PASSWORD_TEXT),
             EqualTo("new_password", message=_l("The passwords do not match.")),
         ],
     )
@@ -87,14 +96,17 @@ class ChangePasswordForm(NewPasswordForm):
     """Change the password; every other session ends."""
 
     current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired()]
+        _l("Current password"),
+        validators=[DataRequired(), TextLength(max=PASSWORD_TEXT)],
     )
 
 
 class ForgotPasswordForm(FlaskForm):
     """Ask for a password-reset link by e-mail."""
 
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(), TextLength(User.email)]
+    )
 
 
 class SecondFactorForm(FlaskForm):
@@ -102,7 +114,7 @@ class SecondFactorForm(FlaskForm):
 
     code = StringField(
         _l("Code"),
-        validators=[DataRequired(), Length(max=20)],
+        validators=[DataRequired(), TextLength(max=20)],
         description=_l(
             "The 6-digit code your authenticator app shows, or one of your "
             "recovery codes."
@@ -116,6 +128,6 @@ class EnrolTotpForm(FlaskForm):
 
     code = StringField(
         _l("Code from the app"),
-        validators=[DataRequired(), Length(max=20)],
+        validators=[DataRequired(), TextLength(max=20)],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )

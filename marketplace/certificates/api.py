@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from ..access import role_required
-from ..api.schemas import BangkokDateTime, ErrorSchema, Schema
+from ..api.schemas import BangkokDateTime, ErrorSchema, Schema, text
 from ..extensions import db
 from ..models import Feedback, Role
 from . import services
@@ -24,9 +24,7 @@ class FeedbackInSchema(Schema):
         metadata={"description": "I feel more able to act on a social problem."},
     )
     learned_skill = ma.fields.Boolean(load_default=False)
-    comment = ma.fields.String(
-        load_default="", validate=ma.validate.Length(max=services.MAX_COMMENT)
-    )
+    comment = text(Feedback.comment, load_default="")
 
 
 class FeedbackSchema(Schema):

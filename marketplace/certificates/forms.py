@@ -9,8 +9,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired
 
+from ..inputs import TextLength
+from ..models import Certificate, Feedback
 from .services import MAX_COMMENT, MAX_REASON
 
 
@@ -50,8 +52,8 @@ class FeedbackForm(FlaskForm):
     comment = TextAreaField(
         _l("Anything else? (optional)"),
         validators=[
-            Length(
-                max=MAX_COMMENT,
+            TextLength(
+                Feedback.comment,
                 message=_l(
                     "Keep the comment under %(max)d characters.", max=MAX_COMMENT
                 ),
@@ -103,8 +105,8 @@ class RevokeForm(FlaskForm):
         filters=[lambda value: value.strip() if value else value],
         validators=[
             DataRequired(message=_l("Say why the certificate is revoked.")),
-            Length(
-                max=MAX_REASON,
+            TextLength(
+                Certificate.revoked_reason,
                 message=_l("Keep the reason under %(max)d characters.", max=MAX_REASON),
             ),
         ],
@@ -121,6 +123,6 @@ class VerifyForm(FlaskForm):
         _l("Certificate code"),
         validators=[
             InputRequired(message=_l("Type the code printed on the certificate.")),
-            Length(max=64, message=_l("That is not a certificate code.")),
+            TextLength(max=64, message=_l("That is not a certificate code.")),
         ],
     )

@@ -2,9 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 from wtforms.validators import Optional, ValidationError
 
+from ..inputs import BoundedDateField
 from .queries import Choices
 
 
@@ -17,8 +18,8 @@ class ImpactFilterForm(FlaskForm):
     cause = SelectField(_l("Cause"), choices=[], default="")
     organization = SelectField(_l("Organisation"), choices=[], default="")
     province = SelectField(_l("Province"), choices=[], default="")
-    first_day = DateField(_l("From"), validators=[Optional()])
-    last_day = DateField(_l("Until"), validators=[Optional()])
+    first_day = BoundedDateField(_l("From"), validators=[Optional()])
+    last_day = BoundedDateField(_l("Until"), validators=[Optional()])
 
     def offer(self, choices: Choices, organizations: bool = True) -> None:
         """Fill the select boxes (an empty value means all)."""

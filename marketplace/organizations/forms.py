@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     FieldList,
     FloatField,
@@ -20,8 +19,10 @@ from wtforms import (
     URLField,
     widgets,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 
+from ..inputs import BoundedDateField, TextLength
+from ..models import Application, Opportunity, Organization, User
 from ..volunteers.forms import MultiCheckboxField
 
 
@@ -29,29 +30,44 @@ class OrganizationForm(FlaskForm):
     """Register or edit an organisation."""
 
     name_th = StringField(
-        _l("Name in Thai"), validators=[DataRequired(), Length(max=200)]
+        _l("Name in Thai"),
+        validators=[DataRequired(), TextLength(Organization.name_th)],
     )
-    name_en = StringField(_l("Name in English"), validators=[Length(max=200)])
-    description = TextAreaField(_l("What the organisation does"), render_kw={"rows": 4})
+    name_en = StringField(
+        _l("Name in English"), validators=[TextLength(Organization.name_en)]
+    )
+    description = TextAreaField(
+        _l("What the organisation does"),
+        validators=[TextLength(Organization.description)],
+        render_kw={"rows": 4},
+    )
     causes = MultiCheckboxField(_l("Causes"), choices=[], validate_choice=False)
-    website = URLField(_l("Website"), validators=[Optional(), Length(max=300)])
-    contact_email = EmailField(_l("Contact e-mail"), validators=[Optional()])
+    website = URLField(
+        _l("Website"), validators=[Optional(), TextLength(Organization.website)]
+    )
+    contact_email = EmailField(
+        _l("Contact e-mail"),
+        validators=[Optional(), TextLength(Organization.contact_email)],
+    )
     contact_phone = StringField(
-        _l("Contact phone"), validators=[Optional(), Length(max=32)]
+        _l("Contact phone"),
+        validators=[Optional(), TextLength(Organization.contact_phone)],
     )
 
 
 class MemberForm(FlaskForm):
     """Add a colleague who already has an organisation-member account."""
 
-    email = EmailField(_l("Their e-mail address"), validators=[DataRequired()])
+    email = EmailField(
+        _l("Their e-mail address"), validators=[DataRequired(), TextLength(User.email)]
+    )
 
 
 class ShiftRow(Form):
     """One shift row of the opportunity form (an empty row is ignored)."""
 
     id = HiddenField()
-    day = DateField(_l("Day"), validators=[Optional()])
+    day = BoundedDateField(_l("Day"), validators=[Optional()])
     start = TimeField(_l("From"), validators=[Optional()])
     end = TimeField(_l("Until"), validators=[Optional()])
     capacity = IntegerField(
@@ -62,14 +78,21 @@ class ShiftRow(Form):
 class OpportunityForm(FlaskForm):
     """Post or edit an opportunity with any number of shifts."""
 
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Description"), render_kw={"rows": 5})
+    title = StringField(
+        _l("Title"), validators=[DataRequired(), TextLength(Opportunity.title)]
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[TextLength(Opportunity.description)],
+        render_kw={"rows": 5},
+    )
     causes = MultiCheckboxField(_l("Causes"), choices=[], validate_choice=False)
     skills = MultiCheckboxField(_l("Skills needed"), choices=[], validate_choice=False)
     languages = MultiCheckboxField(_l("Languages"), choices=[], validate_choice=False)
     remote = BooleanField(_l("Remote (online) — no place needed"))
     place = StringField(
         _l("Where"),
+        validators=[TextLength(Opportunity.location_label)],
         description=_l("A district, province or landmark, or click the map."),
     )
     lat = FloatField(validators=[Optional()], widget=widgets.HiddenInput())
@@ -82,7 +105,11 @@ class OpportunityForm(FlaskForm):
         ],
         default="review",
     )
-    accessibility = TextAreaField(_l("Accessibility notes"), render_kw={"rows": 2})
+    accessibility = TextAreaField(
+        _l("Accessibility notes"),
+        validators=[TextLength(Opportunity.accessibility)],
+        render_kw={"rows": 2},
+    )
     min_age = IntegerField(
         _l("Minimum age (optional)"),
         validators=[Optional(), NumberRange(0, 99)],
@@ -108,7 +135,10 @@ class OpportunityForm(FlaskForm):
 class DecisionForm(FlaskForm):
     """Accept or decline, with a message to the volunteer."""
 
-    message = TextAreaField(_l("Message to the volunteer (optional)"))
+    message = TextAreaField(
+        _l("Message to the volunteer (optional)"),
+        validators=[TextLength(Application.decision_message)],
+    )
 
 
 class AttendanceForm(FlaskForm):

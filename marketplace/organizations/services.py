@@ -13,6 +13,7 @@ from ..audit import record_event
 from ..auth.services import normalize_email
 from ..errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..inputs import check_length
 from ..models import (
     Cause,
     MemberRole,
@@ -310,6 +311,7 @@ def reject_organization(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": [str(_l("Give a reason."))]})
+    check_length("reason", reason, Organization.rejection_reason)
     organization.status = OrganizationStatus.REJECTED
     organization.rejection_reason = reason
     record_event(staff, "organization.rejected", organization, reason=reason)

@@ -3,7 +3,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -11,16 +10,28 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
+
+from ..inputs import NUMBER_TEXT, BoundedDateField, TextLength
+from ..models import (
+    Outcome,
+    OutcomeComment,
+    OutcomeRound,
+    Pledge,
+    ReportedValue,
+)
 
 
 class RoundForm(FlaskForm):
     """Open a round (staff)."""
 
     title_th = StringField(
-        _l("Title in Thai"), validators=[DataRequired(), Length(max=200)]
+        _l("Title in Thai"),
+        validators=[DataRequired(), TextLength(OutcomeRound.title_th)],
     )
-    title_en = StringField(_l("Title in English"), validators=[Length(max=200)])
+    title_en = StringField(
+        _l("Title in English"), validators=[TextLength(OutcomeRound.title_en)]
+    )
     cause = SelectField(_l("Cause (optional)"), choices=[], validate_choice=False)
 
 
@@ -28,9 +39,11 @@ class OutcomeForm(FlaskForm):
     """Propose an outcome; numbers are checked by the service (clear messages)."""
 
     name_th = StringField(
-        _l("Outcome in Thai"), validators=[DataRequired(), Length(max=200)]
+        _l("Outcome in Thai"), validators=[DataRequired(), TextLength(Outcome.name_th)]
     )
-    name_en = StringField(_l("Outcome in English"), validators=[Length(max=200)])
+    name_en = StringField(
+        _l("Outcome in English"), validators=[TextLength(Outcome.name_en)]
+    )
     source = RadioField(
         _l("Where the numbers come from"),
         choices=[
@@ -47,16 +60,18 @@ class OutcomeForm(FlaskForm):
     )
     indicator_text = StringField(
         _l("What is counted"),
-        validators=[Length(max=200)],
+        validators=[TextLength(Outcome.indicator)],
         description=_l("For reported outcomes, e.g. “trees planted”."),
     )
     unit = StringField(
         _l("Unit"),
-        validators=[Length(max=40)],
+        validators=[TextLength(Outcome.unit)],
         description=_l("Left empty for a computed indicator: its own unit."),
     )
-    baseline = StringField(_l("Baseline (today)"), default="0")
-    target = StringField(_l("Target"))
+    baseline = StringField(
+        _l("Baseline (today)"), validators=[TextLength(max=NUMBER_TEXT)], default="0"
+    )
+    target = StringField(_l("Target"), validators=[TextLength(max=NUMBER_TEXT)])
     cause = SelectField(_l("Cause (optional)"), choices=[], validate_choice=False)
     organization_id = SelectField(_l("For"), choices=[], validate_choice=False)
 
@@ -66,7 +81,7 @@ class CommentForm(FlaskForm):
 
     body = TextAreaField(
         _l("Your comment"),
-        validators=[DataRequired(), Length(max=2000)],
+        validators=[DataRequired(), TextLength(OutcomeComment.body)],
         render_kw={"rows": 2},
     )
 
@@ -75,11 +90,17 @@ class ReportForm(FlaskForm):
     """Report a value for one of the organisation's opportunities."""
 
     opportunity_id = SelectField(_l("Opportunity"), choices=[], validate_choice=False)
-    value = StringField(_l("Value"), validators=[DataRequired()])
-    note = TextAreaField(_l("Note (optional)"), render_kw={"rows": 2})
+    value = StringField(
+        _l("Value"), validators=[DataRequired(), TextLength(max=NUMBER_TEXT)]
+    )
+    note = TextAreaField(
+        _l("Note (optional)"),
+        validators=[TextLength(ReportedValue.note)],
+        render_kw={"rows": 2},
+    )
     evidence_url = URLField(
         _l("Evidence link (optional)"),
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), TextLength(ReportedValue.evidence_url)],
         description=_l("A web address starting with https://, e.g. a photo album."),
     )
 
@@ -95,7 +116,9 @@ class PledgeForm(FlaskForm):
         ],
         default="pledge",
     )
-    amount_thb = StringField(_l("Amount (THB)"), validators=[DataRequired()])
+    amount_thb = StringField(
+        _l("Amount (THB)"), validators=[DataRequired(), TextLength(max=NUMBER_TEXT)]
+    )
     source_partner_id = SelectField(
         _l("Through giving partner"), choices=[], validate_choice=False
     )
@@ -103,5 +126,9 @@ class PledgeForm(FlaskForm):
     organization_id = SelectField(
         _l("Beneficiary organisation (optional)"), choices=[], validate_choice=False
     )
-    pledged_on = DateField(_l("Date"), validators=[DataRequired()])
-    note = TextAreaField(_l("Note (optional)"), render_kw={"rows": 2})
+    pledged_on = BoundedDateField(_l("Date"), validators=[DataRequired()])
+    note = TextAreaField(
+        _l("Note (optional)"),
+        validators=[TextLength(Pledge.note)],
+        render_kw={"rows": 2},
+    )

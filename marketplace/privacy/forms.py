@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField
 from wtforms.validators import DataRequired, InputRequired
 
+from ..inputs import PASSWORD_TEXT, TextLength
+
 
 class ConsentForm(FlaskForm):
     """Grant or withdraw one purpose (one button per purpose)."""
@@ -16,7 +18,9 @@ class ConsentForm(FlaskForm):
 class EraseForm(FlaskForm):
     """Delete the account: the password and an explicit confirmation."""
 
-    password = PasswordField(_l("Your password"), validators=[DataRequired()])
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(), TextLength(max=PASSWORD_TEXT)]
+    )
     confirm = BooleanField(
         _l("I understand that my account and personal data are erased for good."),
         validators=[DataRequired()],

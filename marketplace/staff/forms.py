@@ -2,14 +2,21 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from ..inputs import BoundedDateField, RecordIdField, TextLength
+from ..models import Application, User
 
 
 class ReasonForm(FlaskForm):
     """A decision that needs a reason."""
 
-    reason = TextAreaField(_l("Reason"), render_kw={"rows": 2})
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[TextLength(Application.decision_message)],
+        render_kw={"rows": 2},
+    )
 
 
 class QueueFilterForm(FlaskForm):
@@ -19,9 +26,9 @@ class QueueFilterForm(FlaskForm):
         csrf = False
 
     cause = SelectField(_l("Cause"), choices=[], validate_choice=False)
-    organization = IntegerField(_l("Organisation"), validators=[Optional()])
-    starts_after = DateField(_l("From"), validators=[Optional()])
-    starts_before = DateField(_l("Until"), validators=[Optional()])
+    organization = RecordIdField(_l("Organisation"), validators=[Optional()])
+    starts_after = BoundedDateField(_l("From"), validators=[Optional()])
+    starts_before = BoundedDateField(_l("Until"), validators=[Optional()])
 
 
 class AuditFilterForm(FlaskForm):
@@ -31,4 +38,4 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     action = SelectField(_l("Action"), choices=[], validate_choice=False)
-    actor = StringField(_l("Who (e-mail)"), validators=[Length(max=254)])
+    actor = StringField(_l("Who (e-mail)"), validators=[TextLength(User.email)])

@@ -25,6 +25,7 @@ from ..applications import services as workflow
 from ..audit import record_event
 from ..errors import DomainError
 from ..extensions import db
+from ..inputs import link_args, page_number, record_ids
 from ..models import (
     Application,
     ApplicationStatus,
@@ -170,7 +171,9 @@ def approval_queue():
         starts_after=form.starts_after.data,
         starts_before=form.starts_before.data,
     )
-    page = db.paginate(query, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, count=True)
+    page = db.paginate(
+        query, page=page_number(), per_page=PAGE_SIZE, max_per_page=PAGE_SIZE
+    )
     verified = db.session.scalars(
         sa.select(Organization)
         .where(Organization.status == OrganizationStatus.VERIFIED)
@@ -185,7 +188,7 @@ def approval_queue():
         now=utcnow(),
         not_shared=profile_not_shared([a.volunteer_id for a in page.items]),
         waited_text=waited_text,
-        args={k: v for k, v in request.args.items() if k != "page"},
+        args=link_args(request.args, "page"),
     )
     if log_staff_view(
         current_user, "approval_queue", [a.volunteer_id for a in page.items]
@@ -198,13 +201,13 @@ def approval_queue():
 @staff_required
 def decide_approvals():
     """Approve or reject the chosen applications (one or many)."""
-    ids = [int(i) for i in request.form.getlist("application") if i.isdigit()]
+    ids = record_ids(request.form.getlist("application"))
     decision = request.form.get("decision")
     reason = request.form.get("reason", "")
     # A row's own button decides that row alone: "approve:12" or "reject:12".
     decision, _colon, one = request.form.get("one", decision or "").partition(":")
     if one:
-        ids = [int(one)] if one.isdigit() and len(one) < 10 else []
+        ids = record_ids([one])
         reason = request.form.get(f"reason-{one}", "")
     if not ids or decision not in ("approve", "reject"):
         flash(_("Choose applications and a decision."), "warning")
@@ -212,7 +215,7 @@ def decide_approvals():
     done = _("%(n)d applications done.", n=len(ids))
     with committing(done):
         workflow.decide_many(current_user, ids, decision == "approve", reason)
-    return redirect(url_for(".approval_queue", **request.args))
+    return redirect(url_for(".approval_queue", **link_args(request.args)))
 
 
 @bp.get("/audit")
@@ -242,7 +245,7 @@ def audit_log():
         query = query.where(AuditEvent.action != audit_text.PERSONAL_DATA_VIEWED)
     if actor:
         query = query.where(User.email.contains(actor.lower()))
-    page = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    page = page_number()
     rows = db.session.execute(
         query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
     ).all()
@@ -256,7 +259,7 @@ def audit_log():
         has_more=len(rows) > PAGE_SIZE,
         page=page,
         form=form,
-        args={k: v for k, v in request.args.items() if k != "page"},
+        args=link_args(request.args, "page"),
     )
 
 

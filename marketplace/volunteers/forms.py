@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FloatField,
     IntegerField,
     SelectChoice,
@@ -16,7 +15,9 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from .profile import MAX_BIO_LENGTH, MAX_DISTANCE_KM
+from ..inputs import SEARCH_TEXT, BoundedDateField, TextLength
+from ..models import Application, VolunteerProfile
+from .profile import MAX_DISTANCE_KM
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -35,6 +36,7 @@ class ProfileForm(FlaskForm):
     )
     place = StringField(
         _l("Where you are"),
+        validators=[TextLength(VolunteerProfile.location_label)],
         description=_l("A district, province or landmark, in Thai or English."),
     )
     lat = FloatField(validators=[Optional()], widget=widgets.HiddenInput())
@@ -49,18 +51,21 @@ class ProfileForm(FlaskForm):
     bio = TextAreaField(
         _l("About you"),
         description=_l("A few words organisations will read when you apply."),
-        render_kw={"rows": 3, "maxlength": MAX_BIO_LENGTH},
+        validators=[TextLength(VolunteerProfile.bio)],
+        render_kw={"rows": 3},
     )
-    date_of_birth = DateField(
+    date_of_birth = BoundedDateField(
         _l("Date of birth (optional)"),
         validators=[Optional()],
         description=_l("Needed for opportunities with a minimum age."),
     )
     guardian_name = StringField(
-        _l("Parent's or guardian's name"), render_kw={"maxlength": 120}
+        _l("Parent's or guardian's name"),
+        validators=[TextLength(VolunteerProfile.guardian_name)],
     )
     guardian_contact = StringField(
-        _l("Parent's or guardian's phone or e-mail"), render_kw={"maxlength": 254}
+        _l("Parent's or guardian's phone or e-mail"),
+        validators=[TextLength(VolunteerProfile.guardian_contact)],
     )
     guardian_consent = BooleanField(
         _l("My parent or guardian agrees that I volunteer and that my data is used")
@@ -73,13 +78,13 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Search"))
+    q = StringField(_l("Search"), validators=[TextLength(max=SEARCH_TEXT)])
     cause = SelectField(_l("Cause"), choices=[], validate_choice=False)
     skill = MultiCheckboxField(_l("Skills"), choices=[], validate_choice=False)
-    starts_after = DateField(_l("From"), validators=[Optional()])
-    starts_before = DateField(_l("Until"), validators=[Optional()])
+    starts_after = BoundedDateField(_l("From"), validators=[Optional()])
+    starts_before = BoundedDateField(_l("Until"), validators=[Optional()])
     near_me = BooleanField(_l("Near where I live"))
-    where = StringField(_l("Near a place"))
+    where = StringField(_l("Near a place"), validators=[TextLength(max=SEARCH_TEXT)])
     within_km = SelectField(
         _l("Within"),
         choices=[SelectChoice(str(km), f"{km} km") for km in (5, 10, 25, 50, 100, 300)],
@@ -102,5 +107,6 @@ class ApplyForm(FlaskForm):
 
     message = TextAreaField(
         _l("Message to the organisation (optional)"),
-        render_kw={"rows": 2, "maxlength": 2000},
+        validators=[TextLength(Application.message)],
+        render_kw={"rows": 2},
     )

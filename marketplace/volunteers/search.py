@@ -11,6 +11,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..geo import distance_km, valid_coordinates
 from ..i18n import BANGKOK
+from ..inputs import check_moment
 from ..main.queries import (
     listed_opportunities,
     listed_opportunity_ids,
@@ -70,21 +71,23 @@ MAP_POINTS_LIMIT = 2000
 
 
 def parse_time_bound(text: str, *, end: bool) -> datetime:
-    """An ISO date or time; a bare date is a whole day in Asia/Bangkok (inclusive)."""
+    """An ISO date or time; a bare date is a whole day in Asia/Bangkok (inclusive).
+
+    A time outside the days the app accepts (inputs.EARLIEST_DAY…LATEST_DAY) is a
+    ValueError too, so year 1 or 9999, with any offset, never reaches the database.
+    """
     text = text.strip()
     try:
         if len(text) == 10:
             day = date.fromisoformat(text)
             moment = datetime.combine(day, time.min, BANGKOK)
-            return (
-                moment + timedelta(days=1) - timedelta(microseconds=1)
-                if end
-                else moment
-            )
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+            if end:
+                moment += timedelta(days=1) - timedelta(microseconds=1)
+        else:
+            moment = datetime.fromisoformat(text)
+    except (ValueError, OverflowError):
         raise ValueError(f"not an ISO date or time: {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=BANGKOK)
+    return check_moment(moment if moment.tzinfo else moment.replace(tzinfo=BANGKOK))
 
 
 def parse_point(text: str) -> tuple[float, float]:

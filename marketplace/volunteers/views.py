@@ -19,6 +19,7 @@ from ..applications import services as workflow
 from ..auth.limits import application_address_limit, application_limit
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..inputs import link_args, page_number
 from ..labels import STATUS_LABELS
 from ..links import public_url
 from ..locations import geocode_place
@@ -98,8 +99,7 @@ def browse():
     form = SearchForm(request.args)
     form.cause.choices = [("", _("All causes")), *taxonomy_choices(Cause)]
     form.skill.choices = taxonomy_choices(Skill)
-    page = request.args.get("page", 1, type=int)
-    page = max(page, 1)
+    page = page_number()
     hits, total, problem, points = [], 0, None, []
     if form.validate():
         filters, problem = _filters_from(form)
@@ -128,7 +128,7 @@ def browse():
         problem=problem,
         map_points=map_data,
         now=now,
-        args={k: v for k, v in request.args.items(multi=True) if k != "page"},
+        args=link_args(request.args, "page"),
     )
 
 

@@ -2,6 +2,7 @@
 
 import ast
 import math
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -37,8 +38,11 @@ CAUSES = ("education", "health", "environment")
 LANGUAGES = ("th", "en")
 PACKAGE = Path(__file__).resolve().parents[2] / "marketplace" / "matching"
 
+# scripts/mutation.py runs these tests once per mutant: fewer examples, fixed ones.
+MUTATION_EXAMPLES = os.environ.get("MUTATION_MAX_EXAMPLES")
 SMALL = settings(
-    max_examples=150,
+    max_examples=int(MUTATION_EXAMPLES or 150),
+    derandomize=MUTATION_EXAMPLES is not None,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
