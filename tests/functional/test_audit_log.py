@@ -97,12 +97,12 @@ def test_strange_filters_are_harmless(client, auth):
     _staff(auth)
     for query in (
         "?page=99999999999999999999",
-        "?action=%00",
-        "?actor=%00",
         "?action=no.such",
         "?actor=" + "x" * 5000,
     ):
         assert client.get("/staff/audit" + query).status_code == 200
+    for query in ("?action=%00", "?actor=%00"):
+        assert client.get("/staff/audit" + query).status_code == 400
 
 
 def test_every_recorded_action_reads_as_a_sentence():
