@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .auth.passwords import init_password_hasher
     from .auth.sessions import init_login_manager
+    from .caching import init_caching
     from .database import register_sqlite_policy
     from .extensions import babel, csrf, db, limiter, migrate
     from .i18n import select_locale, select_timezone
@@ -60,6 +61,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_login_manager(app)
     init_password_hasher(app)
+    init_caching(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from ..caching import public_page
 from ..expo import EXPO_VENUE_EN, EXPO_VENUE_TH, next_expo_days
 from ..extensions import db
 from ..i18n import to_bangkok
@@ -20,6 +21,7 @@ RECOMMENDED_SHOWN = 6
 
 
 @bp.get("/")
+@public_page
 def index():
     """Present the expo, its causes and partners, and featured opportunities."""
     now = utcnow()

@@ -19,6 +19,7 @@ from flask_login import current_user
 from ..access import role_required
 from ..applications import services as workflow
 from ..auth.limits import application_address_limit, application_limit
+from ..caching import public_page
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..labels import STATUS_LABELS
@@ -86,6 +87,7 @@ def _filters_from(form: SearchForm) -> tuple[SearchFilters, str | None]:
 
 
 @bp.get("/opportunities")
+@public_page
 def browse():
     """Search open opportunities: list and map, filters in the URL."""
     now = utcnow()
@@ -127,6 +129,7 @@ def browse():
 
 
 @bp.get("/opportunities/<int:opportunity_id>")
+@public_page
 def opportunity(opportunity_id: int):
     """One open opportunity: description, place, skills, shifts, apply buttons."""
     now = utcnow()
