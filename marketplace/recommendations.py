@@ -1,11 +1,17 @@
 """Recommendations and suggested volunteers from the current database.
 
-Candidates are cut in SQL (listed opportunities, skills held, a bounding box of the
-travel radius, consent to matching); the pure matching package applies every hard
-filter, scores and explains. Nothing is cached, so a new opportunity, a full shift
-or a changed profile shows at once.
+Recommendations come from a per-worker ``MatchingIndex`` of the listed catalogue,
+rebuilt whenever the catalogue version moves (any change to an opportunity, a
+shift's capacity or spots taken, an organisation: see caching.py); the volunteer's
+profile and applications are read fresh on every request. So a new opportunity, a
+full shift or a changed profile shows in the very next answer.
+
+Suggestions cut candidates in SQL (skills held, a bounding box of the travel
+radius, consent to matching); the pure matching package applies every hard filter,
+scores and explains.
 """
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,9 +20,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from .applications.services import ACTIVE
+from .caching import memoized
 from .extensions import db
 from .main.queries import listed_opportunities
-from .matching import filters, model, scoring
+from .matching import MatchingIndex, filters, model, scoring
 from .models import (
     HOLDS_SPOT,
     Application,
@@ -29,7 +36,7 @@ from .models import (
     User,
     VolunteerProfile,
 )
-from .models.taxonomy import opportunity_skill, volunteer_skill
+from .models.taxonomy import volunteer_skill
 
 # Kilometres in one degree of latitude, and the widest search for suggestions.
 _KM_PER_DEGREE = 110.5
@@ -150,6 +157,43 @@ def held_intervals(volunteer_ids: list[int]) -> dict[int, list[tuple]]:
     return held
 
 
+def catalogue_index(now: datetime) -> MatchingIndex:
+    """This worker's index of the listed catalogue, current with its version.
+
+    Holds every published opportunity of a verified organisation with its shifts
+    still to start; which of them have room, and which have started by the time of
+    a request, the index checks per answer.
+    """
+
+    def build() -> MatchingIndex:
+        listed = db.session.scalars(
+            listed_opportunities(now).options(
+                so.load_only(
+                    Opportunity.id,
+                    Opportunity.organization_id,
+                    Opportunity.languages,
+                    Opportunity.remote,
+                    Opportunity.lat,
+                    Opportunity.lon,
+                    Opportunity.title,
+                    Opportunity.approval_mode,
+                )
+            )
+        ).all()
+        return MatchingIndex(
+            [],
+            [as_opportunity(opportunity) for opportunity in listed],
+            [
+                as_shift(shift, opportunity)
+                for opportunity in listed
+                for shift in opportunity.shifts
+                if shift.starts_at > now
+            ],
+        )
+
+    return memoized(("matching-index",), build)
+
+
 def recommend(user: User, now: datetime, limit: int = 20, locale: str = "th"):
     """The opportunities that fit a volunteer best, each with its best shift."""
     profile = db.session.scalar(
@@ -164,32 +208,8 @@ def recommend(user: User, now: datetime, limit: int = 20, locale: str = "th"):
     if profile is None or not profile.availability:
         return []
     volunteer = as_volunteer(profile, held_intervals([user.id]).get(user.id, []))
-    held_skill_ids = [skill.id for skill in profile.skills]
-    places = []
-    if profile.remote_ok:
-        places.append(Opportunity.remote.is_(True))
-    if profile.lat is not None:
-        places.append(
-            sa.and_(
-                Opportunity.remote.is_(False),
-                _bounding_box(
-                    Opportunity.lat,
-                    Opportunity.lon,
-                    profile.lat,
-                    profile.lon,
-                    profile.max_distance_km,
-                ),
-            )
-        )
-    if not places:
+    if not profile.remote_ok and profile.lat is None:
         return []
-    missing_skill = sa.exists().where(
-        opportunity_skill.c.opportunity_id == Opportunity.id,
-        opportunity_skill.c.skill_id.not_in(held_skill_ids or [-1]),
-    )
-    opportunities = db.session.scalars(
-        listed_opportunities(now).where(~missing_skill, sa.or_(*places))
-    ).all()
     taken = set(
         db.session.scalars(
             sa.select(Application.shift_id).where(
@@ -197,28 +217,40 @@ def recommend(user: User, now: datetime, limit: int = 20, locale: str = "th"):
             )
         )
     )
-    found = []
-    for opportunity in opportunities:
-        plain = as_opportunity(opportunity)
-        best = None
-        for shift in opportunity.shifts:
-            if shift.id in taken:
-                continue
-            match = _match(volunteer, plain, as_shift(shift, opportunity), now)
-            if match and (best is None or match.score > best[0].score):
-                best = (match, shift)
-        if best:
-            match, shift = best
-            found.append(
-                Recommendation(
-                    opportunity,
-                    shift,
-                    match,
-                    model.reasons(match, plain, volunteer, locale),
-                )
+    index = catalogue_index(now)
+    matches = index.recommend(volunteer, now, limit, exclude=taken)
+    if not matches:
+        return []
+    loaded = {
+        opportunity.id: opportunity
+        for opportunity in db.session.scalars(
+            listed_opportunities(now).where(
+                Opportunity.id.in_([match.opportunity_id for match in matches])
             )
-    found.sort(key=lambda item: (-item.match.score, item.opportunity.id))
-    return found[:limit]
+        )
+    }
+    found = []
+    for match in matches:
+        opportunity = loaded.get(match.opportunity_id)
+        shift = (
+            next((s for s in opportunity.shifts if s.id == match.shift_id), None)
+            if opportunity
+            else None
+        )
+        if shift is None:  # changed since the index was built: skip, never guess
+            continue
+        if match.distance_km is not None:
+            match = dataclasses.replace(match, distance_km=round(match.distance_km, 2))
+        plain = index.opportunities[match.opportunity_id]
+        found.append(
+            Recommendation(
+                opportunity,
+                shift,
+                match,
+                model.reasons(match, plain, volunteer, locale),
+            )
+        )
+    return found
 
 
 def consented_to_matching() -> sa.Select:
