@@ -47,11 +47,12 @@ def register_extensions(app: Flask) -> None:
     from .auth.passwords import init_password_hasher
     from .auth.sessions import init_login_manager
     from .caching import init_caching
-    from .database import register_sqlite_policy
+    from .database import engine_options, register_sqlite_policy
     from .extensions import babel, csrf, db, limiter, migrate
     from .i18n import select_locale, select_timezone
 
     register_sqlite_policy()
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)

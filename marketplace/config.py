@@ -29,6 +29,9 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'marketplace.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Seconds to wait for a PostgreSQL connection before answering 503 (an outage
+    # must not hang the workers); applied to postgresql URLs by create_app.
+    DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
 
     # Shared answers of the public catalogue (issue 14, marketplace/caching.py):
     # Redis when CACHE_REDIS_URL (or a redis:// rate-limit storage) is set, else
