@@ -28,15 +28,18 @@ from .models import (
     HOLDS_SPOT,
     Application,
     ApprovalMode,
+    AvailabilityWindow,
+    Cause,
     Consent,
     ConsentPurpose,
     Opportunity,
     Role,
     Shift,
+    Skill,
     User,
     VolunteerProfile,
 )
-from .models.taxonomy import volunteer_skill
+from .models.taxonomy import volunteer_cause, volunteer_skill
 
 # Kilometres in one degree of latitude, and the widest search for suggestions.
 _KM_PER_DEGREE = 110.5
@@ -157,30 +160,29 @@ def held_intervals(volunteer_ids: list[int]) -> dict[int, list[tuple]]:
     return held
 
 
-def catalogue_index(now: datetime) -> MatchingIndex:
-    """This worker's index of the listed catalogue, current with its version.
+@dataclass(frozen=True)
+class CatalogueSnapshot:
+    """The listed catalogue of one catalogue version, as this worker holds it."""
 
-    Holds every published opportunity of a verified organisation with its shifts
-    still to start; which of them have room, and which have started by the time of
-    a request, the index checks per answer.
+    index: MatchingIndex
+    # API.md items by opportunity id, with the shifts still to start at build time.
+    items: dict[int, dict]
+
+
+def catalogue_snapshot(now: datetime) -> CatalogueSnapshot:
+    """This worker's index and API items of the listed catalogue, kept current.
+
+    Built once per catalogue version (any change to an opportunity, a shift's
+    capacity or spots taken, an organisation moves it): every published
+    opportunity of a verified organisation with its shifts still to start. Which
+    of them have started by the time of a request is checked per answer.
     """
 
-    def build() -> MatchingIndex:
-        listed = db.session.scalars(
-            listed_opportunities(now).options(
-                so.load_only(
-                    Opportunity.id,
-                    Opportunity.organization_id,
-                    Opportunity.languages,
-                    Opportunity.remote,
-                    Opportunity.lat,
-                    Opportunity.lon,
-                    Opportunity.title,
-                    Opportunity.approval_mode,
-                )
-            )
-        ).all()
-        return MatchingIndex(
+    def build() -> CatalogueSnapshot:
+        from .api.opportunities import opportunity_item
+
+        listed = db.session.scalars(listed_opportunities(now)).all()
+        index = MatchingIndex(
             [],
             [as_opportunity(opportunity) for opportunity in listed],
             [
@@ -190,67 +192,138 @@ def catalogue_index(now: datetime) -> MatchingIndex:
                 if shift.starts_at > now
             ],
         )
+        items = {o.id: opportunity_item(o, now) for o in listed}
+        return CatalogueSnapshot(index, items)
 
-    return memoized(("matching-index",), build)
+    return memoized(("catalogue-snapshot",), build)
+
+
+def _volunteer_now(user_id: int) -> tuple[model.Volunteer | None, set[int]]:
+    """The matching view of a volunteer, read fresh, and the shifts applied to.
+
+    Plain column queries (no ORM objects): this runs on every recommendation.
+    """
+    row = db.session.execute(
+        sa.select(
+            VolunteerProfile.lat,
+            VolunteerProfile.lon,
+            VolunteerProfile.max_distance_km,
+            VolunteerProfile.remote_ok,
+            VolunteerProfile.languages,
+        ).where(VolunteerProfile.user_id == user_id)
+    ).first()
+    if row is None:
+        return None, set()
+    windows = tuple(
+        tuple(window)
+        for window in db.session.execute(
+            sa.select(
+                AvailabilityWindow.weekday,
+                AvailabilityWindow.start_minute,
+                AvailabilityWindow.end_minute,
+            )
+            .where(AvailabilityWindow.profile_id == user_id)
+            .order_by(AvailabilityWindow.weekday, AvailabilityWindow.start_minute)
+        )
+    )
+    if not windows:
+        return None, set()
+    slugs = db.session.execute(
+        sa.union_all(
+            sa.select(sa.literal("skill"), Skill.slug)
+            .join(volunteer_skill, volunteer_skill.c.skill_id == Skill.id)
+            .where(volunteer_skill.c.profile_id == user_id),
+            sa.select(sa.literal("cause"), Cause.slug)
+            .join(volunteer_cause, volunteer_cause.c.cause_id == Cause.id)
+            .where(volunteer_cause.c.profile_id == user_id),
+        )
+    ).all()
+    applied, held = set(), []
+    for shift_id, status, start, end in db.session.execute(
+        sa.select(
+            Application.shift_id, Application.status, Shift.starts_at, Shift.ends_at
+        )
+        .join(Application.shift)
+        .where(Application.volunteer_id == user_id, Application.status.in_(ACTIVE))
+    ):
+        applied.add(shift_id)
+        if status in HOLDS_SPOT:
+            held.append((start, end))
+    volunteer = model.Volunteer(
+        id=user_id,
+        skills=frozenset(slug for kind, slug in slugs if kind == "skill"),
+        causes=frozenset(slug for kind, slug in slugs if kind == "cause"),
+        languages=frozenset(row.languages or ()),
+        lat=row.lat,
+        lon=row.lon,
+        max_distance_km=float(row.max_distance_km),
+        remote_ok=row.remote_ok,
+        windows=windows,
+        held=tuple(held),
+    )
+    return volunteer, applied
+
+
+def _ranked(
+    user: User, now: datetime, limit: int, locale: str
+) -> tuple[CatalogueSnapshot, list[tuple[model.Match, list[str]]]]:
+    """The best matches of a volunteer, with the reasons, from the snapshot."""
+    snapshot = catalogue_snapshot(now)
+    volunteer, applied = _volunteer_now(user.id)
+    if volunteer is None or (not volunteer.remote_ok and not volunteer.has_location):
+        return snapshot, []
+    found = []
+    for match in snapshot.index.recommend(volunteer, now, limit, exclude=applied):
+        if match.distance_km is not None:
+            match = dataclasses.replace(match, distance_km=round(match.distance_km, 2))
+        plain = snapshot.index.opportunities[match.opportunity_id]
+        found.append((match, model.reasons(match, plain, volunteer, locale)))
+    return snapshot, found
 
 
 def recommend(user: User, now: datetime, limit: int = 20, locale: str = "th"):
     """The opportunities that fit a volunteer best, each with its best shift."""
-    profile = db.session.scalar(
-        sa.select(VolunteerProfile)
-        .where(VolunteerProfile.user_id == user.id)
-        .options(
-            so.selectinload(VolunteerProfile.skills),
-            so.selectinload(VolunteerProfile.causes),
-            so.selectinload(VolunteerProfile.availability),
-        )
-    )
-    if profile is None or not profile.availability:
-        return []
-    volunteer = as_volunteer(profile, held_intervals([user.id]).get(user.id, []))
-    if not profile.remote_ok and profile.lat is None:
-        return []
-    taken = set(
-        db.session.scalars(
-            sa.select(Application.shift_id).where(
-                Application.volunteer_id == user.id, Application.status.in_(ACTIVE)
-            )
-        )
-    )
-    index = catalogue_index(now)
-    matches = index.recommend(volunteer, now, limit, exclude=taken)
-    if not matches:
+    _, ranked = _ranked(user, now, limit, locale)
+    if not ranked:
         return []
     loaded = {
         opportunity.id: opportunity
         for opportunity in db.session.scalars(
             listed_opportunities(now).where(
-                Opportunity.id.in_([match.opportunity_id for match in matches])
+                Opportunity.id.in_([match.opportunity_id for match, _ in ranked])
             )
         )
     }
     found = []
-    for match in matches:
+    for match, reasons in ranked:
         opportunity = loaded.get(match.opportunity_id)
-        shift = (
-            next((s for s in opportunity.shifts if s.id == match.shift_id), None)
-            if opportunity
-            else None
-        )
-        if shift is None:  # changed since the index was built: skip, never guess
+        shifts = opportunity.shifts if opportunity is not None else []
+        shift = next((s for s in shifts if s.id == match.shift_id), None)
+        if shift is None:  # changed since the snapshot: skip, never guess
             continue
-        if match.distance_km is not None:
-            match = dataclasses.replace(match, distance_km=round(match.distance_km, 2))
-        plain = index.opportunities[match.opportunity_id]
-        found.append(
-            Recommendation(
-                opportunity,
-                shift,
-                match,
-                model.reasons(match, plain, volunteer, locale),
-            )
-        )
+        found.append(Recommendation(opportunity, shift, match, reasons))
     return found
+
+
+def recommend_items(
+    user: User, now: datetime, limit: int = 20, locale: str = "th"
+) -> list[dict]:
+    """The API.md recommendation items, straight from the worker's snapshot."""
+    snapshot, ranked = _ranked(user, now, limit, locale)
+    items = []
+    for match, reasons in ranked:
+        item = snapshot.items[match.opportunity_id]
+        shifts = [shift for shift in item["shifts"] if shift["start"] > now]
+        items.append(
+            {
+                "opportunity": {**item, "shifts": shifts},
+                "shift_id": match.shift_id,
+                "score": round(match.score, 4),
+                "components": dict(match.components),
+                "reasons": reasons,
+            }
+        )
+    return items
 
 
 def consented_to_matching() -> sa.Select:
