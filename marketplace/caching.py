@@ -42,6 +42,7 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from .extensions import cache
 
@@ -238,11 +239,13 @@ def public_page(view: Callable) -> Callable:
             current_app.logger.exception("Page cache unavailable")
             return view(*args, **kwargs)
         if entry is None:
-            g.csrf_token = CSRF_PLACEHOLDER
+            had, g.csrf_token = g.pop("csrf_token", None), CSRF_PLACEHOLDER
             try:
                 response = current_app.make_response(view(*args, **kwargs))
             finally:
                 g.pop("csrf_token", None)
+                if had is not None:
+                    g.csrf_token = had
             if response.status_code != 200 or response.direct_passthrough:
                 return _with_real_csrf(response)
             body = response.get_data()
@@ -281,6 +284,67 @@ def _serve(entry: dict) -> Response:
     )
     response.vary.add("Cookie")
     return response.make_conditional(request)
+
+
+# -- shared fragments of personal pages ----------------------------------------------
+
+
+def _shared_key(kind: str, name: str, with_query: bool) -> str:
+    version = catalogue_version()
+    era = session.get("era") or ""
+    query = hashlib.sha256(request.query_string).hexdigest()[:32] if with_query else ""
+    return f"{kind}:{version}:{get_locale()}:{era}:{name}:{query}"
+
+
+def rendered(html: str) -> Markup:
+    """Mark the output of render_template (autoescaped already) as safe HTML."""
+    return Markup(html)  # noqa: S704  (a rendered template, not user input)
+
+
+def shared_fragment(name: str, build: Callable[[], str], with_query: bool = True):
+    """HTML that is the same for everyone (language, era, query): built once.
+
+    For the parts of a logged-in page that show the catalogue only; `build` must
+    not show anything of the person (a CSRF token in it is refused from the cache).
+    """
+    if not current_app.config["PAGE_CACHE"]:
+        return rendered(build())
+    try:
+        key = _shared_key("fragment", name, with_query)
+        html = cache.get(key)
+    except Exception:
+        current_app.logger.exception("Fragment cache unavailable")
+        return rendered(build())
+    if html is None:
+        had, g.csrf_token = g.pop("csrf_token", None), CSRF_PLACEHOLDER
+        try:
+            html = build()
+        finally:
+            g.pop("csrf_token", None)
+            if had is not None:
+                g.csrf_token = had
+        if CSRF_PLACEHOLDER in html:  # personal after all: never share it
+            return rendered(html.replace(CSRF_PLACEHOLDER, generate_csrf()))
+        with contextlib.suppress(Exception):
+            cache.set(key, html)
+    return rendered(html)
+
+
+def shared_value(name: str, build: Callable[[], Any]) -> Any:
+    """A value of the catalogue (counts, lists) built once per version and TTL."""
+    if not current_app.config["PAGE_CACHE"]:
+        return build()
+    try:
+        key = _shared_key("value", name, False)
+        value = cache.get(key)
+    except Exception:
+        current_app.logger.exception("Value cache unavailable")
+        return build()
+    if value is None:
+        value = build()
+        with contextlib.suppress(Exception):
+            cache.set(key, value)
+    return value
 
 
 def init_caching(app: Flask) -> None:

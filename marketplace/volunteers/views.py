@@ -19,7 +19,7 @@ from flask_login import current_user
 from ..access import role_required
 from ..applications import services as workflow
 from ..auth.limits import application_address_limit, application_limit
-from ..caching import public_page
+from ..caching import public_page, rendered, shared_fragment
 from ..errors import DomainError, ValidationFailed
 from ..extensions import db
 from ..labels import STATUS_LABELS
@@ -90,6 +90,15 @@ def _filters_from(form: SearchForm) -> tuple[SearchFilters, str | None]:
 @public_page
 def browse():
     """Search open opportunities: list and map, filters in the URL."""
+    if request.args.get("near_me"):  # the person's own place: never shared
+        content = rendered(_browse_content())
+        return render_template("volunteers/browse.html", content=content)
+    content = shared_fragment("browse", _browse_content)
+    return render_template("volunteers/browse.html", content=content)
+
+
+def _browse_content() -> str:
+    """The search form and one page of results (the same for everyone)."""
     now = utcnow()
     form = SearchForm(request.args)
     form.cause.choices = [("", _("All causes")), *taxonomy_choices(Cause)]
@@ -115,7 +124,7 @@ def browse():
         if not hit.opportunity.remote
     ]
     return render_template(
-        "volunteers/browse.html",
+        "volunteers/_browse_content.html",
         form=form,
         hits=hits,
         total=total,

@@ -22,6 +22,7 @@ from marketplace.models import (
     Shift,
 )
 from tests import factories
+from tests.factories import PASSWORD
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -239,3 +240,23 @@ def test_the_version_file_is_shared_by_every_worker(tmp_path: Path):
     assert two.get() == seen
     two.bump()
     assert one.get() != seen and one.get() == two.get()
+
+
+def test_logged_in_pages_share_only_the_catalogue(app, person, organization):
+    factories.make_user(email="w@example.org", name="วันดี ใจงาม")
+    factories.make_opportunity(organization, title="ปลูกป่าชายเลน", is_expo=True)
+    db.session.commit()
+    other = app.test_client()
+    other.post("/login", data={"email": "w@example.org", "password": PASSWORD})
+    for path in ("/", "/opportunities"):
+        mine = person.get(path).get_data(as_text=True)
+        theirs = other.get(path).get_data(as_text=True)
+        assert "วีระ อาสาสมัคร" in mine and "วันดี ใจงาม" not in mine
+        assert "วันดี ใจงาม" in theirs and "วีระ อาสาสมัคร" not in theirs
+        assert "ปลูกป่าชายเลน" in mine and "ปลูกป่าชายเลน" in theirs
+
+    factories.make_opportunity(organization, title="ครัวชุมชน", is_expo=True)
+    db.session.commit()
+    for path in ("/", "/opportunities"):
+        assert "ครัวชุมชน" in person.get(path).get_data(as_text=True)
+        assert "ครัวชุมชน" in other.get(path).get_data(as_text=True)
