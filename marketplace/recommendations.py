@@ -12,6 +12,7 @@ scores and explains.
 """
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -198,61 +199,84 @@ def catalogue_snapshot(now: datetime) -> CatalogueSnapshot:
     return memoized(("catalogue-snapshot",), build)
 
 
-def _volunteer_now(user_id: int) -> tuple[model.Volunteer | None, set[int]]:
-    """The matching view of a volunteer, read fresh, and the shifts applied to.
+@functools.cache
+def _volunteer_statements() -> tuple[sa.Select, sa.Select]:
+    """The two statements that read a volunteer, built once per process.
 
-    Plain column queries (no ORM objects): this runs on every recommendation.
+    One row of the profile with its skills, causes and weekly windows folded into
+    strings (``aggregate_strings``: group_concat / string_agg), and the shifts the
+    volunteer applied to; plain columns, no ORM objects.
     """
-    row = db.session.execute(
-        sa.select(
-            VolunteerProfile.lat,
-            VolunteerProfile.lon,
-            VolunteerProfile.max_distance_km,
-            VolunteerProfile.remote_ok,
-            VolunteerProfile.languages,
-        ).where(VolunteerProfile.user_id == user_id)
-    ).first()
-    if row is None:
-        return None, set()
-    windows = tuple(
-        tuple(window)
-        for window in db.session.execute(
-            sa.select(
-                AvailabilityWindow.weekday,
-                AvailabilityWindow.start_minute,
-                AvailabilityWindow.end_minute,
-            )
-            .where(AvailabilityWindow.profile_id == user_id)
-            .order_by(AvailabilityWindow.weekday, AvailabilityWindow.start_minute)
+    user_id = sa.bindparam("user_id")
+
+    def folded(column, link_table, link_column, target) -> sa.ScalarSelect:
+        return (
+            sa.select(sa.func.aggregate_strings(column, " "))
+            .select_from(link_table.join(target, link_column == target.id))
+            .where(link_table.c.profile_id == user_id)
+            .scalar_subquery()
         )
+
+    window = (
+        sa.cast(AvailabilityWindow.weekday, sa.String)
+        + ":"
+        + sa.cast(AvailabilityWindow.start_minute, sa.String)
+        + ":"
+        + sa.cast(AvailabilityWindow.end_minute, sa.String)
     )
-    if not windows:
-        return None, set()
-    slugs = db.session.execute(
-        sa.union_all(
-            sa.select(sa.literal("skill"), Skill.slug)
-            .join(volunteer_skill, volunteer_skill.c.skill_id == Skill.id)
-            .where(volunteer_skill.c.profile_id == user_id),
-            sa.select(sa.literal("cause"), Cause.slug)
-            .join(volunteer_cause, volunteer_cause.c.cause_id == Cause.id)
-            .where(volunteer_cause.c.profile_id == user_id),
-        )
-    ).all()
-    applied, held = set(), []
-    for shift_id, status, start, end in db.session.execute(
+    profile = sa.select(
+        VolunteerProfile.lat,
+        VolunteerProfile.lon,
+        VolunteerProfile.max_distance_km,
+        VolunteerProfile.remote_ok,
+        VolunteerProfile.languages,
+        folded(Skill.slug, volunteer_skill, volunteer_skill.c.skill_id, Skill).label(
+            "skills"
+        ),
+        folded(Cause.slug, volunteer_cause, volunteer_cause.c.cause_id, Cause).label(
+            "causes"
+        ),
+        sa.select(sa.func.aggregate_strings(window, " "))
+        .where(AvailabilityWindow.profile_id == user_id)
+        .scalar_subquery()
+        .label("windows"),
+    ).where(VolunteerProfile.user_id == user_id)
+    applications = (
         sa.select(
             Application.shift_id, Application.status, Shift.starts_at, Shift.ends_at
         )
         .join(Application.shift)
         .where(Application.volunteer_id == user_id, Application.status.in_(ACTIVE))
+    )
+    return profile, applications
+
+
+def _volunteer_now(user_id: int) -> tuple[model.Volunteer | None, set[int]]:
+    """The matching view of a volunteer, read fresh, and the shifts applied to.
+
+    Two plain queries (this runs on every recommendation): the profile with its
+    skills, causes and windows, then the applications.
+    """
+    profile, applications = _volunteer_statements()
+    row = db.session.execute(profile, {"user_id": user_id}).first()
+    if row is None or not row.windows:
+        return None, set()
+    windows = tuple(
+        sorted(
+            tuple(int(part) for part in text.split(":")) for text in row.windows.split()
+        )
+    )
+    applied, held = set(), []
+    for shift_id, status, start, end in db.session.execute(
+        applications, {"user_id": user_id}
     ):
         applied.add(shift_id)
         if status in HOLDS_SPOT:
             held.append((start, end))
     volunteer = model.Volunteer(
         id=user_id,
-        skills=frozenset(slug for kind, slug in slugs if kind == "skill"),
-        causes=frozenset(slug for kind, slug in slugs if kind == "cause"),
+        skills=frozenset((row.skills or "").split()),
+        causes=frozenset((row.causes or "").split()),
         languages=frozenset(row.languages or ()),
         lat=row.lat,
         lon=row.lon,
