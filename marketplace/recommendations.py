@@ -310,22 +310,29 @@ def recommend(user: User, now: datetime, limit: int = 20, locale: str = "th"):
     _, ranked = _ranked(user, now, limit, locale)
     if not ranked:
         return []
-    loaded = {
-        opportunity.id: opportunity
-        for opportunity in db.session.scalars(
-            listed_opportunities(now).where(
-                Opportunity.id.in_([match.opportunity_id for match, _ in ranked])
+    # The snapshot vouches that these are listed (any change moves its version):
+    # load just the rows a card shows, the opportunity with its organisation and
+    # the chosen shift.
+    shifts = {
+        shift.id: shift
+        for shift in db.session.scalars(
+            sa.select(Shift)
+            .join(Shift.opportunity)
+            .join(Opportunity.organization)
+            .where(Shift.id.in_([match.shift_id for match, _ in ranked]))
+            .options(
+                so.contains_eager(Shift.opportunity).contains_eager(
+                    Opportunity.organization
+                )
             )
         )
     }
     found = []
     for match, reasons in ranked:
-        opportunity = loaded.get(match.opportunity_id)
-        shifts = opportunity.shifts if opportunity is not None else []
-        shift = next((s for s in shifts if s.id == match.shift_id), None)
-        if shift is None:  # changed since the snapshot: skip, never guess
+        shift = shifts.get(match.shift_id)
+        if shift is None:  # deleted since the snapshot: skip, never guess
             continue
-        found.append(Recommendation(opportunity, shift, match, reasons))
+        found.append(Recommendation(shift.opportunity, shift, match, reasons))
     return found
 
 

@@ -249,3 +249,27 @@ def test_the_index_is_reused_until_the_catalogue_changes(api, setting, count_que
     with count_queries() as reused:
         assert len(recommended(api, setting["headers"])) == 20
     assert len(reused) == len(few) < len(rebuilt)
+
+
+def test_the_home_page_shows_current_recommendations(client, auth, setting):
+    organization = setting["organization"]
+    opportunity = factories.make_opportunity(
+        organization,
+        title="สอนการบ้านวันเสาร์",
+        starts=next_weekday(5, 10),
+        approval_mode=ApprovalMode.REVIEW,
+        capacity=1,
+    )
+    db.session.commit()
+    auth.login("v@example.org")
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-testid="recommended"' in home
+    assert "สอนการบ้านวันเสาร์" in home and organization.name_th in home
+    db.session.execute(
+        sa.update(Shift)
+        .where(Shift.id == opportunity.shifts[0].id)
+        .values(spots_taken=1)
+    )
+    db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-testid="recommended"' not in home  # full, and no waitlist
