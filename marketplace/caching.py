@@ -301,11 +301,18 @@ def rendered(html: str) -> Markup:
     return Markup(html)  # noqa: S704  # nosec B704  (a rendered template)
 
 
-def shared_fragment(name: str, build: Callable[[], str], with_query: bool = True):
+def shared_fragment(
+    name: str,
+    build: Callable[[], str],
+    with_query: bool = True,
+    with_csrf: bool = False,
+):
     """HTML that is the same for everyone (language, era, query): built once.
 
     For the parts of a logged-in page that show the catalogue only; `build` must
-    not show anything of the person (a CSRF token in it is refused from the cache).
+    not show anything of the person. A CSRF token in it is refused from the cache,
+    unless `with_csrf`: then it is kept as a placeholder and each person gets
+    their own token, as in the page cache.
     """
     if not current_app.config["PAGE_CACHE"]:
         return rendered(build())
@@ -323,10 +330,12 @@ def shared_fragment(name: str, build: Callable[[], str], with_query: bool = True
             g.pop("csrf_token", None)
             if had is not None:
                 g.csrf_token = had
-        if CSRF_PLACEHOLDER in html:  # personal after all: never share it
+        if CSRF_PLACEHOLDER in html and not with_csrf:  # personal: never share
             return rendered(html.replace(CSRF_PLACEHOLDER, generate_csrf()))
         with contextlib.suppress(Exception):
             cache.set(key, html)
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
     return rendered(html)
 
 

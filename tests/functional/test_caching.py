@@ -20,6 +20,7 @@ from marketplace.models import (
     OpportunityStatus,
     Role,
     Shift,
+    Skill,
 )
 from tests import factories
 from tests.factories import PASSWORD
@@ -260,3 +261,35 @@ def test_logged_in_pages_share_only_the_catalogue(app, person, organization):
     for path in ("/", "/opportunities"):
         assert "ครัวชุมชน" in person.get(path).get_data(as_text=True)
         assert "ครัวชุมชน" in other.get(path).get_data(as_text=True)
+
+
+def test_volunteers_share_an_opportunity_page_only_where_it_is_the_same(
+    app, person, organization
+):
+    teacher = factories.make_user(email="t@example.org", name="ครูใจดี")
+    teacher.profile.skills = list(
+        db.session.scalars(sa.select(Skill).where(Skill.slug == "teaching"))
+    )
+    opportunity = factories.make_opportunity(organization, capacity=2)
+    shift_id = opportunity.shifts[0].id
+    db.session.commit()
+    other = app.test_client()
+    other.post("/login", data={"email": "t@example.org", "password": PASSWORD})
+    english(person)
+    english(other)
+    url = f"/opportunities/{opportunity.id}"
+
+    mine, theirs = person.get(url), other.get(url)
+    assert 'data-testid="skill-held"' not in mine.get_data(as_text=True)
+    assert 'data-testid="skill-held"' in theirs.get_data(as_text=True)
+    tokens = {
+        _TOKEN.search(page.get_data(as_text=True)).group(1) for page in (mine, theirs)
+    }
+    assert len(tokens) == 2 and CSRF_PLACEHOLDER not in mine.get_data(as_text=True)
+
+    assert person.post(f"/shifts/{shift_id}/apply", data={}).status_code == 302
+    mine = person.get(url).get_data(as_text=True)
+    theirs = other.get(url).get_data(as_text=True)
+    assert 'data-testid="my-status"' in mine and 'data-testid="my-status"' not in theirs
+    assert "1 spot left" in mine and "1 spot left" in theirs
+    assert "ครูใจดี" in theirs and "ครูใจดี" not in mine
