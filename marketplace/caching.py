@@ -116,9 +116,17 @@ class RedisVersion:
 
 
 def catalogue_version() -> str:
-    """The catalogue version, read once per request (before any query of it)."""
+    """The catalogue version, read once per request (before any query of it).
+
+    If it cannot be read (Redis down, a read-only instance folder), a version no
+    one has seen: every cache misses and answers are built afresh, never stale.
+    """
     if "catalogue_version" not in g:
-        g.catalogue_version = current_app.extensions["catalogue_version"].get()
+        try:
+            g.catalogue_version = current_app.extensions["catalogue_version"].get()
+        except Exception:
+            current_app.logger.exception("Catalogue version unavailable")
+            g.catalogue_version = f"unavailable-{os.urandom(8).hex()}"
     return g.catalogue_version
 
 

@@ -293,3 +293,18 @@ def test_volunteers_share_an_opportunity_page_only_where_it_is_the_same(
     assert 'data-testid="my-status"' in mine and 'data-testid="my-status"' not in theirs
     assert "1 spot left" in mine and "1 spot left" in theirs
     assert "ครูใจดี" in theirs and "ครูใจดี" not in mine
+
+
+def test_an_unreadable_version_means_no_reuse_not_stale_pages(
+    app, client, organization, tmp_path
+):
+    factories.make_opportunity(organization, title="ปลูกป่าชายเลน")
+    db.session.commit()
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the version's folder should be")
+    app.extensions["catalogue_version"] = FileVersion(blocked / "catalogue-version")
+    assert "ปลูกป่าชายเลน" in client.get("/opportunities").get_data(as_text=True)
+    factories.make_opportunity(organization, title="ครัวชุมชน")
+    db.session.commit()
+    page = client.get("/opportunities").get_data(as_text=True)
+    assert "ครัวชุมชน" in page and "ปลูกป่าชายเลน" in page
