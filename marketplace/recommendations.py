@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
@@ -25,6 +26,7 @@ from .caching import memoized
 from .extensions import db
 from .main.queries import listed_opportunities
 from .matching import MatchingIndex, filters, model, scoring
+from .matching.index import to_microseconds
 from .models import (
     HOLDS_SPOT,
     Application,
@@ -45,6 +47,8 @@ from .models.taxonomy import volunteer_cause, volunteer_skill
 # Kilometres in one degree of latitude, and the widest search for suggestions.
 _KM_PER_DEGREE = 110.5
 MAX_SUGGESTION_RADIUS_KM = 200.0
+# Recommendation answers a worker keeps per catalogue version (then starts over).
+MAX_ANSWERS_KEPT = 20_000
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,16 @@ class CatalogueSnapshot:
     index: MatchingIndex
     # API.md items by opportunity id, with the shifts still to start at build time.
     items: dict[int, dict]
+    # Every shift start (UTC microseconds), sorted: an answer holds until the next.
+    starts: np.ndarray
+    # Answers by (volunteer as read, shifts applied to, limit, locale).
+    answers: dict = dataclasses.field(default_factory=dict)
+
+    def next_start(self, now: datetime) -> int:
+        """When the next shift of the snapshot starts (an answer may change then)."""
+        now_us = to_microseconds(now)
+        position = int(np.searchsorted(self.starts, now_us, side="right"))
+        return int(self.starts[position]) if position < self.starts.size else 2**62
 
 
 def catalogue_snapshot(now: datetime) -> CatalogueSnapshot:
@@ -194,7 +208,13 @@ def catalogue_snapshot(now: datetime) -> CatalogueSnapshot:
             ],
         )
         items = {o.id: opportunity_item(o, now) for o in listed}
-        return CatalogueSnapshot(index, items)
+        starts = np.sort(
+            np.array(
+                [to_microseconds(s.starts_at) for o in listed for s in o.shifts],
+                dtype=np.int64,
+            )
+        )
+        return CatalogueSnapshot(index, items, starts)
 
     return memoized(("catalogue-snapshot",), build)
 
@@ -296,12 +316,21 @@ def _ranked(
     volunteer, applied = _volunteer_now(user.id)
     if volunteer is None or (not volunteer.remote_ok and not volunteer.has_location):
         return snapshot, []
+    # The same person (as read just now) against the same catalogue version gets
+    # the same answer until another shift starts: reuse it until then.
+    key = (volunteer, frozenset(applied), limit, locale)
+    held = snapshot.answers.get(key)
+    if held is not None and to_microseconds(now) < held[0]:
+        return snapshot, held[1]
     found = []
     for match in snapshot.index.recommend(volunteer, now, limit, exclude=applied):
         if match.distance_km is not None:
             match = dataclasses.replace(match, distance_km=round(match.distance_km, 2))
         plain = snapshot.index.opportunities[match.opportunity_id]
         found.append((match, model.reasons(match, plain, volunteer, locale)))
+    if len(snapshot.answers) >= MAX_ANSWERS_KEPT:
+        snapshot.answers.clear()
+    snapshot.answers[key] = (snapshot.next_start(now), found)
     return snapshot, found
 
 

@@ -273,3 +273,24 @@ def test_the_home_page_shows_current_recommendations(client, auth, setting):
     db.session.commit()
     home = client.get("/").get_data(as_text=True)
     assert 'data-testid="recommended"' not in home  # full, and no waitlist
+
+
+def test_a_reused_answer_ends_when_a_shift_starts(app, setting):
+    from marketplace.recommendations import recommend
+
+    organization = setting["organization"]
+    early = next_weekday(5, 9)
+    factories.make_opportunity(organization, title="เช้า", starts=early)
+    factories.make_opportunity(
+        organization, title="บ่าย", starts=early + timedelta(hours=4)
+    )
+    db.session.commit()
+    volunteer = db.session.get(User, setting["volunteer"].id)
+
+    def titles(now) -> list[str]:
+        return sorted(item.opportunity.title for item in recommend(volunteer, now))
+
+    before = early - timedelta(days=1)
+    assert titles(before) == ["บ่าย", "เช้า"]
+    assert titles(before + timedelta(hours=1)) == ["บ่าย", "เช้า"]  # reused
+    assert titles(early + timedelta(minutes=1)) == ["บ่าย"]  # one has started
