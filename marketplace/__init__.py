@@ -43,11 +43,13 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (registers the tables with the metadata)
     from .auth.passwords import init_password_hasher
     from .auth.sessions import init_login_manager
-    from .database import register_sqlite_policy
+    from .caching import init_caching
+    from .database import engine_options, register_sqlite_policy
     from .extensions import babel, csrf, db, limiter, migrate
     from .i18n import select_locale, select_timezone
 
     register_sqlite_policy()
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
@@ -57,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_login_manager(app)
     init_password_hasher(app)
+    init_caching(app)
 
 
 def register_blueprints(app: Flask) -> None:

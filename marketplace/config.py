@@ -41,6 +41,23 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'marketplace.sqlite3'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Seconds to wait for a PostgreSQL connection before answering 503 (an outage
+    # must not hang the workers); applied to postgresql URLs by create_app.
+    DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
+
+    # Shared answers of the public catalogue (issue 14, marketplace/caching.py):
+    # Redis when CACHE_REDIS_URL (or a redis:// rate-limit storage) is set, else
+    # per process, with the catalogue version in a file every worker reads.
+    PAGE_CACHE = _flag("PAGE_CACHE", True)
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "30"))
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL") or (
+        os.environ.get("RATELIMIT_STORAGE_URI", "")
+        if os.environ.get("RATELIMIT_STORAGE_URI", "").startswith("redis://")
+        else None
+    )
+    CATALOGUE_VERSION_FILE = os.environ.get(
+        "CATALOGUE_VERSION_FILE", str(INSTANCE_DIR / "catalogue-version")
+    )
 
     # Thai first: Thai is the default language, dates in the Buddhist Era.
     BABEL_DEFAULT_LOCALE = "th"
@@ -158,6 +175,10 @@ class TestingConfig(Config):
     PUBLIC_URL = "https://expo.test.example"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
+    # One app, one process: the page cache and its version live in memory.
+    CACHE_TYPE = "SimpleCache"
+    CACHE_REDIS_URL = None
+    CATALOGUE_VERSION_FILE = None
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1

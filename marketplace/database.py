@@ -53,6 +53,20 @@ def _on_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
+def engine_options(config) -> dict:
+    """Engine options with a connect timeout for PostgreSQL (no hang in an outage).
+
+    pool_pre_ping (in Config) replaces connections a restart has broken, so the
+    app recovers by itself when the database is back.
+    """
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", config["DATABASE_CONNECT_TIMEOUT"])
+        options["connect_args"] = connect_args
+    return options
+
+
 class RecordIdConverter(IntegerConverter):
     """`<int:…>` URL segments that fit the database; larger numbers are a 404."""
 

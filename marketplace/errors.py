@@ -1,8 +1,11 @@
 """Domain errors, and the one place that maps errors to HTTP answers."""
 
+import contextlib
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+import sqlalchemy as sa
+from flask import Flask, Response, g, jsonify, render_template, request
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -117,7 +120,24 @@ GENERIC_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
+    503: "service_unavailable",
 }
+
+# While the database is unreachable: how long clients should wait before retrying.
+UNAVAILABLE_RETRY_SECONDS = 5
+# Errors that mean "cannot reach the database now" (refused, dropped, timed out),
+# answered 503 instead of 500: the app recovers by itself when it is back.
+UNAVAILABLE_ERRORS = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.DisconnectionError,
+    sa.exc.TimeoutError,
+)
+_UNAVAILABLE_TITLE = _l("The service is busy or under maintenance")
+_UNAVAILABLE_HINT = _l(
+    "We cannot reach our database for a moment. Nothing you sent was saved "
+    "unless you saw it confirmed. Please try again in a few seconds."
+)
 
 
 def wants_json() -> bool:
@@ -239,6 +259,39 @@ def init_error_handlers(app: Flask) -> None:
             )
         response = _page(status)
         return response[0], status, _error_headers(error)
+
+    def handle_database_unavailable(error: Exception):
+        app.logger.warning(
+            "Database unavailable on %s %s: %s", request.method, request.path, error
+        )
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        # Whoever it is could not be loaded: later hooks (security headers, the
+        # template) must not try again and fail a second time.
+        if "_login_user" not in g:
+            g._login_user = app.login_manager.anonymous_user()
+        headers = {
+            "Retry-After": str(UNAVAILABLE_RETRY_SECONDS),
+            "Cache-Control": "no-store",
+        }
+        if wants_json():
+            message = str(_UNAVAILABLE_HINT)
+            return error_response(503, None, message, headers=headers)
+        texts = []
+        for lang in ("th", "en"):
+            with force_locale(lang):
+                texts.append(
+                    {
+                        "lang": lang,
+                        "title": str(_UNAVAILABLE_TITLE),
+                        "hint": str(_UNAVAILABLE_HINT),
+                    }
+                )
+        page = render_template("errors/unavailable.html", texts=texts)
+        return page, 503, headers
+
+    for error_class in UNAVAILABLE_ERRORS:
+        app.register_error_handler(error_class, handle_database_unavailable)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -1,34 +1,47 @@
 """Recommendations and suggested volunteers from the current database.
 
-Candidates are cut in SQL (listed opportunities, skills held, a bounding box of the
-travel radius, consent to matching); the pure matching package applies every hard
-filter, scores and explains. Nothing is cached, so a new opportunity, a full shift
-or a changed profile shows at once.
+Recommendations come from a per-worker ``MatchingIndex`` of the listed catalogue,
+rebuilt whenever the catalogue version moves (any change to an opportunity, a
+shift's capacity or spots taken, an organisation: see caching.py); the volunteer's
+profile and applications are read fresh on every request. So a new opportunity, a
+full shift or a changed profile shows in the very next answer.
+
+Suggestions cut candidates in SQL (skills held, a bounding box of the travel
+radius, consent to matching); the pure matching package applies every hard filter,
+scores and explains.
 """
 
+import dataclasses
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from .applications.eligibility import matchable_volunteers
 from .applications.openness import is_open
 from .applications.services import ACTIVE
+from .caching import memoized
 from .extensions import db
 from .main.queries import listed_opportunities
-from .matching import filters, model, scoring
+from .matching import MatchingIndex, filters, model, scoring
+from .matching.index import to_microseconds
 from .models import (
     HOLDS_SPOT,
     Application,
     ApprovalMode,
+    AvailabilityWindow,
+    Cause,
     Opportunity,
     Shift,
+    Skill,
     User,
     VolunteerProfile,
 )
-from .models.taxonomy import opportunity_skill, volunteer_skill
+from .models.taxonomy import volunteer_cause, volunteer_skill
 
 # Kilometres in one degree of latitude, and the widest search for suggestions.
 _KM_PER_DEGREE = 110.5
@@ -36,6 +49,8 @@ MAX_SUGGESTION_RADIUS_KM = 200.0
 # Distances shown to organisations are rounded to this, so that moving an
 # opportunity and reading the distance again cannot locate a volunteer's home.
 SHOWN_KM_STEP = 1.0
+# Recommendation answers a worker keeps per catalogue version (then starts over).
+MAX_ANSWERS_KEPT = 20_000
 
 
 @dataclass(frozen=True)
@@ -165,75 +180,225 @@ def held_intervals(volunteer_ids: list[int]) -> dict[int, list[tuple]]:
     return held
 
 
+@dataclass(frozen=True)
+class CatalogueSnapshot:
+    """The listed catalogue of one catalogue version, as this worker holds it."""
+
+    index: MatchingIndex
+    # API.md items by opportunity id, with the shifts still to start at build time.
+    items: dict[int, dict]
+    # Every shift start (UTC microseconds), sorted: an answer holds until the next.
+    starts: np.ndarray
+    # Answers by (volunteer as read, shifts applied to, limit, locale).
+    answers: dict = dataclasses.field(default_factory=dict)
+
+    def next_start(self, now: datetime) -> int:
+        """When the next shift of the snapshot starts (an answer may change then)."""
+        now_us = to_microseconds(now)
+        position = int(np.searchsorted(self.starts, now_us, side="right"))
+        return int(self.starts[position]) if position < self.starts.size else 2**62
+
+
+def catalogue_snapshot(now: datetime) -> CatalogueSnapshot:
+    """This worker's index and API items of the listed catalogue, kept current.
+
+    Built once per catalogue version (any change to an opportunity, a shift's
+    capacity or spots taken, an organisation moves it): every published
+    opportunity of a verified organisation with its shifts still to start. Which
+    of them have started by the time of a request is checked per answer.
+    """
+
+    def build() -> CatalogueSnapshot:
+        from .api.opportunities import opportunity_item
+
+        listed = db.session.scalars(listed_opportunities(now)).all()
+        index = MatchingIndex(
+            [],
+            [as_opportunity(opportunity) for opportunity in listed],
+            [
+                as_shift(shift, opportunity)
+                for opportunity in listed
+                for shift in opportunity.shifts
+                if shift.starts_at > now
+            ],
+        )
+        items = {o.id: opportunity_item(o, now) for o in listed}
+        starts = np.sort(
+            np.array(
+                [to_microseconds(s.starts_at) for o in listed for s in o.shifts],
+                dtype=np.int64,
+            )
+        )
+        return CatalogueSnapshot(index, items, starts)
+
+    return memoized(("catalogue-snapshot",), build)
+
+
+@functools.cache
+def _volunteer_statements() -> tuple[sa.Select, sa.Select]:
+    """The two statements that read a volunteer, built once per process.
+
+    One row of the profile with its skills, causes and weekly windows folded into
+    strings (``aggregate_strings``: group_concat / string_agg), and the shifts the
+    volunteer applied to; plain columns, no ORM objects.
+    """
+    user_id = sa.bindparam("user_id")
+
+    def folded(column, link_table, link_column, target) -> sa.ScalarSelect:
+        return (
+            sa.select(sa.func.aggregate_strings(column, " "))
+            .select_from(link_table.join(target, link_column == target.id))
+            .where(link_table.c.profile_id == user_id)
+            .scalar_subquery()
+        )
+
+    window = (
+        sa.cast(AvailabilityWindow.weekday, sa.String)
+        + ":"
+        + sa.cast(AvailabilityWindow.start_minute, sa.String)
+        + ":"
+        + sa.cast(AvailabilityWindow.end_minute, sa.String)
+    )
+    profile = sa.select(
+        VolunteerProfile.lat,
+        VolunteerProfile.lon,
+        VolunteerProfile.max_distance_km,
+        VolunteerProfile.remote_ok,
+        VolunteerProfile.languages,
+        folded(Skill.slug, volunteer_skill, volunteer_skill.c.skill_id, Skill).label(
+            "skills"
+        ),
+        folded(Cause.slug, volunteer_cause, volunteer_cause.c.cause_id, Cause).label(
+            "causes"
+        ),
+        sa.select(sa.func.aggregate_strings(window, " "))
+        .where(AvailabilityWindow.profile_id == user_id)
+        .scalar_subquery()
+        .label("windows"),
+    ).where(VolunteerProfile.user_id == user_id)
+    applications = (
+        sa.select(
+            Application.shift_id, Application.status, Shift.starts_at, Shift.ends_at
+        )
+        .join(Application.shift)
+        .where(Application.volunteer_id == user_id, Application.status.in_(ACTIVE))
+    )
+    return profile, applications
+
+
+def _volunteer_now(user_id: int) -> tuple[model.Volunteer | None, set[int]]:
+    """The matching view of a volunteer, read fresh, and the shifts applied to.
+
+    Two plain queries (this runs on every recommendation): the profile with its
+    skills, causes and windows, then the applications.
+    """
+    profile, applications = _volunteer_statements()
+    row = db.session.execute(profile, {"user_id": user_id}).first()
+    if row is None or not row.windows:
+        return None, set()
+    windows = tuple(
+        sorted(
+            tuple(int(part) for part in text.split(":")) for text in row.windows.split()
+        )
+    )
+    applied, held = set(), []
+    for shift_id, status, start, end in db.session.execute(
+        applications, {"user_id": user_id}
+    ):
+        applied.add(shift_id)
+        if status in HOLDS_SPOT:
+            held.append((start, end))
+    volunteer = model.Volunteer(
+        id=user_id,
+        skills=frozenset((row.skills or "").split()),
+        causes=frozenset((row.causes or "").split()),
+        languages=frozenset(row.languages or ()),
+        lat=row.lat,
+        lon=row.lon,
+        max_distance_km=float(row.max_distance_km),
+        remote_ok=row.remote_ok,
+        windows=windows,
+        held=tuple(held),
+    )
+    return volunteer, applied
+
+
+def _ranked(
+    user: User, now: datetime, limit: int, locale: str
+) -> tuple[CatalogueSnapshot, list[tuple[model.Match, list[str]]]]:
+    """The best matches of a volunteer, with the reasons, from the snapshot."""
+    snapshot = catalogue_snapshot(now)
+    volunteer, applied = _volunteer_now(user.id)
+    if volunteer is None or (not volunteer.remote_ok and not volunteer.has_location):
+        return snapshot, []
+    # The same person (as read just now) against the same catalogue version gets
+    # the same answer until another shift starts: reuse it until then.
+    key = (volunteer, frozenset(applied), limit, locale)
+    held = snapshot.answers.get(key)
+    if held is not None and to_microseconds(now) < held[0]:
+        return snapshot, held[1]
+    found = []
+    for match in snapshot.index.recommend(volunteer, now, limit, exclude=applied):
+        if match.distance_km is not None:
+            match = dataclasses.replace(match, distance_km=round(match.distance_km, 2))
+        plain = snapshot.index.opportunities[match.opportunity_id]
+        found.append((match, model.reasons(match, plain, volunteer, locale)))
+    if len(snapshot.answers) >= MAX_ANSWERS_KEPT:
+        snapshot.answers.clear()
+    snapshot.answers[key] = (snapshot.next_start(now), found)
+    return snapshot, found
+
+
 def recommend(user: User, now: datetime, limit: int = 20, locale: str = "th"):
     """The opportunities that fit a volunteer best, each with its best shift."""
-    profile = db.session.scalar(
-        sa.select(VolunteerProfile)
-        .where(VolunteerProfile.user_id == user.id)
-        .options(
-            so.selectinload(VolunteerProfile.skills),
-            so.selectinload(VolunteerProfile.causes),
-            so.selectinload(VolunteerProfile.availability),
-        )
-    )
-    if profile is None or not profile.availability:
+    _, ranked = _ranked(user, now, limit, locale)
+    if not ranked:
         return []
-    volunteer = as_volunteer(profile, held_intervals([user.id]).get(user.id, []))
-    held_skill_ids = [skill.id for skill in profile.skills]
-    places = []
-    if profile.remote_ok:
-        places.append(Opportunity.remote.is_(True))
-    if profile.lat is not None:
-        places.append(
-            sa.and_(
-                Opportunity.remote.is_(False),
-                _bounding_box(
-                    Opportunity.lat,
-                    Opportunity.lon,
-                    profile.lat,
-                    profile.lon,
-                    profile.max_distance_km,
-                ),
-            )
-        )
-    if not places:
-        return []
-    missing_skill = sa.exists().where(
-        opportunity_skill.c.opportunity_id == Opportunity.id,
-        opportunity_skill.c.skill_id.not_in(held_skill_ids or [-1]),
-    )
-    opportunities = db.session.scalars(
-        listed_opportunities(now).where(~missing_skill, sa.or_(*places))
-    ).all()
-    taken = set(
-        db.session.scalars(
-            sa.select(Application.shift_id).where(
-                Application.volunteer_id == user.id, Application.status.in_(ACTIVE)
-            )
-        )
-    )
-    found = []
-    for opportunity in opportunities:
-        plain = as_opportunity(opportunity)
-        best = None
-        for shift in opportunity.shifts:
-            if shift.id in taken:
-                continue
-            match = _match(volunteer, plain, as_shift(shift, opportunity), now)
-            if match and (best is None or match.score > best[0].score):
-                best = (match, shift)
-        if best:
-            match, shift = best
-            found.append(
-                Recommendation(
-                    opportunity,
-                    shift,
-                    match,
-                    model.reasons(match, plain, volunteer, locale),
+    # The snapshot vouches that these are listed (any change moves its version):
+    # load just the rows a card shows, the opportunity with its organisation and
+    # the chosen shift.
+    shifts = {
+        shift.id: shift
+        for shift in db.session.scalars(
+            sa.select(Shift)
+            .join(Shift.opportunity)
+            .join(Opportunity.organization)
+            .where(Shift.id.in_([match.shift_id for match, _ in ranked]))
+            .options(
+                so.contains_eager(Shift.opportunity).contains_eager(
+                    Opportunity.organization
                 )
             )
-    found.sort(key=lambda item: (-item.match.score, item.opportunity.id))
-    return found[:limit]
+        )
+    }
+    found = []
+    for match, reasons in ranked:
+        shift = shifts.get(match.shift_id)
+        if shift is None:  # deleted since the snapshot: skip, never guess
+            continue
+        found.append(Recommendation(shift.opportunity, shift, match, reasons))
+    return found
+
+
+def recommend_items(
+    user: User, now: datetime, limit: int = 20, locale: str = "th"
+) -> list[dict]:
+    """The API.md recommendation items, straight from the worker's snapshot."""
+    snapshot, ranked = _ranked(user, now, limit, locale)
+    items = []
+    for match, reasons in ranked:
+        item = snapshot.items[match.opportunity_id]
+        shifts = [shift for shift in item["shifts"] if shift["start"] > now]
+        items.append(
+            {
+                "opportunity": {**item, "shifts": shifts},
+                "shift_id": match.shift_id,
+                "score": round(match.score, 4),
+                "components": dict(match.components),
+                "reasons": reasons,
+            }
+        )
+    return items
 
 
 def suggest(shift: Shift, now: datetime, limit: int = 20, locale: str = "th"):

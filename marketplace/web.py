@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from .caching import memoized
 from .errors import DomainError, ValidationFailed, is_refusal
 from .extensions import db
 from .models import Notification
@@ -114,8 +115,13 @@ def show_field_errors(form: FlaskForm, error: ValidationFailed) -> None:
 def taxonomy_choices(model) -> list[tuple[str, str]]:
     """(slug, name in the user's language) of every cause or skill, in order."""
     locale = str(get_locale())
-    rows = db.session.scalars(sa.select(model).order_by(model.position, model.id))
-    return [(row.slug, row.name(locale)) for row in rows]
+
+    def load() -> list[tuple[str, str]]:
+        rows = db.session.scalars(sa.select(model).order_by(model.position, model.id))
+        return [(row.slug, row.name(locale)) for row in rows]
+
+    # Kept per process until the catalogue version moves (taxonomy edits bump it).
+    return list(memoized(("taxonomy", model.__name__, locale), load))
 
 
 def language_choices() -> list[tuple[str, str]]:

@@ -94,13 +94,46 @@ def postgres_server() -> Iterator[str]:
             "start",
         )
         server = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        _DATA_DIRS[port] = (bin_dir, data, options)
         yield create_database(server, "marketplace")
     finally:
+        _DATA_DIRS.pop(port, None)
         with contextlib.suppress(subprocess.CalledProcessError):
             _run_tool(
                 bin_dir, "pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop"
             )
         shutil.rmtree(base, ignore_errors=True)
+
+
+# port -> (bin dir, data dir, server options) of the servers postgres_server runs.
+_DATA_DIRS: dict[int, tuple[Path, Path, str]] = {}
+
+
+def stop_postgres(url: str) -> None:
+    """Stop a server of postgres_server (fast: open connections are cut)."""
+    from urllib.parse import urlsplit
+
+    bin_dir, data, _ = _DATA_DIRS[urlsplit(url).port]
+    _run_tool(bin_dir, "pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
+
+
+def start_postgres(url: str) -> None:
+    """Start again a server stopped by stop_postgres, on the same port and data."""
+    from urllib.parse import urlsplit
+
+    bin_dir, data, options = _DATA_DIRS[urlsplit(url).port]
+    _run_tool(
+        bin_dir,
+        "pg_ctl",
+        "-D",
+        str(data),
+        "-o",
+        options,
+        "-l",
+        str(data / "server.log"),
+        "-w",
+        "start",
+    )
 
 
 def create_database(server_url: str, name: str) -> str:

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Role, utcnow
 from ..privacy.services import log_staff_view
 from .applications import VolunteerRefSchema
-from .opportunities import OpportunitySchema, opportunity_item
+from .opportunities import OpportunitySchema
 from .schemas import ErrorSchema, Schema, page_of
 
 blp = Blueprint("api_matching", __name__, description="Recommendations")
@@ -60,20 +60,9 @@ class SuggestionPageSchema(Schema):
 @blp.doc(security=BEARER)
 def my_recommendations(args):
     """Opportunities that pass every hard filter for the caller, best first."""
-    now = utcnow()
-    found = recommendations.recommend(
-        current_user, now, args["limit"], str(get_locale())
+    items = recommendations.recommend_items(
+        current_user, utcnow(), args["limit"], str(get_locale())
     )
-    items = [
-        {
-            "opportunity": opportunity_item(item.opportunity, now),
-            "shift_id": item.shift.id,
-            "score": round(item.match.score, 4),
-            "components": dict(item.match.components),
-            "reasons": item.reasons,
-        }
-        for item in found
-    ]
     return page_of(items, 1, args["limit"])
 
 

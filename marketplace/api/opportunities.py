@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from .. import access
+from ..caching import public_page
 from ..errors import Forbidden
 from ..extensions import db
 from ..inputs import CODE_TEXT, SEARCH_TEXT
@@ -160,6 +161,7 @@ def filters_from_args(args: dict) -> SearchFilters:
 
 
 @blp.route("/opportunities", methods=["GET"])
+@public_page
 @blp.arguments(SearchArgsSchema, location="query", error_status_code=400)
 @blp.response(200, page_schema(OpportunitySchema, "OpportunityPage"))
 @blp.alt_response(400, schema=ErrorSchema, description="bad_request")

@@ -1,5 +1,7 @@
 """Public impact page, staff impact dashboard, partner report and booth QR codes."""
 
+import functools
+
 import segno
 import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -145,6 +147,12 @@ def partner_csv(organization_id: int, impact_table: str):
     )
 
 
+@functools.lru_cache(maxsize=2048)
+def booth_qr_svg(url: str) -> str:
+    """The inline SVG QR code of a URL (pure: drawn once per process and URL)."""
+    return segno.make(url, error="m").svg_inline(scale=4, border=2)
+
+
 @bp.get("/staff/impact/booths")
 @staff_required
 def booths():
@@ -160,8 +168,7 @@ def booths():
     codes = []
     for organization in partners:
         url = public_url("impact.booth", organization_id=organization.id)
-        svg = segno.make(url, error="m").svg_inline(scale=4, border=2)
-        codes.append((organization, url, svg))
+        codes.append((organization, url, booth_qr_svg(url)))
     return render_template("impact/booths.html", codes=codes)
 
 

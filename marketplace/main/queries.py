@@ -95,6 +95,14 @@ def expo_partners() -> dict[OrganizationKind, list[Organization]]:
     return groups
 
 
+def count_expo_partners() -> int:
+    """How many verified organisations take part in the expo."""
+    query = sa.select(sa.func.count(Organization.id)).where(
+        Organization.status == OrganizationStatus.VERIFIED
+    )
+    return db.session.scalar(query) or 0
+
+
 def count_volunteers() -> int:
     """How many volunteers are registered (erased accounts do not count)."""
     query = sa.select(sa.func.count(User.id)).where(

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from ..caching import public_page, shared_fragment, shared_value
 from ..expo import EXPO_VENUE_EN, EXPO_VENUE_TH, next_expo_days
 from ..extensions import db
 from ..i18n import to_bangkok
@@ -20,22 +21,39 @@ RECOMMENDED_SHOWN = 6
 
 
 @bp.get("/")
+@public_page
 def index():
     """Present the expo, its causes and partners, and featured opportunities."""
     now = utcnow()
     recommended = []
     if current_user.is_authenticated and current_user.is_volunteer:
         recommended = recommend(current_user, now, RECOMMENDED_SHOWN, str(get_locale()))
+    # The counts may lag by PAGE_CACHE_SECONDS; the catalogue never lags a change.
+    numbers = shared_value(
+        "home-numbers",
+        lambda: {
+            "volunteer_count": queries.count_volunteers(),
+            "opportunity_count": queries.count_listed_opportunities(now),
+            "partner_count": queries.count_expo_partners(),
+        },
+    )
+    catalogue = shared_fragment(
+        "home-catalogue",
+        lambda: render_template(
+            "main/_catalogue.html",
+            featured=queries.featured_opportunities(now),
+            causes=queries.causes_with_counts(now),
+            partners=queries.expo_partners(),
+        ),
+        with_query=False,
+    )
     return render_template(
         "main/index.html",
         recommended=recommended,
         expo_days=next_expo_days(to_bangkok(now).date()),
         venue={"th": EXPO_VENUE_TH, "en": EXPO_VENUE_EN},
-        featured=queries.featured_opportunities(now),
-        causes=queries.causes_with_counts(now),
-        partners=queries.expo_partners(),
-        volunteer_count=queries.count_volunteers(),
-        opportunity_count=queries.count_listed_opportunities(now),
+        catalogue=catalogue,
+        **numbers,
     )
 
 

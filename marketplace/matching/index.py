@@ -493,12 +493,17 @@ class MatchingIndex:
     # -- questions ------------------------------------------------------------
 
     def recommend(
-        self, volunteer: int | Volunteer, now: datetime, limit: int = 20
+        self,
+        volunteer: int | Volunteer,
+        now: datetime,
+        limit: int = 20,
+        exclude: Iterable[int] = (),
     ) -> list[Match]:
         """Best opportunities for a volunteer, one Match (its best shift) each.
 
         ``volunteer`` is an id of the index (KeyError if unknown) or any Volunteer,
         which then need not be in the index (e.g. one who did not consent).
+        ``exclude``: ids of shifts not to propose (e.g. those applied to already).
         """
         person = volunteer
         if not isinstance(person, Volunteer):
@@ -506,6 +511,9 @@ class MatchingIndex:
         now_us = to_microseconds(now)
         rows, pos = self._shifts_within(person.windows)
         keep = self._s_room[rows] & (self._s_start[rows] > now_us)
+        excluded = np.fromiter(exclude, dtype=np.int64)
+        if excluded.size:
+            keep &= ~np.isin(self._s_ids[rows], excluded)
         rows, pos = rows[keep], pos[keep]
         opp = self._s_opp[rows]
         skills = self._skills.row(person.skills)

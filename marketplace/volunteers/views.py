@@ -17,6 +17,7 @@ from flask_login import current_user
 from ..access import role_required
 from ..applications import services as workflow
 from ..auth.limits import application_address_limit, application_limit
+from ..caching import public_page, rendered, shared_fragment, shared_value
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..inputs import link_args, page_number
@@ -35,6 +36,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..models.taxonomy import opportunity_skill, volunteer_skill
 from ..models.user import new_calendar_token
 from ..privacy import minors
 from ..web import (
@@ -93,8 +95,18 @@ def _filters_from(form: SearchForm) -> tuple[SearchFilters, str | None]:
 
 
 @bp.get("/opportunities")
+@public_page
 def browse():
     """Search open opportunities: list and map, filters in the URL."""
+    if request.args.get("near_me"):  # the person's own place: never shared
+        content = rendered(_browse_content())
+        return render_template("volunteers/browse.html", content=content)
+    content = shared_fragment("browse", _browse_content)
+    return render_template("volunteers/browse.html", content=content)
+
+
+def _browse_content() -> str:
+    """The search form and one page of results (the same for everyone)."""
     now = utcnow()
     form = SearchForm(request.args)
     form.cause.choices = [("", _("All causes")), *taxonomy_choices(Cause)]
@@ -119,7 +131,7 @@ def browse():
         for point in points
     ]
     return render_template(
-        "volunteers/browse.html",
+        "volunteers/_browse_content.html",
         form=form,
         hits=hits,
         total=total,
@@ -133,8 +145,13 @@ def browse():
 
 
 @bp.get("/opportunities/<int:opportunity_id>")
+@public_page
 def opportunity(opportunity_id: int):
     """One open opportunity: description, place, skills, shifts, apply buttons."""
+    if current_user.is_authenticated and current_user.is_volunteer:
+        shared = _shared_volunteer_view(opportunity_id)
+        if shared is not None:
+            return shared
     now = utcnow()
     query = queries.listed_opportunities(now).where(Opportunity.id == opportunity_id)
     found = db.session.scalar(query)
@@ -169,6 +186,8 @@ def opportunity(opportunity_id: int):
         my_skills = {skill.slug for skill in current_user.profile.skills}
     return render_template(
         "volunteers/opportunity.html",
+        page_title=found.title,
+        remote=found.remote,
         opportunity=found,
         listed=listed,
         now=now,
@@ -177,6 +196,72 @@ def opportunity(opportunity_id: int):
         my_skills=my_skills,
         form=ApplyForm(),
     )
+
+
+def _listed_opportunity(opportunity_id: int, now) -> Opportunity:
+    """The listed opportunity with everything its page shows, or a 404."""
+    query = queries.listed_opportunities(now).where(Opportunity.id == opportunity_id)
+    found = db.session.scalar(query)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _shared_volunteer_view(opportunity_id: int) -> str | None:
+    """The page of a volunteer with no application here, shared between such.
+
+    Everything on it but the header is the same for every volunteer who holds the
+    same of its required skills, so it is keyed by those; None when the volunteer
+    applied to one of its shifts (then the page is theirs alone).
+    """
+    applied = db.session.scalar(
+        sa.select(sa.func.count(Application.id))
+        .join(Application.shift)
+        .where(
+            Application.volunteer_id == current_user.id,
+            Shift.opportunity_id == opportunity_id,
+        )
+    )
+    if applied:
+        return None
+    held = sorted(
+        db.session.scalars(
+            sa.select(Skill.slug)
+            .join(opportunity_skill, opportunity_skill.c.skill_id == Skill.id)
+            .join(
+                volunteer_skill,
+                sa.and_(
+                    volunteer_skill.c.skill_id == Skill.id,
+                    volunteer_skill.c.profile_id == current_user.id,
+                ),
+            )
+            .where(opportunity_skill.c.opportunity_id == opportunity_id)
+        )
+    )
+    name = f"opportunity:{opportunity_id}:volunteer:{','.join(held)}"
+
+    def head() -> dict:
+        found = _listed_opportunity(opportunity_id, utcnow())
+        return {"page_title": found.title, "remote": found.remote}
+
+    page = shared_value(f"opportunity-head:{opportunity_id}", head)
+
+    def build() -> str:
+        now = utcnow()
+        found = _listed_opportunity(opportunity_id, now)
+        return render_template(
+            "volunteers/_opportunity_content.html",
+            opportunity=found,
+            listed=True,
+            now=now,
+            shifts=[shift for shift in found.shifts if shift.starts_at > now],
+            mine={},
+            my_skills=set(held),
+            form=ApplyForm(),
+        )
+
+    content = shared_fragment(name, build, with_query=False, with_csrf=True)
+    return render_template("volunteers/opportunity.html", content=content, **page)
 
 
 @bp.post("/shifts/<int:shift_id>/apply")

@@ -245,6 +245,18 @@ def test_booth_codes_page_lists_verified_partners(client, auth, staff, member):
     assert f"/expo/booth/{organization.id}" in page
 
 
+def test_booth_codes_are_drawn_once_per_process(client, auth, staff, member):
+    from marketplace.impact.views import booth_qr_svg
+
+    auth.login("staff@example.org")
+    first = client.get("/staff/impact/booths").get_data(as_text=True)
+    drawn = booth_qr_svg.cache_info()
+    again = client.get("/staff/impact/booths").get_data(as_text=True)
+    after = booth_qr_svg.cache_info()
+    assert after.misses == drawn.misses and after.hits > drawn.hits
+    assert again.count('class="segno"') == first.count('class="segno"') == 1
+
+
 def test_booth_scan_register_apply_reaches_the_funnel(client, auth, member):
     _, organization = member
     opportunity = factories.make_opportunity(organization)

@@ -13,6 +13,7 @@ from marketplace.models import (
     AvailabilityWindow,
     ConsentPurpose,
     Role,
+    Shift,
     Skill,
     User,
     utcnow,
@@ -193,3 +194,103 @@ def test_invite_from_the_applicants_page(client, auth, setting):
     assert "accept-invitation" in shifts
     home = client.get("/").get_data(as_text=True)
     assert 'data-testid="recommended"' not in home  # invited: no longer recommended
+
+
+def test_each_change_alone_shows_in_the_next_answer(api, setting):
+    """The per-worker index follows the catalogue; the profile is read fresh."""
+    organization = setting["organization"]
+    saturday = next_weekday(5, 9)
+    remote = factories.make_opportunity(
+        organization, title="สอนออนไลน์", starts=saturday
+    )
+    remote.remote, remote.lat, remote.lon = True, None, None
+    near = factories.make_opportunity(
+        organization,
+        title="ใกล้บ้าน",
+        starts=saturday,
+        approval_mode=ApprovalMode.REVIEW,
+        capacity=1,
+    )
+    db.session.commit()
+
+    def titles() -> set[str]:
+        return {i["opportunity"]["title"] for i in recommended(api, setting["headers"])}
+
+    assert titles() == {"ใกล้บ้าน"}
+    db.session.get(User, setting["volunteer"].id).profile.remote_ok = True
+    db.session.commit()
+    assert titles() == {"ใกล้บ้าน", "สอนออนไลน์"}  # a changed profile
+    db.session.execute(
+        sa.update(Shift)
+        .where(Shift.id == near.shifts[0].id)
+        .values(spots_taken=Shift.spots_taken + 1)
+    )
+    db.session.commit()
+    assert titles() == {"สอนออนไลน์"}  # a full shift (taken by an UPDATE statement)
+    factories.make_opportunity(organization, title="ใหม่", starts=saturday)
+    db.session.commit()
+    assert titles() == {"สอนออนไลน์", "ใหม่"}  # a new opportunity
+
+
+def test_the_index_is_reused_until_the_catalogue_changes(api, setting, count_queries):
+    organization = setting["organization"]
+    saturday = next_weekday(5, 10)
+    for number in range(3):
+        factories.make_opportunity(organization, title=f"งาน {number}", starts=saturday)
+    db.session.commit()
+    recommended(api, setting["headers"])
+    with count_queries() as few:
+        assert len(recommended(api, setting["headers"])) == 3
+    for number in range(20):
+        factories.make_opportunity(organization, title=f"อีก {number}", starts=saturday)
+    db.session.commit()
+    with count_queries() as rebuilt:
+        assert len(recommended(api, setting["headers"])) == 20
+    with count_queries() as reused:
+        assert len(recommended(api, setting["headers"])) == 20
+    assert len(reused) == len(few) < len(rebuilt)
+
+
+def test_the_home_page_shows_current_recommendations(client, auth, setting):
+    organization = setting["organization"]
+    opportunity = factories.make_opportunity(
+        organization,
+        title="สอนการบ้านวันเสาร์",
+        starts=next_weekday(5, 10),
+        approval_mode=ApprovalMode.REVIEW,
+        capacity=1,
+    )
+    db.session.commit()
+    auth.login("v@example.org")
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-testid="recommended"' in home
+    assert "สอนการบ้านวันเสาร์" in home and organization.name_th in home
+    db.session.execute(
+        sa.update(Shift)
+        .where(Shift.id == opportunity.shifts[0].id)
+        .values(spots_taken=1)
+    )
+    db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-testid="recommended"' not in home  # full, and no waitlist
+
+
+def test_a_reused_answer_ends_when_a_shift_starts(app, setting):
+    from marketplace.recommendations import recommend
+
+    organization = setting["organization"]
+    early = next_weekday(5, 9)
+    factories.make_opportunity(organization, title="เช้า", starts=early)
+    factories.make_opportunity(
+        organization, title="บ่าย", starts=early + timedelta(hours=4)
+    )
+    db.session.commit()
+    volunteer = db.session.get(User, setting["volunteer"].id)
+
+    def titles(now) -> list[str]:
+        return sorted(item.opportunity.title for item in recommend(volunteer, now))
+
+    before = early - timedelta(days=1)
+    assert titles(before) == ["บ่าย", "เช้า"]
+    assert titles(before + timedelta(hours=1)) == ["บ่าย", "เช้า"]  # reused
+    assert titles(early + timedelta(minutes=1)) == ["บ่าย"]  # one has started
