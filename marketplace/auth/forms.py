@@ -1,7 +1,6 @@
 """Account forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -11,13 +10,16 @@ from wtforms import (
     SelectChoice,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired
+from wtforms.validators import DataRequired, EqualTo, InputRequired, ValidationError
 
+from ..errors import ValidationFailed
+from ..forms import Form
 from ..inputs import PASSWORD_TEXT, TextLength
 from ..models import Role, User
+from .services import normalize_email
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     """Sign up as a volunteer or as an organisation member."""
 
     display_name = StringField(
@@ -60,8 +62,15 @@ class RegisterForm(FlaskForm):
         default=False,
     )
 
+    def validate_email(self, field) -> None:
+        """Say what is wrong with the address together with the other fields."""
+        try:
+            normalize_email(field.data or "")
+        except ValidationFailed as error:
+            raise ValidationError(error.fields["email"][0]) from None
 
-class LoginForm(FlaskForm):
+
+class LoginForm(Form):
     """Log in with e-mail and password."""
 
     email = EmailField(
@@ -74,7 +83,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     """Choose a new password, typed twice (from a password-reset link)."""
 
     new_password = PasswordField(
@@ -101,7 +110,7 @@ class ChangePasswordForm(NewPasswordForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     """Ask for a password-reset link by e-mail."""
 
     email = EmailField(
@@ -109,7 +118,7 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(Form):
     """The second login step: a code from the authenticator app, or a recovery code."""
 
     code = StringField(
@@ -123,7 +132,7 @@ class SecondFactorForm(FlaskForm):
     )
 
 
-class EnrolTotpForm(FlaskForm):
+class EnrolTotpForm(Form):
     """Confirm the authenticator app by typing the code it shows."""
 
     code = StringField(

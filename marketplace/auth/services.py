@@ -37,8 +37,10 @@ def normalize_email(email: str) -> str:
     try:
         folded = unicodedata.normalize("NFKC", email).strip()
         result = validate_email(folded, check_deliverability=False)
-    except EmailNotValidError as error:
-        raise ValidationFailed(fields={"email": [str(error)]}) from None
+    except EmailNotValidError:
+        # email-validator explains in English only; say it in the user's language.
+        message = _l("Enter an e-mail address such as name@example.org.")
+        raise ValidationFailed(fields={"email": [str(message)]}) from None
     return result.normalized.lower()
 
 

@@ -1,7 +1,6 @@
 """Forms: the one-minute survey, issuing a certificate, revoking one."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     RadioField,
     SelectChoice,
@@ -11,6 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired
 
+from ..forms import Form
 from ..inputs import TextLength
 from ..models import Certificate, Feedback
 from .services import MAX_COMMENT, MAX_REASON
@@ -31,7 +31,7 @@ def _yes_no(label, message) -> RadioField:
     )
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     """A few questions after an attended shift."""
 
     rating = RadioField(
@@ -74,7 +74,7 @@ class FeedbackForm(FlaskForm):
         return valid
 
 
-class IssueForm(FlaskForm):
+class IssueForm(Form):
     """Issue a certificate: for all organisations or one, in Thai or English."""
 
     scope = SelectField(
@@ -97,7 +97,7 @@ class IssueForm(FlaskForm):
         return valid
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     """Staff revoke a certificate, saying why."""
 
     reason = StringField(
@@ -113,7 +113,7 @@ class RevokeForm(FlaskForm):
     )
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     """Type a certificate code to check it (a GET form, no CSRF token)."""
 
     class Meta:

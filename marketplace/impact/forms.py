@@ -1,15 +1,15 @@
 """The impact dashboards' filters (GET, in the URL)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms.validators import Optional, ValidationError
 
+from ..forms import Form
 from ..inputs import BoundedDateField
 from .queries import Choices
 
 
-class ImpactFilterForm(FlaskForm):
+class ImpactFilterForm(Form):
     """Cause, organisation, province and dates; every field may be left empty."""
 
     class Meta:

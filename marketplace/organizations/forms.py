@@ -1,13 +1,11 @@
 """Organisation forms: the organisation, members, opportunities with shifts."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
     FieldList,
     FloatField,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -21,12 +19,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, NumberRange, Optional
 
+from ..forms import Form, SubForm
 from ..inputs import BoundedDateField, TextLength
 from ..models import Application, Opportunity, Organization, User
 from ..volunteers.forms import MultiCheckboxField
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(Form):
     """Register or edit an organisation."""
 
     name_th = StringField(
@@ -55,7 +54,7 @@ class OrganizationForm(FlaskForm):
     )
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     """Add a colleague who already has an organisation-member account."""
 
     email = EmailField(
@@ -63,7 +62,7 @@ class MemberForm(FlaskForm):
     )
 
 
-class ShiftRow(Form):
+class ShiftRow(SubForm):
     """One shift row of the opportunity form (an empty row is ignored)."""
 
     id = HiddenField()
@@ -75,7 +74,7 @@ class ShiftRow(Form):
     )
 
 
-class OpportunityForm(FlaskForm):
+class OpportunityForm(Form):
     """Post or edit an opportunity with any number of shifts."""
 
     title = StringField(
@@ -132,7 +131,7 @@ class OpportunityForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """Accept or decline, with a message to the volunteer."""
 
     message = TextAreaField(
@@ -141,7 +140,7 @@ class DecisionForm(FlaskForm):
     )
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(Form):
     """Attended with hours, or no-show."""
 
     hours = FloatField(_l("Hours"), validators=[Optional()])

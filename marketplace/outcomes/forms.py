@@ -1,7 +1,6 @@
 """Forms of the outcomes area: rounds, proposals, comments, reports, pledges."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     RadioField,
     SelectChoice,
@@ -12,6 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Optional
 
+from ..forms import Form
 from ..inputs import NUMBER_TEXT, BoundedDateField, TextLength
 from ..models import (
     Outcome,
@@ -22,7 +22,7 @@ from ..models import (
 )
 
 
-class RoundForm(FlaskForm):
+class RoundForm(Form):
     """Open a round (staff)."""
 
     title_th = StringField(
@@ -35,7 +35,7 @@ class RoundForm(FlaskForm):
     cause = SelectField(_l("Cause (optional)"), choices=[], validate_choice=False)
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(Form):
     """Propose an outcome; numbers are checked by the service (clear messages)."""
 
     name_th = StringField(
@@ -76,7 +76,7 @@ class OutcomeForm(FlaskForm):
     organization_id = SelectField(_l("For"), choices=[], validate_choice=False)
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     """Comment on an outcome."""
 
     body = TextAreaField(
@@ -86,7 +86,7 @@ class CommentForm(FlaskForm):
     )
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     """Report a value for one of the organisation's opportunities."""
 
     opportunity_id = SelectField(_l("Opportunity"), choices=[], validate_choice=False)
@@ -105,7 +105,7 @@ class ReportForm(FlaskForm):
     )
 
 
-class PledgeForm(FlaskForm):
+class PledgeForm(Form):
     """Record a pledge or a donation (no payment happens here)."""
 
     kind = RadioField(

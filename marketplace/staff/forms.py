@@ -1,15 +1,15 @@
 """Staff forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from ..forms import Form
 from ..inputs import BoundedDateField, RecordIdField, TextLength
 from ..models import Application, User
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """A decision that needs a reason."""
 
     reason = TextAreaField(
@@ -19,7 +19,7 @@ class ReasonForm(FlaskForm):
     )
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(Form):
     """Filters of the approval queue (GET, in the URL)."""
 
     class Meta:
@@ -31,7 +31,7 @@ class QueueFilterForm(FlaskForm):
     starts_before = BoundedDateField(_l("Until"), validators=[Optional()])
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """Filters of the audit log (GET, in the URL)."""
 
     class Meta:

@@ -1,7 +1,6 @@
 """Volunteer forms: profile, search, applying."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FloatField,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
+from ..forms import Form
 from ..inputs import SEARCH_TEXT, BoundedDateField, TextLength
 from ..models import Application, VolunteerProfile
 from .profile import MAX_DISTANCE_KM
@@ -27,7 +27,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     """Everything matching needs; the week grid is read from `slot` checkboxes."""
 
     skills = MultiCheckboxField(_l("Skills"), choices=[], validate_choice=False)
@@ -72,7 +72,7 @@ class ProfileForm(FlaskForm):
     )
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     """The search filters; they live in the URL so a search can be shared."""
 
     class Meta:
@@ -102,7 +102,7 @@ class SearchForm(FlaskForm):
     )
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(Form):
     """Apply to one shift, with an optional message to the organisation."""
 
     message = TextAreaField(

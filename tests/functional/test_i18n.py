@@ -116,3 +116,19 @@ def test_every_message_has_a_thai_translation(tmp_path):
 def _is_translated(message) -> bool:
     strings = message.string if isinstance(message.string, tuple) else (message.string,)
     return bool(message.id) and not message.fuzzy and all(strings)
+
+
+def test_form_messages_are_in_thai_on_thai_pages(client):
+    page = client.post("/register", data={"email": "not-an-address"}).get_data(
+        as_text=True
+    )
+    assert "กรุณากรอกช่องนี้" in page  # WTForms' "This field is required."
+    assert "กรุณากรอกอีเมลให้ถูกต้อง" in page or "อีเมลไม่ถูกต้อง" in page
+    assert "This field is required." not in page
+    assert "@-sign" not in page
+
+
+def test_form_messages_stay_english_on_english_pages(client):
+    client.post("/language", data={"locale": "en"})
+    page = client.post("/register", data={}).get_data(as_text=True)
+    assert "This field is required." in page
