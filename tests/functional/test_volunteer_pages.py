@@ -184,6 +184,10 @@ def test_calendar_feed_and_reset(client, volunteer, organization):
     )
     client.post("/me/calendar")
     token = db.session.get(User, volunteer.id).calendar_token
+    page = client.get("/me/shifts").get_data(as_text=True)
+    # Copy the link, or subscribe with one tap (webcal:// opens the calendar app).
+    assert f'href="webcal://expo.test.example/calendar/{token}.ics"' in page
+    assert 'data-copy="#calendar-url"' in page
     feed = client.get(f"/calendar/{token}.ics")
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     events = Calendar.from_ical(feed.data).walk("VEVENT")
