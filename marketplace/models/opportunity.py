@@ -68,7 +68,28 @@ class Opportunity(db.Model):
         back_populates="opportunities"
     )
     causes: so.Mapped[list[Cause]] = so.relationship(secondary=opportunity_cause)
+    # Every listed skill; which of them are required is the link's `required` flag,
+    # read through the two view-only lists below and set by
+    # organizations.opportunities.set_opportunity_skills.
     skills: so.Mapped[list[Skill]] = so.relationship(secondary=opportunity_skill)
+    required_skills: so.Mapped[list[Skill]] = so.relationship(
+        secondary=opportunity_skill,
+        secondaryjoin=sa.and_(
+            opportunity_skill.c.skill_id == Skill.id,
+            opportunity_skill.c.required.is_(True),
+        ),
+        order_by=Skill.position,
+        viewonly=True,
+    )
+    nice_to_have_skills: so.Mapped[list[Skill]] = so.relationship(
+        secondary=opportunity_skill,
+        secondaryjoin=sa.and_(
+            opportunity_skill.c.skill_id == Skill.id,
+            opportunity_skill.c.required.is_(False),
+        ),
+        order_by=Skill.position,
+        viewonly=True,
+    )
     shifts: so.Mapped[list["Shift"]] = so.relationship(
         back_populates="opportunity",
         cascade="all, delete-orphan",
