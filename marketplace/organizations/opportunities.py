@@ -94,7 +94,7 @@ def set_opportunity_skills(
             )
         )
     )
-    db.session.expire(opportunity, ["required_skills", "nice_to_have_skills"])
+    db.session.expire(opportunity, ["skill_links"])
 
 
 def _apply_fields(

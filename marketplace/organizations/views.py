@@ -430,7 +430,7 @@ def applicants(opportunity_id: int):
     profiles = _profiles_of(
         [a.volunteer_id for a in applications if a.volunteer_id not in not_shared]
     )
-    needed = {skill.slug for skill in opportunity.skills}
+    needed = {skill.slug for skill in opportunity.required_skills}
     summaries = {}
     for application in applications:
         if application.volunteer_id in not_shared:
