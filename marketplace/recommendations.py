@@ -95,13 +95,14 @@ def as_opportunity(opportunity: Opportunity) -> model.Opportunity:
     return model.Opportunity(
         id=opportunity.id,
         organization_id=opportunity.organization_id,
-        skills=frozenset(skill.slug for skill in opportunity.skills),
+        skills=frozenset(skill.slug for skill in opportunity.required_skills),
         causes=frozenset(cause.slug for cause in opportunity.causes),
         languages=frozenset(opportunity.languages or ()),
         remote=opportunity.remote,
         lat=opportunity.lat,
         lon=opportunity.lon,
         title=opportunity.title,
+        nice_to_have=frozenset(skill.slug for skill in opportunity.nice_to_have_skills),
     )
 
 
@@ -349,6 +350,56 @@ def _ranked(
     return snapshot, found
 
 
+# Why a volunteer has no recommendation, most basic first (see `why_none`).
+NO_WINDOWS = "no_windows"
+NO_LOCATION = "no_location"
+AVAILABILITY = "availability"
+DISTANCE = "distance"
+SKILLS = "skills"
+REMOTE = "remote"
+ALL_APPLIED = "all_applied"
+NOTHING_FITS = "nothing_fits"
+_ANY_TIME = tuple((day, 0, 1440) for day in range(7))
+_ANYWHERE_KM = 20_000.0
+
+
+def why_none(user: User, now: datetime) -> list[str]:
+    """Why the volunteer gets no recommendation, as codes of what to change.
+
+    The profile is read as `recommend` reads it (two queries); the rest asks the
+    worker's catalogue snapshot again with one part of the profile relaxed at a
+    time (any time of the week, any distance, every required skill, remote work):
+    each relaxation that alone would bring recommendations names a reason. With
+    none of them alone, NOTHING_FITS; with no profile to match, what is missing.
+    """
+    volunteer, applied = _volunteer_now(user.id)
+    if volunteer is None:
+        return [NO_WINDOWS]
+    if not volunteer.remote_ok and not volunteer.has_location:
+        return [NO_LOCATION]
+    index = catalogue_snapshot(now).index
+
+    def finds(person: model.Volunteer, exclude=applied) -> bool:
+        return bool(index.recommend(person, now, 1, exclude=exclude))
+
+    if finds(volunteer, exclude=()):
+        return [ALL_APPLIED]
+    required = frozenset().union(*(o.skills for o in index.opportunities.values()))
+    relaxed = {
+        AVAILABILITY: dataclasses.replace(volunteer, windows=_ANY_TIME),
+        DISTANCE: dataclasses.replace(volunteer, max_distance_km=_ANYWHERE_KM),
+        SKILLS: dataclasses.replace(volunteer, skills=volunteer.skills | required),
+    }
+    if not volunteer.remote_ok:
+        relaxed[REMOTE] = dataclasses.replace(volunteer, remote_ok=True)
+    if not volunteer.has_location:  # remote work only: distance cannot help
+        relaxed.pop(DISTANCE)
+    found = [code for code, person in relaxed.items() if finds(person)]
+    if not found and not volunteer.has_location:
+        return [NO_LOCATION]  # on-site work might fit, measured from a place
+    return found or [NOTHING_FITS]
+
+
 def recommend(user: User, now: datetime, limit: int = 20, locale: str = "th"):
     """The opportunities that fit a volunteer best, each with its best shift."""
     _, ranked = _ranked(user, now, limit, locale)
@@ -414,7 +465,7 @@ def suggest_for_shifts(
     locale: str = "th",
 ) -> dict[int, list[Suggestion]]:
     """Suggestions for several shifts of one opportunity, in fixed queries."""
-    required = [skill.id for skill in opportunity.skills]
+    required = [skill.id for skill in opportunity.required_skills]
     query = (
         sa.select(VolunteerProfile)
         .join(VolunteerProfile.user)

@@ -25,6 +25,7 @@ from marketplace.models import (
     VolunteerProfile,
     utcnow,
 )
+from marketplace.organizations.opportunities import set_opportunity_skills
 
 PASSWORD = "correct horse battery staple"
 # What a production app needs to start: a key, its public address, and limits
@@ -99,6 +100,7 @@ def make_opportunity(
     description: str = "ช่วยน้อง ๆ ทำการบ้านหลังเลิกเรียน",
     causes: tuple[str, ...] = ("education",),
     skills: tuple[str, ...] = ("teaching",),
+    nice_to_have: tuple[str, ...] = (),
     status: OpportunityStatus = OpportunityStatus.PUBLISHED,
     approval_mode: ApprovalMode = ApprovalMode.FIRST_COME,
     starts: datetime | None = None,
@@ -107,7 +109,10 @@ def make_opportunity(
     shifts: int = 1,
     is_expo: bool = False,
 ) -> Opportunity:
-    """Add an opportunity with `shifts` weekly shifts starting at `starts`."""
+    """Add an opportunity with `shifts` weekly shifts starting at `starts`.
+
+    `skills` are required, `nice_to_have` skills are welcome but not required.
+    """
     starts = starts or utcnow().replace(microsecond=0) + timedelta(days=7)
     opportunity = Opportunity(
         organization=organization,
@@ -134,6 +139,14 @@ def make_opportunity(
         )
     db.session.add(opportunity)
     db.session.flush()
+    if nice_to_have:
+        set_opportunity_skills(
+            opportunity,
+            list(opportunity.skills),
+            list(
+                db.session.scalars(sa.select(Skill).where(Skill.slug.in_(nice_to_have)))
+            ),
+        )
     return opportunity
 
 

@@ -68,7 +68,13 @@ class OpportunitySchema(Schema):
     description = ma.fields.String()
     organization = ma.fields.Nested(OrganizationRefSchema)
     causes = ma.fields.List(ma.fields.String())
-    skills = ma.fields.List(ma.fields.String())
+    skills = ma.fields.List(
+        ma.fields.String(), metadata={"description": "The required skills."}
+    )
+    nice_to_have_skills = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "Skills welcome but not required."},
+    )
     languages = ma.fields.List(ma.fields.String())
     remote = ma.fields.Boolean()
     location = ma.fields.Nested(LocationSchema, allow_none=True)
@@ -113,7 +119,10 @@ def opportunity_item(
             "name": opportunity.organization.name_th,
         },
         "causes": [cause.slug for cause in opportunity.causes],
-        "skills": [skill.slug for skill in opportunity.skills],
+        "skills": [skill.slug for skill in opportunity.required_skills],
+        "nice_to_have_skills": [
+            skill.slug for skill in opportunity.nice_to_have_skills
+        ],
         "languages": opportunity.languages,
         "remote": opportunity.remote,
         "location": location,
@@ -209,6 +218,7 @@ class OpportunityInSchema(Schema):
     description = text(Opportunity.description, load_default="")
     causes = codes(Cause.slug, load_default=list)
     skills = codes(Skill.slug, load_default=list)
+    nice_to_have_skills = codes(Skill.slug, load_default=list)
     languages = codes(max=CODE_TEXT, load_default=list)
     remote = ma.fields.Boolean(load_default=False)
     location = ma.fields.Nested(LocationInSchema, load_default=None, allow_none=True)
@@ -228,6 +238,7 @@ class OpportunityPatchSchema(Schema):
     description = text(Opportunity.description)
     causes = codes(Cause.slug)
     skills = codes(Skill.slug)
+    nice_to_have_skills = codes(Skill.slug)
     languages = codes(max=CODE_TEXT)
     remote = ma.fields.Boolean()
     location = ma.fields.Nested(LocationInSchema, allow_none=True)
@@ -246,6 +257,7 @@ def opportunity_input(data: dict) -> OpportunityInput:
         description=data.get("description"),
         causes=data.get("causes"),
         skills=data.get("skills"),
+        nice_to_have_skills=data.get("nice_to_have_skills"),
         languages=data.get("languages"),
         remote=data.get("remote"),
         place=location.get("place"),

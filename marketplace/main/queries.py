@@ -42,6 +42,7 @@ def listed_opportunities(now: datetime) -> sa.Select:
             so.contains_eager(Opportunity.organization),
             so.selectinload(Opportunity.causes),
             so.selectinload(Opportunity.skills),
+            so.selectinload(Opportunity.skill_links),
             so.selectinload(Opportunity.shifts),
         )
     )

@@ -10,7 +10,7 @@ from ..expo import EXPO_VENUE_EN, EXPO_VENUE_TH, next_expo_days
 from ..extensions import db
 from ..i18n import to_bangkok
 from ..models import Notification, utcnow
-from ..recommendations import recommend
+from ..recommendations import recommend, why_none
 from ..web import safe_next
 from . import queries
 
@@ -25,9 +25,11 @@ RECOMMENDED_SHOWN = 6
 def index():
     """Present the expo, its causes and partners, and featured opportunities."""
     now = utcnow()
-    recommended = []
+    recommended, why_not = [], []
     if current_user.is_authenticated and current_user.is_volunteer:
         recommended = recommend(current_user, now, RECOMMENDED_SHOWN, str(get_locale()))
+        if not recommended:
+            why_not = why_none(current_user, now)
     # The counts may lag by PAGE_CACHE_SECONDS; the catalogue never lags a change.
     numbers = shared_value(
         "home-numbers",
@@ -50,6 +52,7 @@ def index():
     return render_template(
         "main/index.html",
         recommended=recommended,
+        why_not=why_not,
         expo_days=next_expo_days(to_bangkok(now).date()),
         venue={"th": EXPO_VENUE_TH, "en": EXPO_VENUE_EN},
         catalogue=catalogue,

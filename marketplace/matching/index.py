@@ -53,9 +53,10 @@ def to_microseconds(moment: datetime) -> int:
 class Vocabulary:
     """Slugs numbered into bit positions; sets of slugs become uint64 bitmasks."""
 
-    def __init__(self, names: Iterable[str]) -> None:
-        """Number the distinct names in sorted order."""
-        self.bits = {name: bit for bit, name in enumerate(sorted(set(names)))}
+    def __init__(self, names: Iterable[str], *more: Iterable[str]) -> None:
+        """Number the distinct names (of every iterable given) in sorted order."""
+        every = set(names).union(*more)
+        self.bits = {name: bit for bit, name in enumerate(sorted(every))}
         self.words = max(1, math.ceil(len(self.bits) / 64))
 
     def mask(self, names: Iterable[str]) -> int:
@@ -187,7 +188,9 @@ class MatchingIndex:
         self._skills = Vocabulary(
             itertools.chain.from_iterable(
                 x.skills for x in itertools.chain(volunteers, opportunities)
-            )
+            ),
+            # Nice-to-have skills score but do not filter.
+            itertools.chain.from_iterable(o.nice_to_have for o in opportunities),
         )
         self._causes = Vocabulary(
             itertools.chain.from_iterable(
@@ -270,6 +273,12 @@ class MatchingIndex:
         self._o_causes = self._causes.masks(o.causes for o in opportunities)
         self._o_langs = self._languages.masks(o.languages for o in opportunities)
         self._o_nskills = np.array([len(o.skills) for o in opportunities], np.int64)
+        self._o_nice = self._skills.masks(
+            o.nice_to_have - o.skills for o in opportunities
+        )
+        self._o_nnice = np.array(
+            [len(o.nice_to_have - o.skills) for o in opportunities], np.int64
+        )
         self._o_ncauses = np.array([len(o.causes) for o in opportunities], np.int64)
         self._o_nlangs = np.array([len(o.languages) for o in opportunities], np.int64)
         self._o_remote = np.array([o.remote for o in opportunities], dtype=bool)
@@ -411,8 +420,12 @@ class MatchingIndex:
     ) -> dict[str, np.ndarray]:
         """Score components of eligible pairs (volunteer masks per pair, or one)."""
         return {
-            # Pairs here passed the filters, so every required skill is held.
-            "skills": skills_fit(self._o_nskills[opp], self._o_nskills[opp]),
+            # Pairs here passed the filters, so every required skill is held;
+            # the nice-to-have ones held add to the share.
+            "skills": skills_fit(
+                self._o_nskills[opp] + _count_shared(self._o_nice[opp], skills),
+                self._o_nskills[opp] + self._o_nnice[opp],
+            ),
             "distance": closeness(km, self._o_remote[opp]),
             "causes": causes_fit(
                 _count_shared(self._o_causes[opp], causes), self._o_ncauses[opp]

@@ -56,7 +56,11 @@ class Volunteer:
 
 @dataclass(frozen=True, slots=True)
 class Opportunity:
-    """A way to help posted by an organisation; its shifts carry the times."""
+    """A way to help posted by an organisation; its shifts carry the times.
+
+    ``skills`` are the required ones (a hard filter); ``nice_to_have`` skills only
+    raise the score of those who hold them.
+    """
 
     id: int
     organization_id: int
@@ -67,6 +71,12 @@ class Opportunity:
     lat: float | None
     lon: float | None
     title: str = ""
+    nice_to_have: frozenset[str] = frozenset()
+
+    @property
+    def listed_skills(self) -> frozenset[str]:
+        """Every skill the opportunity names, required or nice to have."""
+        return self.skills | self.nice_to_have
 
     @property
     def has_location(self) -> bool:
@@ -183,10 +193,10 @@ def reasons(
     lang = "en" if locale.lower().startswith("en") else "th"
     text = _TEXT[lang]
     out: list[str] = []
-    required = len(opportunity.skills)
-    if required:
-        held = len(opportunity.skills & volunteer.skills)
-        out.append(text["skills"].format(held=held, required=required))
+    listed = opportunity.listed_skills
+    if listed:
+        held = len(listed & volunteer.skills)
+        out.append(text["skills"].format(held=held, required=len(listed)))
     else:
         out.append(text["no_skills"])
     if opportunity.remote:

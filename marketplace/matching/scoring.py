@@ -21,7 +21,12 @@ from .weights import (
 
 
 def skills_fit(held: ArrayLike, required: ArrayLike) -> np.ndarray:
-    """Share of the required skills held; NO_SKILLS_REQUIRED when none are."""
+    """Share of the listed skills held; NO_SKILLS_REQUIRED when none are listed.
+
+    ``required`` counts every skill the opportunity lists (required and nice to
+    have) and ``held`` those of them the volunteer holds: after the hard filters
+    every required skill is held, so the share moves with the nice-to-have ones.
+    """
     held_a = np.asarray(held, dtype=np.float64)
     required_a = np.asarray(required, dtype=np.float64)
     share = held_a / np.maximum(required_a, 1.0)
@@ -77,7 +82,8 @@ def components(
     km = np.nan if distance_km is None else distance_km
     parts = {
         "skills": skills_fit(
-            len(opportunity.skills & volunteer.skills), len(opportunity.skills)
+            len(opportunity.listed_skills & volunteer.skills),
+            len(opportunity.listed_skills),
         ),
         "distance": closeness(km, opportunity.remote),
         "causes": causes_fit(

@@ -16,7 +16,13 @@ from .impact import (
     ReportedValue,
     RoundStatus,
 )
-from .opportunity import ApprovalMode, Opportunity, OpportunityStatus, Shift
+from .opportunity import (
+    ApprovalMode,
+    Opportunity,
+    OpportunitySkill,
+    OpportunityStatus,
+    Shift,
+)
 from .organization import (
     MemberRole,
     Membership,
@@ -61,6 +67,7 @@ __all__ = [
     "MembershipStatus",
     "Notification",
     "Opportunity",
+    "OpportunitySkill",
     "OpportunityStatus",
     "Organization",
     "ProposalRun",

@@ -68,7 +68,11 @@ class Opportunity(db.Model):
         back_populates="opportunities"
     )
     causes: so.Mapped[list[Cause]] = so.relationship(secondary=opportunity_cause)
+    # Every listed skill; whether each is required is the link's `required` flag,
+    # read through `skill_links` (one query with the skills) and set by
+    # organizations.opportunities.set_opportunity_skills.
     skills: so.Mapped[list[Skill]] = so.relationship(secondary=opportunity_skill)
+    skill_links: so.Mapped[list["OpportunitySkill"]] = so.relationship(viewonly=True)
     shifts: so.Mapped[list["Shift"]] = so.relationship(
         back_populates="opportunity",
         cascade="all, delete-orphan",
@@ -82,8 +86,37 @@ class Opportunity(db.Model):
         sa.CheckConstraint("min_age IS NULL OR min_age >= 0", name="min_age"),
     )
 
+    @property
+    def required_skills(self) -> list[Skill]:
+        """The skills a volunteer must hold to be matched (a hard filter)."""
+        return self._skills_flagged(required=True)
+
+    @property
+    def nice_to_have_skills(self) -> list[Skill]:
+        """Skills welcome but not required: they raise the match score."""
+        return self._skills_flagged(required=False)
+
+    def _skills_flagged(self, required: bool) -> list[Skill]:
+        links = [link for link in self.skill_links if link.required is required]
+        return [
+            link.skill
+            for link in sorted(links, key=lambda x: (x.skill.position, x.skill.slug))
+        ]
+
     def __repr__(self) -> str:
         return f"<Opportunity {self.id} {self.status.value}>"
+
+
+class OpportunitySkill(db.Model):
+    """A skill an opportunity lists, required or nice to have (a link row).
+
+    Read-only here: `Opportunity.skills` writes the rows and
+    `set_opportunity_skills` their flags.
+    """
+
+    __table__ = opportunity_skill
+
+    skill: so.Mapped[Skill] = so.relationship(lazy="joined", viewonly=True)
 
 
 class Shift(db.Model):

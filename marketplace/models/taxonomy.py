@@ -60,3 +60,15 @@ volunteer_cause = _link_table("volunteer_cause", "volunteer_profile", "cause")
 organization_cause = _link_table("organization_cause", "organization", "cause")
 opportunity_cause = _link_table("opportunity_cause", "opportunity", "cause")
 opportunity_skill = _link_table("opportunity_skill", "opportunity", "skill")
+# Whether the opportunity requires the skill (a hard filter of matching) or only
+# would like it (nice to have: it raises the score). Rows from before the flag
+# existed keep their meaning: required.
+opportunity_skill.append_column(
+    sa.Column(
+        "required",
+        sa.Boolean(),
+        nullable=False,
+        default=True,
+        server_default=sa.true(),
+    )
+)

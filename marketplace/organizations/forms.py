@@ -86,7 +86,21 @@ class OpportunityForm(Form):
         render_kw={"rows": 5},
     )
     causes = MultiCheckboxField(_l("Causes"), choices=[], validate_choice=False)
-    skills = MultiCheckboxField(_l("Skills needed"), choices=[], validate_choice=False)
+    skills = MultiCheckboxField(
+        _l("Required skills"),
+        choices=[],
+        validate_choice=False,
+        description=_l("Only volunteers who have every required skill are suggested."),
+    )
+    nice_to_have_skills = MultiCheckboxField(
+        _l("Nice-to-have skills"),
+        choices=[],
+        validate_choice=False,
+        description=_l(
+            "Welcome but not required: volunteers who have them rank higher. "
+            "A skill ticked in both lists counts as required."
+        ),
+    )
     languages = MultiCheckboxField(_l("Languages"), choices=[], validate_choice=False)
     remote = BooleanField(_l("Remote (online) — no place needed"))
     place = StringField(

@@ -22,6 +22,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..models.taxonomy import opportunity_skill
 from ..seed import language_codes
 
 MAX_TITLE = 200
@@ -45,7 +46,8 @@ class OpportunityInput:
     title: str | None = None
     description: str | None = None
     causes: list[str] | None = None
-    skills: list[str] | None = None
+    skills: list[str] | None = None  # the required skills
+    nice_to_have_skills: list[str] | None = None
     languages: list[str] | None = None
     remote: bool | None = None
     place: str | None = None
@@ -67,10 +69,46 @@ def _slugs(model, slugs: list[str], name: str, fields: dict) -> list:
     return rows
 
 
-def _apply_fields(
-    opportunity: Opportunity, data: OpportunityInput, now: datetime, fields: dict
+_SKILLS = "skills"
+
+
+def set_opportunity_skills(
+    opportunity: Opportunity, required: list[Skill], nice_to_have: list[Skill]
 ) -> None:
-    """Copy the given fields onto the opportunity, collecting problems in `fields`."""
+    """List the opportunity's skills, each required or nice to have.
+
+    A skill given as both is required. Flushes (the flags live on the link rows),
+    never commits.
+    """
+    nice = [skill for skill in nice_to_have if skill not in required]
+    opportunity.skills = [*dict.fromkeys([*required, *nice])]
+    db.session.flush()
+    nice_ids = [skill.id for skill in nice]
+    db.session.execute(
+        sa.update(opportunity_skill)
+        .where(opportunity_skill.c.opportunity_id == opportunity.id)
+        .values(
+            required=sa.case(
+                (opportunity_skill.c.skill_id.in_(nice_ids), sa.false()),
+                else_=sa.true(),
+            )
+        )
+    )
+    db.session.expire(opportunity, ["skill_links"])
+
+
+def _apply_fields(
+    opportunity: Opportunity,
+    data: OpportunityInput,
+    now: datetime,
+    fields: dict,
+    pending: dict,
+) -> None:
+    """Copy the given fields onto the opportunity, collecting problems in `fields`.
+
+    What can only be written once the opportunity is flushed (the skills' flags)
+    is left in `pending` for `_finish`.
+    """
     if data.title is not None:
         title = " ".join(data.title.split())
         if not title or len(title) > MAX_TITLE:
@@ -80,8 +118,19 @@ def _apply_fields(
         opportunity.description = data.description.strip()
     if data.causes is not None:
         opportunity.causes = _slugs(Cause, data.causes, "causes", fields)
-    if data.skills is not None:
-        opportunity.skills = _slugs(Skill, data.skills, "skills", fields)
+    if data.skills is not None or data.nice_to_have_skills is not None:
+        required = (
+            _slugs(Skill, data.skills, "skills", fields)
+            if data.skills is not None
+            else list(opportunity.required_skills)
+        )
+        nice = (
+            _slugs(Skill, data.nice_to_have_skills, "nice_to_have_skills", fields)
+            if data.nice_to_have_skills is not None
+            else list(opportunity.nice_to_have_skills)
+        )
+        opportunity.skills = [*required, *(s for s in nice if s not in required)]
+        pending[_SKILLS] = (required, nice)
     if data.languages is not None:
         if unknown := sorted(set(data.languages) - set(language_codes())):
             fields["languages"] = [
@@ -204,8 +253,9 @@ def create_opportunity(
         fields["title"] = [str(_l("Give a title of up to 200 characters."))]
     if data.shifts is None:
         data.shifts = []
+    pending: dict = {}
     with db.session.no_autoflush:
-        _apply_fields(opportunity, data, utcnow(), fields)
+        _apply_fields(opportunity, data, utcnow(), fields, pending)
     if fields:
         raise ValidationFailed(fields=fields)
     opportunity.status = OpportunityStatus.DRAFT
@@ -214,6 +264,7 @@ def create_opportunity(
         opportunity.published_at = utcnow()
     db.session.add(opportunity)
     db.session.flush()
+    _finish(opportunity, pending)
     record_event(
         user, "opportunity.created", opportunity, status=opportunity.status.value
     )
@@ -226,13 +277,21 @@ def update_opportunity(
     """Edit an opportunity; shift capacities never drop below the spots held."""
     access.require(user, access.ACT, opportunity)
     fields: dict[str, list[str]] = {}
+    pending: dict = {}
     with db.session.no_autoflush:
-        _apply_fields(opportunity, data, utcnow(), fields)
+        _apply_fields(opportunity, data, utcnow(), fields, pending)
     if fields:
         raise ValidationFailed(fields=fields)
     db.session.flush()
+    _finish(opportunity, pending)
     record_event(user, "opportunity.updated", opportunity)
     return opportunity
+
+
+def _finish(opportunity: Opportunity, pending: dict) -> None:
+    """Write what waited for the flush."""
+    if _SKILLS in pending:
+        set_opportunity_skills(opportunity, *pending[_SKILLS])
 
 
 def _require_verified(organization: Organization) -> None:

@@ -244,6 +244,7 @@ def answer_invitation(membership_id: int, answer: str):
 def _prepare_opportunity_form(form: OpportunityForm) -> None:
     form.causes.choices = taxonomy_choices(Cause)
     form.skills.choices = taxonomy_choices(Skill)
+    form.nice_to_have_skills.choices = form.skills.choices
     form.languages.choices = language_choices()
 
 
@@ -298,6 +299,7 @@ def _opportunity_input(
         description=form.description.data or "",
         causes=form.causes.data or [],
         skills=form.skills.data or [],
+        nice_to_have_skills=form.nice_to_have_skills.data or [],
         languages=form.languages.data or [],
         remote=form.remote.data,
         place=place or None,
@@ -351,7 +353,10 @@ def edit_opportunity(opportunity_id: int):
     _prepare_opportunity_form(form)
     if request.method == "GET":
         form.causes.data = [cause.slug for cause in opportunity.causes]
-        form.skills.data = [skill.slug for skill in opportunity.skills]
+        form.skills.data = [skill.slug for skill in opportunity.required_skills]
+        form.nice_to_have_skills.data = [
+            skill.slug for skill in opportunity.nice_to_have_skills
+        ]
         form.place.data = opportunity.location_label or ""
         form.lat.data = form.lon.data = None
         while len(form.shifts.entries):
@@ -425,7 +430,7 @@ def applicants(opportunity_id: int):
     profiles = _profiles_of(
         [a.volunteer_id for a in applications if a.volunteer_id not in not_shared]
     )
-    needed = {skill.slug for skill in opportunity.skills}
+    needed = {skill.slug for skill in opportunity.required_skills}
     summaries = {}
     for application in applications:
         if application.volunteer_id in not_shared:

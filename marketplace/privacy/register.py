@@ -341,7 +341,11 @@ REGISTER: dict[str, dict[str, Any]] = {
         "created_by_id": ACTOR,
     },
     "opportunity_cause": {"opportunity_id": NOT_PERSONAL, "cause_id": NOT_PERSONAL},
-    "opportunity_skill": {"opportunity_id": NOT_PERSONAL, "skill_id": NOT_PERSONAL},
+    "opportunity_skill": {
+        "opportunity_id": NOT_PERSONAL,
+        "skill_id": NOT_PERSONAL,
+        "required": NOT_PERSONAL,
+    },
     "shift": {
         "id": NOT_PERSONAL,
         "opportunity_id": NOT_PERSONAL,

@@ -36,6 +36,7 @@ from ..models import (
     VolunteerProfile,
     utcnow,
 )
+from ..models.taxonomy import opportunity_skill
 from ..privacy.consents import record_consents
 from . import language_codes, read_data
 from .impact import build_impact_demo
@@ -259,16 +260,41 @@ class DemoBuilder:
     ) -> list[Opportunity]:
         templates = read_data("demo/opportunities.json")["templates"]
         expo_days = next_expo_days(self.today)
-        opportunities = []
+        made: list[tuple[Opportunity, dict]] = []
         for round_index in range(3):
             for template in templates:
                 organization = organizations[template["org"]]
                 if round_index and (template["expo"] or self.rng.random() < 0.35):
                     continue
-                opportunities.append(
-                    self._opportunity(template, organization, expo_days, round_index)
+                opportunity = self._opportunity(
+                    template, organization, expo_days, round_index
                 )
-        return opportunities
+                made.append((opportunity, template))
+        self._mark_nice_to_have(made)
+        return [opportunity for opportunity, _ in made]
+
+    def _mark_nice_to_have(self, made: list[tuple[Opportunity, dict]]) -> None:
+        """A template's first `required_skills` skills (default 1) are required.
+
+        The rest are nice to have: a posting wants, say, a first-aider who may also
+        teach, not only people who hold every skill it lists.
+        """
+        db.session.flush()
+        nice = [
+            (opportunity.id, self.skills[slug].id)
+            for opportunity, template in made
+            for slug in template["skills"][template.get("required_skills", 1) :]
+        ]
+        if nice:
+            db.session.execute(
+                sa.update(opportunity_skill)
+                .where(
+                    sa.tuple_(
+                        opportunity_skill.c.opportunity_id, opportunity_skill.c.skill_id
+                    ).in_(nice)
+                )
+                .values(required=False)
+            )
 
     def _opportunity(
         self, template, organization, expo_days, round_index

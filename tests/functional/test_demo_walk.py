@@ -151,6 +151,21 @@ def test_the_demo_volunteer_has_a_history_and_plans(demo):
     } <= future
 
 
+def test_the_demo_volunteer_gets_recommendations(demo):
+    """Issue 11 bug 5: most postings require their first skill only."""
+    client = demo.test_client()
+    login = next(item for item in demo_logins() if item.email == VOLUNTEER_EMAIL)
+    client.post("/login", data={"email": login.email, "password": login.password})
+    home = client.get("/").get_data(as_text=True)
+    assert 'data-testid="recommended"' in home
+    items = client.get("/api/v1/me/recommendations?limit=20").get_json()["items"]
+    assert len(items) >= 3
+    # Some recommended posting lists a nice-to-have skill the volunteer lacks.
+    held = {"first-aid", "teaching", "event-staffing", "photography", "cooking"}
+    assert any(set(item["opportunity"]["nice_to_have_skills"]) - held for item in items)
+    assert all(set(item["opportunity"]["skills"]) <= held for item in items)
+
+
 def test_the_demo_organiser_has_work_waiting_and_a_shift_running(demo):
     organizer = db.session.scalar(sa.select(User).where(User.email == ORGANIZER_EMAIL))
     theirs = sa.select(Membership.organization_id).where(

@@ -340,6 +340,9 @@ def worlds(draw, max_volunteers: int = 6, max_opportunities: int = 4):
                 id=10 + i,
                 organization_id=draw(st.integers(1, 3)),
                 skills=frozenset(draw(st.sets(st.sampled_from(SKILLS), max_size=2))),
+                nice_to_have=frozenset(
+                    draw(st.sets(st.sampled_from(SKILLS), max_size=3))
+                ),
                 causes=frozenset(draw(st.sets(st.sampled_from(CAUSES), max_size=2))),
                 languages=frozenset(
                     draw(st.sets(st.sampled_from(LANGUAGES), max_size=2))

@@ -11,7 +11,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from marketplace.matching import components, score, violations
+from marketplace.matching import Match, components, reasons, score, violations
 from marketplace.matching.filters import (
     fitting_window,
     has_room,
@@ -230,6 +230,47 @@ def test_components_count_held_skills_and_a_shared_language():
     unlisted = opportunity(languages=frozenset())
     speaks_none = volunteer(languages=frozenset())
     assert components(speaks_none, unlisted, shift())["languages"] == 1.0
+
+
+def test_nice_to_have_skills_score_but_do_not_filter():
+    # Required: first-aid (held); nice to have: teaching (held), cooking (not).
+    wanted = opportunity(
+        skills=frozenset({"first-aid"}),
+        nice_to_have=frozenset({"teaching", "cooking"}),
+    )
+    teacher = volunteer(skills=frozenset({"first-aid", "teaching"}))
+    assert violations(teacher, wanted, shift(), NOW) == []
+    parts = components(teacher, wanted, shift(), distance_km=0.0)
+    assert parts["skills"] == pytest.approx(2 / 3)
+    # Holding every listed skill scores higher; the other parts are the same.
+    cook = volunteer(skills=frozenset({"first-aid", "teaching", "cooking"}))
+    all_parts = components(cook, wanted, shift(), distance_km=0.0)
+    assert all_parts["skills"] == 1.0
+    assert score(all_parts) - score(parts) == pytest.approx(WEIGHTS["skills"] / 3)
+    # Lacking the required skill filters, however many nice-to-have ones are held.
+    no_first_aid = volunteer(skills=frozenset({"teaching", "cooking"}))
+    assert violations(no_first_aid, wanted, shift(), NOW) == ["skills"]
+    # Only nice-to-have skills: nobody is filtered, none held scores 0.
+    only_nice = opportunity(skills=frozenset(), nice_to_have=frozenset({"cooking"}))
+    assert violations(volunteer(), only_nice, shift(), NOW) == []
+    assert components(volunteer(), only_nice, shift())["skills"] == 0.0
+    # A skill listed as both counts once, as required.
+    both = opportunity(
+        skills=frozenset({"first-aid"}), nice_to_have=frozenset({"first-aid"})
+    )
+    assert components(volunteer(), both, shift())["skills"] == 1.0
+
+
+def test_reasons_count_nice_to_have_skills_with_the_required():
+    wanted = opportunity(
+        skills=frozenset({"first-aid"}),
+        nice_to_have=frozenset({"teaching", "cooking"}),
+    )
+    teacher = volunteer(skills=frozenset({"first-aid", "teaching"}))
+    parts = components(teacher, wanted, shift(), distance_km=4.2)
+    match = Match(1, 1, wanted.id, score(parts), parts, 4.2, None)
+    assert reasons(match, wanted, teacher, "th")[0] == "ทักษะตรง 2/3"
+    assert reasons(match, wanted, teacher, "en")[0] == "2/3 skills"
 
 
 def test_no_distance_without_both_locations():

@@ -249,6 +249,8 @@ def test_opportunity_templates_shape(opps_doc, orgs_doc, causes, skills, languag
         assert len(t["causes"]) == len(set(t["causes"])), where
         assert 0 <= len(t["skills"]) <= 3 and set(t["skills"]) <= skill_slugs, where
         assert len(t["skills"]) == len(set(t["skills"])), where
+        # The first `required_skills` (default 1) are required, the rest nice to have.
+        assert 1 <= t.get("required_skills", 1) <= max(len(t["skills"]), 1), where
         assert t["languages"] and set(t["languages"]) <= codes, where
         assert isinstance(t["remote"], bool) and isinstance(t["expo"], bool), where
         assert t["approval_mode"] in {"first_come", "review"}, where
