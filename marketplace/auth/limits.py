@@ -25,6 +25,17 @@ def _login_email() -> str:
     return email_key(str(email or ""))
 
 
+def _failure_limit(setting: str, scope: str, key_func, flag: str):
+    """A POST limit that counts only the requests a view marked as failed."""
+    return limiter.shared_limit(
+        lambda: current_app.config[setting],
+        scope=scope,
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=lambda response: bool(g.get(flag)),
+    )
+
+
 def mark_login_failed() -> None:
     """Count this request against the e-mail's failure limit."""
     g.login_failed = True
@@ -32,12 +43,8 @@ def mark_login_failed() -> None:
 
 # Ten failures for one e-mail in fifteen minutes, whether tried on the web form
 # or through POST /api/v1/tokens; successful logins do not count.
-login_failure_limit = limiter.shared_limit(
-    lambda: current_app.config["LOGIN_FAILURE_LIMIT"],
-    scope="login-failures",
-    key_func=_login_email,
-    methods=["POST"],
-    deduct_when=lambda response: bool(g.get("login_failed")),
+login_failure_limit = _failure_limit(
+    "LOGIN_FAILURE_LIMIT", "login-failures", _login_email, "login_failed"
 )
 
 # A generous per-address ceiling against floods from one client.
@@ -107,12 +114,11 @@ def mark_second_factor_failed() -> None:
 
 
 # Wrong second-factor codes per account (the password was already right).
-second_factor_limit = limiter.shared_limit(
-    lambda: current_app.config["MFA_FAILURE_LIMIT"],
-    scope="second-factor-failures",
-    key_func=_pending_login,
-    methods=["POST"],
-    deduct_when=lambda response: bool(g.get("second_factor_failed")),
+second_factor_limit = _failure_limit(
+    "MFA_FAILURE_LIMIT",
+    "second-factor-failures",
+    _pending_login,
+    "second_factor_failed",
 )
 
 

@@ -267,19 +267,23 @@ def _own_invitation(user: User, membership_id: int) -> Membership:
 
 def accept_invitation(user: User, membership_id: int) -> Membership:
     """Accept an invitation: from now on the user is a member."""
-    membership = _own_invitation(user, membership_id)
-    membership.status = MembershipStatus.ACTIVE
-    membership.responded_at = utcnow()
-    record_event(user, "organization.member_joined", membership.organization)
-    return membership
+    joined = "organization.member_joined"
+    return _answer(user, membership_id, MembershipStatus.ACTIVE, joined)
 
 
 def decline_invitation(user: User, membership_id: int) -> Membership:
     """Decline an invitation: the user gets no access."""
+    declined = "organization.member_declined"
+    return _answer(user, membership_id, MembershipStatus.DECLINED, declined)
+
+
+def _answer(
+    user: User, membership_id: int, status: MembershipStatus, action: str
+) -> Membership:
     membership = _own_invitation(user, membership_id)
-    membership.status = MembershipStatus.DECLINED
+    membership.status = status
     membership.responded_at = utcnow()
-    record_event(user, "organization.member_declined", membership.organization)
+    record_event(user, action, membership.organization)
     return membership
 
 

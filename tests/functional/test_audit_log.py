@@ -117,4 +117,6 @@ def test_every_recorded_action_reads_as_a_sentence():
         text = path.read_text(encoding="utf-8")
         written.update(re.findall(r'record_event\(\s*[^,()]+,\s*"([a-z_.]+)"', text))
         written.update(re.findall(r'"([a-z_]+\.[a-z_]+)" if \w+ else "', text))
+        named = r'= "((?:organization|user|application)\.[a-z_]+)"'
+        written.update(re.findall(named, text))
     assert written and written <= set(ACTIONS), written - set(ACTIONS)
