@@ -81,18 +81,7 @@ def postgres_server() -> Iterator[str]:
             "UTF8",
             "--locale=C.UTF-8",
         )
-        _run_tool(
-            bin_dir,
-            "pg_ctl",
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(data / "server.log"),
-            "-w",
-            "start",
-        )
+        _pg_start(bin_dir, data, options)
         server = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
         _DATA_DIRS[port] = (bin_dir, data, options)
         yield create_database(server, "marketplace")
@@ -121,7 +110,11 @@ def start_postgres(url: str) -> None:
     """Start again a server stopped by stop_postgres, on the same port and data."""
     from urllib.parse import urlsplit
 
-    bin_dir, data, options = _DATA_DIRS[urlsplit(url).port]
+    _pg_start(*_DATA_DIRS[urlsplit(url).port])
+
+
+def _pg_start(bin_dir: Path, data: Path, options: str) -> None:
+    """Start the server of a data folder and wait until it takes connections."""
     _run_tool(
         bin_dir,
         "pg_ctl",
