@@ -150,6 +150,24 @@ def make_opportunity(
     return opportunity
 
 
+def make_pending_application(
+    organization: Organization, *, email: str = "v@example.org", **opportunity
+):
+    """A volunteer's application waiting for review at a new review-mode shift."""
+    from marketplace.models import Application, ApplicationStatus
+
+    volunteer = make_user(email=email, name="อาสา ใจดี")
+    shift = make_opportunity(
+        organization, approval_mode=ApprovalMode.REVIEW, **opportunity
+    ).shifts[0]
+    application = Application(
+        shift=shift, volunteer=volunteer, status=ApplicationStatus.PENDING
+    )
+    db.session.add(application)
+    db.session.commit()
+    return application
+
+
 def make_past_application(
     volunteer: User,
     organization: Organization,

@@ -6,9 +6,7 @@ from flask_babel import force_locale
 from marketplace.applications import services as workflow
 from marketplace.extensions import db
 from marketplace.models import (
-    Application,
     ApplicationStatus,
-    ApprovalMode,
     EmailOutbox,
     Notification,
     OrganizationStatus,
@@ -19,18 +17,9 @@ from tests import factories
 
 
 def _pending(organization, email="v@example.org"):
-    volunteer = factories.make_user(email=email, name="อาสา ใจดี")
-    opportunity = factories.make_opportunity(
-        organization, approval_mode=ApprovalMode.REVIEW, title="สอนการบ้าน"
+    return factories.make_pending_application(
+        organization, email=email, title="สอนการบ้าน"
     )
-    application = Application(
-        shift=opportunity.shifts[0],
-        volunteer=volunteer,
-        status=ApplicationStatus.PENDING,
-    )
-    db.session.add(application)
-    db.session.commit()
-    return application
 
 
 def _notes_of(user, kind):

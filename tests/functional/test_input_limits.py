@@ -251,19 +251,9 @@ def test_the_unstored_list_names_only_real_fields(app):
 
 
 def test_a_long_decision_message_is_refused_by_the_service(client, organizer):
-    from marketplace.models import Application, ApplicationStatus, ApprovalMode
+    from marketplace.models import Application, ApplicationStatus
 
-    volunteer = factories.make_user(email="v@example.org")
-    opportunity = factories.make_opportunity(
-        organizer, approval_mode=ApprovalMode.REVIEW
-    )
-    application = Application(
-        shift=opportunity.shifts[0],
-        volunteer=volunteer,
-        status=ApplicationStatus.PENDING,
-    )
-    db.session.add(application)
-    db.session.commit()
+    application = factories.make_pending_application(organizer)
     page = client.post(
         f"/manage/applications/{application.id}/accept",
         data={"message": "x" * 2001},
