@@ -12,7 +12,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 from ..forms import Form
 from ..inputs import SEARCH_TEXT, BoundedDateField, TextLength
@@ -84,6 +84,13 @@ class SearchForm(Form):
     starts_after = BoundedDateField(_l("From"), validators=[Optional()])
     starts_before = BoundedDateField(_l("Until"), validators=[Optional()])
     near_me = BooleanField(_l("Near where I live"))
+
+    def validate_starts_before(self, field) -> None:
+        """Explain reversed dates instead of silently finding nothing."""
+        first = self.starts_after.data
+        if first and field.data and field.data < first:
+            raise ValidationError(_l("The end date is before the start date."))
+
     where = StringField(_l("Near a place"), validators=[TextLength(max=SEARCH_TEXT)])
     within_km = SelectField(
         _l("Within"),

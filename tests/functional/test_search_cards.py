@@ -48,3 +48,15 @@ def test_the_map_shows_every_result_not_one_page(client):
     db.session.commit()
     some = client.get("/opportunities?q=ปลูกป่า").get_data(as_text=True)
     assert [point["title"] for point in _points(some)] == ["ปลูกป่าชายเลน"]
+
+
+def test_reversed_dates_are_explained(client):
+    page = client.get(
+        "/opportunities?starts_after=2027-01-10&starts_before=2027-01-01"
+    ).get_data(as_text=True)
+    assert "วันที่สิ้นสุดอยู่ก่อนวันที่เริ่มต้น" in page
+
+
+def test_home_cause_tiles_open_the_search(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/opportunities?cause=education"' in page
