@@ -104,22 +104,26 @@ def test_only_what_passes_every_hard_filter(api, setting):
     }
 
 
-def test_changes_show_at_once(api, setting):
-    organization = setting["organization"]
-    saturday = next_weekday(5, 9)
-    assert recommended(api, setting["headers"]) == []
-    remote = factories.make_opportunity(
-        organization, title="สอนออนไลน์", starts=saturday
-    )
+def _remote_and_near(organization, starts):
+    """A remote opportunity, and a one-spot review-mode one near the volunteer."""
+    remote = factories.make_opportunity(organization, title="สอนออนไลน์", starts=starts)
     remote.remote, remote.lat, remote.lon = True, None, None
     near = factories.make_opportunity(
         organization,
         title="ใกล้บ้าน",
-        starts=saturday,
+        starts=starts,
         approval_mode=ApprovalMode.REVIEW,
         capacity=1,
     )
     db.session.commit()
+    return near
+
+
+def test_changes_show_at_once(api, setting):
+    organization = setting["organization"]
+    saturday = next_weekday(5, 9)
+    assert recommended(api, setting["headers"]) == []
+    near = _remote_and_near(organization, saturday)
     assert [
         i["opportunity"]["title"] for i in recommended(api, setting["headers"])
     ] == ["ใกล้บ้าน"]
@@ -200,18 +204,7 @@ def test_each_change_alone_shows_in_the_next_answer(api, setting):
     """The per-worker index follows the catalogue; the profile is read fresh."""
     organization = setting["organization"]
     saturday = next_weekday(5, 9)
-    remote = factories.make_opportunity(
-        organization, title="สอนออนไลน์", starts=saturday
-    )
-    remote.remote, remote.lat, remote.lon = True, None, None
-    near = factories.make_opportunity(
-        organization,
-        title="ใกล้บ้าน",
-        starts=saturday,
-        approval_mode=ApprovalMode.REVIEW,
-        capacity=1,
-    )
-    db.session.commit()
+    near = _remote_and_near(organization, saturday)
 
     def titles() -> set[str]:
         return {i["opportunity"]["title"] for i in recommended(api, setting["headers"])}
