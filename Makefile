@@ -89,4 +89,4 @@ mutation: install
 	$(BIN)/python scripts/mutation.py $(MODULES)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts $(VNU_DIR)
