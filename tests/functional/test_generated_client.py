@@ -2,9 +2,9 @@
 
 openapi-python-client builds a typed client the way an integrator would; the test
 uses it over HTTP against gunicorn on loopback: log in for a token, list
-opportunities, read one with its location, apply to a shift. A field the document
-marks required but an answer leaves out fails here (the client reads it with
-`dict.pop`), and so does a location typed as a plain dict.
+opportunities, read one with its location, apply to a shift, export one's data.
+A field the document marks required but an answer leaves out fails here (the
+client reads it with `dict.pop`), and so does a location typed as a plain dict.
 """
 
 import importlib
@@ -91,12 +91,14 @@ def test_a_generated_client_logs_in_reads_and_applies(
             get_api_v1_opportunities,
             get_api_v1_opportunities_opportunity_id,
         )
+        from marketplace_client.api.api_privacy import get_api_v1_me_export
         from marketplace_client.api.api_volunteers import (
             post_api_v1_shifts_shift_id_applications,
         )
         from marketplace_client.models import (
             Application,
             ApplyIn,
+            Export,
             Location,
             Opportunity,
             OpportunityPage,
@@ -138,3 +140,8 @@ def test_a_generated_client_logs_in_reads_and_applies(
         assert applied.message == "ยินดีช่วยค่ะ"
         # The whole answer round-trips through the typed model.
         assert json.loads(json.dumps(applied.to_dict()))["id"] == applied.id
+
+        export = get_api_v1_me_export.sync(client=volunteer)
+        assert isinstance(export, Export)
+        assert [row.shift_id for row in export.applications] == [shift_id]
+        assert export.applications[0].opportunity == "ปลูกป่าชายเลน"
