@@ -9,7 +9,7 @@ WORKERS ?= 2
 STAMP := $(VENV)/.installed
 
 .PHONY: install run test test-sqlite test-postgres lint format translations \
-        extract-messages bench mutation clean
+        extract-messages bench mutation clean vnu
 
 install: $(STAMP) translations
 
@@ -48,6 +48,22 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The Nu Html Checker for tests/functional/test_html_validity.py: vnu.jar from the
+# npm registry's vnu-jar package (npm checks the tarball's integrity). Not in git.
+VNU_VERSION := 26.9.27
+VNU_DIR := build/vnu
+VNU_JAR := $(VNU_DIR)/vnu.jar
+
+vnu: $(VNU_JAR)
+
+$(VNU_JAR): Makefile
+	rm -rf $(VNU_DIR) && mkdir -p $(VNU_DIR)
+	cd $(VNU_DIR) && npm pack --silent vnu-jar@$(VNU_VERSION) >/dev/null
+	tar -xzf $(VNU_DIR)/vnu-jar-$(VNU_VERSION).tgz -C $(VNU_DIR) \
+		--strip-components=3 package/build/dist/vnu.jar
+	rm $(VNU_DIR)/vnu-jar-$(VNU_VERSION).tgz
+	touch $(VNU_JAR)
+
 # Every test on SQLite, then again on a PostgreSQL server the tests start.
 test: install lint test-sqlite test-postgres
 
@@ -55,11 +71,11 @@ test: install lint test-sqlite test-postgres
 # them, so the API fuzzing runs in a pytest of its own.
 FUZZ := tests/functional/test_fuzz_api.py
 
-test-sqlite: install
+test-sqlite: install vnu
 	MARKETPLACE_TEST_DB=sqlite $(BIN)/python -m pytest -n 2 --dist loadfile --ignore=$(FUZZ)
 	MARKETPLACE_TEST_DB=sqlite $(BIN)/python -m pytest $(FUZZ)
 
-test-postgres: install
+test-postgres: install vnu
 	MARKETPLACE_TEST_DB=postgresql $(BIN)/python -m pytest -n 2 --dist loadfile --ignore=$(FUZZ)
 	MARKETPLACE_TEST_DB=postgresql $(BIN)/python -m pytest $(FUZZ)
 
@@ -73,4 +89,4 @@ mutation: install
 	$(BIN)/python scripts/mutation.py $(MODULES)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts $(VNU_DIR)

@@ -1,5 +1,6 @@
 """The public JSON API v1 (API.md), documented at /api/openapi.json."""
 
+from apispec.ext.marshmallow import MarshmallowPlugin, OpenAPIConverter
 from flask import Flask, current_app, request
 from flask_smorest import Api
 
@@ -9,6 +10,29 @@ from .schemas import ErrorSchema
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 API_BLUEPRINTS: set[str] = set()
+
+
+class NullableNestedConverter(OpenAPIConverter):
+    """A nullable nested object is written `allOf: [X]` with `nullable: true`.
+
+    apispec writes OpenAPI 3.0's nullable $ref as "any object, or X", which client
+    generators read as a plain dict; `allOf` with `nullable` reads as "X or null".
+    """
+
+    def field2nullable(self, field, ret) -> dict:
+        """The nullable attributes of a field, the nested case as above."""
+        if field.allow_none and self.openapi_version.major == 3:
+            if self.openapi_version.minor < 1 and "$ref" in ret:
+                return {"allOf": [{"$ref": ret.pop("$ref")}], "nullable": True}
+            if self.openapi_version.minor < 1 and "allOf" in ret:
+                return {"nullable": True}
+        return super().field2nullable(field, ret)
+
+
+class MarketplacePlugin(MarshmallowPlugin):
+    """apispec's marshmallow plugin with NullableNestedConverter."""
+
+    Converter = NullableNestedConverter
 
 
 class MarketplaceApi(Api):
@@ -59,6 +83,7 @@ def init_api(app: Flask) -> None:
     api = MarketplaceApi(
         app,
         spec_kwargs={
+            "marshmallow_plugin": MarketplacePlugin(),
             "info": {"description": "The contract partners build on (API.md)."},
             "servers": [{"url": "/"}],
         },

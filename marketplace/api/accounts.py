@@ -18,7 +18,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..inputs import PASSWORD_TEXT
 from ..models import ConsentPurpose, Role, User, utcnow
-from .schemas import BangkokDateTime, ErrorSchema, Schema, text
+from .schemas import BangkokDateTime, ErrorSchema, OutputSchema, Schema, text
 
 blp = Blueprint("api_accounts", __name__, description="Accounts and API tokens")
 
@@ -41,7 +41,7 @@ class UserCreateSchema(Schema):
     consents = ma.fields.Nested(ConsentsSchema, required=True)
 
 
-class UserSchema(Schema):
+class UserSchema(OutputSchema):
     id = ma.fields.Integer()
     email = ma.fields.String()
     display_name = ma.fields.String()
@@ -60,7 +60,7 @@ class TokenCreateSchema(Schema):
     totp = text(max=32, load_default=None, load_only=True)
 
 
-class TokenSchema(Schema):
+class TokenSchema(OutputSchema):
     token = ma.fields.String()
     expires_at = BangkokDateTime()
 

@@ -16,6 +16,7 @@ from .schemas import (
     BangkokDateTime,
     Day,
     ErrorSchema,
+    OutputSchema,
     PageArgsSchema,
     RecordId,
     Schema,
@@ -28,7 +29,7 @@ blp = Blueprint("api_applications", __name__, description="Reviewing application
 BEARER = [{"bearerAuth": []}]
 
 
-class VolunteerRefSchema(Schema):
+class VolunteerRefSchema(OutputSchema):
     id = ma.fields.Integer()
     display_name = ma.fields.String()
 

@@ -4,18 +4,18 @@ import marshmallow as ma
 from flask_smorest import Blueprint
 
 from ..impact.queries import summary
-from .schemas import Schema
+from .schemas import OutputSchema
 
 blp = Blueprint("api_impact", __name__, description="Impact in numbers")
 
 
-class CauseImpactSchema(Schema):
+class CauseImpactSchema(OutputSchema):
     cause = ma.fields.String(metadata={"description": "The cause's slug"})
     matches_approved = ma.fields.Integer()
     hours_served = ma.fields.Float()
 
 
-class ImpactSummarySchema(Schema):
+class ImpactSummarySchema(OutputSchema):
     volunteers = ma.fields.Integer(
         metadata={"description": "Registered volunteers (erased accounts excluded)"}
     )

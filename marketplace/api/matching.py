@@ -13,7 +13,7 @@ from ..models import Role, utcnow
 from ..privacy.services import log_staff_view
 from .applications import VolunteerRefSchema
 from .opportunities import OpportunitySchema
-from .schemas import ErrorSchema, Schema, page_of
+from .schemas import ErrorSchema, OutputSchema, Schema, page_of
 
 blp = Blueprint("api_matching", __name__, description="Recommendations")
 BEARER = [{"bearerAuth": []}]
@@ -23,7 +23,7 @@ class LimitSchema(Schema):
     limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(1, 100))
 
 
-class RecommendationSchema(Schema):
+class RecommendationSchema(OutputSchema):
     opportunity = ma.fields.Nested(OpportunitySchema)
     shift_id = ma.fields.Integer()
     score = ma.fields.Float()
@@ -31,21 +31,21 @@ class RecommendationSchema(Schema):
     reasons = ma.fields.List(ma.fields.String())
 
 
-class SuggestionSchema(Schema):
+class SuggestionSchema(OutputSchema):
     volunteer = ma.fields.Nested(VolunteerRefSchema)
     score = ma.fields.Float()
     components = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Float())
     reasons = ma.fields.List(ma.fields.String())
 
 
-class RecommendationPageSchema(Schema):
+class RecommendationPageSchema(OutputSchema):
     items = ma.fields.List(ma.fields.Nested(RecommendationSchema))
     total = ma.fields.Integer()
     page = ma.fields.Integer()
     per_page = ma.fields.Integer()
 
 
-class SuggestionPageSchema(Schema):
+class SuggestionPageSchema(OutputSchema):
     items = ma.fields.List(ma.fields.Nested(SuggestionSchema))
     total = ma.fields.Integer()
     page = ma.fields.Integer()

@@ -29,7 +29,9 @@ from .schemas import (
     Count,
     ErrorSchema,
     LocationInSchema,
+    LocationSchema,
     Moment,
+    OutputSchema,
     PageArgsSchema,
     RecordId,
     Schema,
@@ -43,7 +45,7 @@ BEARER = [{"bearerAuth": []}]
 APPROVAL_MODES = ["first_come", "review"]
 
 
-class ShiftSchema(Schema):
+class ShiftSchema(OutputSchema):
     id = ma.fields.Integer()
     start = BangkokDateTime()
     end = BangkokDateTime()
@@ -51,18 +53,12 @@ class ShiftSchema(Schema):
     spots_left = ma.fields.Integer()
 
 
-class OrganizationRefSchema(Schema):
+class OrganizationRefSchema(OutputSchema):
     id = ma.fields.Integer()
     name = ma.fields.String()
 
 
-class LocationSchema(Schema):
-    lat = ma.fields.Float()
-    lon = ma.fields.Float()
-    label = ma.fields.String()
-
-
-class OpportunitySchema(Schema):
+class OpportunitySchema(OutputSchema):
     id = ma.fields.Integer()
     title = ma.fields.String()
     description = ma.fields.String()

@@ -10,7 +10,7 @@ from ..auth.limits import member_invite_limit
 from ..extensions import db
 from ..models import Cause, Organization, Role, User
 from ..organizations import services
-from .schemas import ErrorSchema, Schema, codes, text
+from .schemas import ErrorSchema, OutputSchema, Schema, codes, text
 
 blp = Blueprint("api_organizations", __name__, description="Partner organisations")
 BEARER = [{"bearerAuth": []}]
@@ -36,7 +36,7 @@ class OrganizationPatchSchema(Schema):
     contact_phone = text(Organization.contact_phone, allow_none=True)
 
 
-class OrganizationSchema(Schema):
+class OrganizationSchema(OutputSchema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     name_en = ma.fields.String()
@@ -50,14 +50,14 @@ class MemberInSchema(Schema):
     email = text(User.email, required=True)
 
 
-class InvitationSchema(Schema):
+class InvitationSchema(OutputSchema):
     id = ma.fields.Integer()
     organization_id = ma.fields.Integer()
     user_id = ma.fields.Integer()
     status = ma.fields.String()
 
 
-class MembershipSchema(Schema):
+class MembershipSchema(OutputSchema):
     id = ma.fields.Integer()
     organization_id = ma.fields.Integer()
     status = ma.fields.String()

@@ -24,6 +24,7 @@ from .schemas import (
     BangkokDateTime,
     Day,
     ErrorSchema,
+    OutputSchema,
     PageArgsSchema,
     RecordId,
     Schema,
@@ -45,7 +46,7 @@ class RoundInSchema(Schema):
     cause = text(Cause.slug, load_default=None, allow_none=True)
 
 
-class RoundSchema(Schema):
+class RoundSchema(OutputSchema):
     id = ma.fields.Integer()
     title_th = ma.fields.String()
     title_en = ma.fields.String()
@@ -76,12 +77,12 @@ class OutcomeInSchema(Schema):
     organization_id = RecordId(load_default=None, allow_none=True)
 
 
-class PersonSchema(Schema):
+class PersonSchema(OutputSchema):
     id = ma.fields.Integer()
     display_name = ma.fields.String()
 
 
-class CommentSchema(Schema):
+class CommentSchema(OutputSchema):
     id = ma.fields.Integer()
     outcome_id = ma.fields.Integer()
     body = ma.fields.String()
@@ -93,12 +94,12 @@ class CommentInSchema(Schema):
     body = text(OutcomeComment.body, required=True)
 
 
-class ProgressSchema(Schema):
+class ProgressSchema(OutputSchema):
     current = ma.fields.Float()
     ratio = ma.fields.Float()
 
 
-class OutcomeSchema(Schema):
+class OutcomeSchema(OutputSchema):
     id = ma.fields.Integer()
     round_id = ma.fields.Integer()
     name_th = ma.fields.String()
@@ -134,7 +135,7 @@ class ReportedValueInSchema(Schema):
     evidence_url = text(ReportedValue.evidence_url, load_default=None, allow_none=True)
 
 
-class ReportedValueSchema(Schema):
+class ReportedValueSchema(OutputSchema):
     id = ma.fields.Integer()
     outcome_id = ma.fields.Integer()
     opportunity_id = ma.fields.Integer()
@@ -157,7 +158,7 @@ class PledgeInSchema(Schema):
     note = text(Pledge.note, load_default="")
 
 
-class PledgeSchema(Schema):
+class PledgeSchema(OutputSchema):
     id = ma.fields.Integer()
     kind = ma.fields.String()
     amount_thb = ma.fields.String(metadata={"description": "decimal, 2 places"})

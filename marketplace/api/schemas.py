@@ -25,6 +25,17 @@ class Schema(ma.Schema):
         unknown = ma.EXCLUDE
 
 
+class OutputSchema(Schema):
+    """An object the API answers with: every field is always written (null when
+    empty), so the OpenAPI document marks each one required and generated
+    clients can rely on it. Never used to read a request.
+    """
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        """Mark the field required (for the document: dumping ignores it)."""
+        field_obj.required = True
+
+
 class MaxChars(ma.validate.Length):
     """At most the column's size (or `max`) characters: a 422 naming the field.
 
@@ -60,12 +71,23 @@ class BangkokDateTime(ma.fields.DateTime):
 
 
 class LocationInSchema(Schema):
-    """A place as {lat, lon} (a map click) or {place} (a name the server geocodes)."""
+    """A place as {lat, lon} (a map click) or {place} (a name the server geocodes).
+
+    What the API answers with is a `Location` (LocationSchema): the point found.
+    """
 
     lat = ma.fields.Float(load_default=None, allow_none=True)
     lon = ma.fields.Float(load_default=None, allow_none=True)
     place = text(max=SEARCH_TEXT, load_default=None, allow_none=True)
     label = text(Opportunity.location_label, load_default=None, allow_none=True)
+
+
+class LocationSchema(OutputSchema):
+    """A place as the API writes it: the point and the name shown for it."""
+
+    lat = ma.fields.Float()
+    lon = ma.fields.Float()
+    label = ma.fields.String(allow_none=True)
 
 
 class ErrorDetailSchema(Schema):

@@ -8,14 +8,14 @@ from ..extensions import db
 from ..geo import search_places
 from ..inputs import SEARCH_TEXT
 from ..models import Cause, Skill
-from .schemas import PageArgsSchema, Schema, page_of, page_schema, text
+from .schemas import OutputSchema, PageArgsSchema, page_of, page_schema, text
 
 blp = Blueprint("api_taxonomy", __name__, description="Causes, skills and places")
 
 MAX_PLACES = 100
 
 
-class NamedSchema(Schema):
+class NamedSchema(OutputSchema):
     slug = ma.fields.String()
     name_th = ma.fields.String()
     name_en = ma.fields.String()
@@ -29,7 +29,7 @@ class PlaceArgsSchema(PageArgsSchema):
     q = text(max=SEARCH_TEXT, load_default="")
 
 
-class PlaceSchema(Schema):
+class PlaceSchema(OutputSchema):
     label = ma.fields.String()
     province = ma.fields.String()
     lat = ma.fields.Float()

@@ -15,6 +15,8 @@ from .schemas import (
     Count,
     ErrorSchema,
     LocationInSchema,
+    LocationSchema,
+    OutputSchema,
     PageArgsSchema,
     Schema,
     codes,
@@ -33,7 +35,9 @@ class WindowSchema(Schema):
     end = text(max=CLOCK_TEXT, required=True)
 
 
-class ProfileSchema(Schema):
+class ProfileInSchema(Schema):
+    """The whole profile a volunteer sends; the location as a LocationIn."""
+
     skills = codes(Skill.slug, load_default=list)
     causes = codes(Cause.slug, load_default=list)
     availability = ma.fields.List(ma.fields.Nested(WindowSchema), load_default=list)
@@ -44,7 +48,20 @@ class ProfileSchema(Schema):
     bio = text(VolunteerProfile.bio, load_default="")
 
 
-class ApplicationSchema(Schema):
+class ProfileSchema(OutputSchema):
+    """The profile as the API answers with it; the location as the point found."""
+
+    skills = ma.fields.List(ma.fields.String())
+    causes = ma.fields.List(ma.fields.String())
+    availability = ma.fields.List(ma.fields.Nested(WindowSchema))
+    location = ma.fields.Nested(LocationSchema, allow_none=True)
+    max_distance_km = ma.fields.Integer()
+    remote_ok = ma.fields.Boolean()
+    languages = ma.fields.List(ma.fields.String())
+    bio = ma.fields.String()
+
+
+class ApplicationSchema(OutputSchema):
     id = ma.fields.Integer()
     shift_id = ma.fields.Integer()
     opportunity_id = ma.fields.Integer()
@@ -112,7 +129,7 @@ def get_profile():
 
 @blp.route("/me/profile", methods=["PUT"])
 @role_required(Role.VOLUNTEER)
-@blp.arguments(ProfileSchema)
+@blp.arguments(ProfileInSchema)
 @blp.response(200, ProfileSchema)
 @blp.alt_response(422, schema=ErrorSchema, description="validation_error")
 @blp.doc(security=BEARER)

@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from ..access import role_required
-from ..api.schemas import BangkokDateTime, ErrorSchema, Schema, text
+from ..api.schemas import BangkokDateTime, ErrorSchema, OutputSchema, Schema, text
 from ..extensions import db
 from ..models import Feedback, Role
 from . import services
@@ -27,7 +27,7 @@ class FeedbackInSchema(Schema):
     comment = text(Feedback.comment, load_default="")
 
 
-class FeedbackSchema(Schema):
+class FeedbackSchema(OutputSchema):
     application_id = ma.fields.Integer()
     rating = ma.fields.Integer()
     would_volunteer_again = ma.fields.Boolean()

@@ -77,12 +77,15 @@ class FeedbackForm(Form):
 class IssueForm(Form):
     """Issue a certificate: for all organisations or one, in Thai or English."""
 
+    # The first choice (all organisations) is a real value, so no HTML `required`:
+    # the HTML standard wants a required select to start with an empty option.
     scope = SelectField(
         _l("Hours with"),
         choices=[],
         validators=[
             InputRequired(message=_l("Choose an organisation you volunteered with."))
         ],
+        render_kw={"required": False},
     )
     locale = RadioField(
         _l("Language of the certificate"),

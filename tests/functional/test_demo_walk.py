@@ -68,11 +68,14 @@ def _visible_text(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
-def _crawl(client: CsrfClient, english: list[str] = ()) -> dict[str, tuple]:
+def _crawl(
+    client: CsrfClient, english: list[str] = (), pages: dict[str, str] | None = None
+) -> dict[str, tuple]:
     """Walk from the home page; return the broken links with where they were seen.
 
     With `english` given, a Thai page that shows one of those texts counts as
-    broken too (a message left untranslated).
+    broken too (a message left untranslated). With `pages` given, it gets each
+    HTML page walked, by URL (the HTML validity test checks them).
     """
     seen, broken = {_shape("/")}, {}
     queue = deque([("/", "")])
@@ -86,6 +89,8 @@ def _crawl(client: CsrfClient, english: list[str] = ()) -> dict[str, tuple]:
             continue
         if response.status_code != 200 or "html" not in response.content_type:
             continue
+        if pages is not None:
+            pages[url] = response.get_data(as_text=True)
         text = _visible_text(response.get_data(as_text=True))
         if left := [piece for piece in english if piece in text]:
             broken[url] = ("untranslated", left)

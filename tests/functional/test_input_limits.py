@@ -53,7 +53,7 @@ NOT_STORED = {
     "WindowSchema.start",
     "OpportunityInSchema.languages",
     "OpportunityPatchSchema.languages",
-    "ProfileSchema.languages",
+    "ProfileInSchema.languages",
 }
 
 
@@ -149,7 +149,7 @@ def test_every_api_text_field_has_a_max_length_within_its_column(app):
             if problem:
                 problems.append(problem)
     assert not problems, "\n".join(problems)
-    assert {"OpportunityInSchema.title", "ProfileSchema.bio"} <= names
+    assert {"OpportunityInSchema.title", "ProfileInSchema.bio"} <= names
 
 
 def test_the_limits_of_text_columns_name_real_text_columns():
