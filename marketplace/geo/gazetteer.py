@@ -75,6 +75,9 @@ _NOISE_WORD = re.compile(
 )
 
 _TRAILING_NUMBER = re.compile(r"[0-9๐-๙/\-]+$")
+_MAX_WORDS = 6  # words of a typed place looked up one by one
+_MAX_CUTS = 8  # shorter prefixes of a word tried for a suggestion
+_MAX_WORD = 40  # longer "words" are not names
 
 
 def expand_abbreviations(text: str) -> str:
@@ -113,7 +116,9 @@ def query_variants(text: str) -> list[str]:
         bare = [w for w in (_strip_institution(w) for w in words) if w]
         variants.append(" ".join(bare))
         if len(bare) > 1 and any("\u0e00" <= c <= "\u0e7f" for c in text):
-            variants.extend(bare)  # Thai words are whole names: try each alone
+            # Thai words are whole names: try each alone (a few: an address is
+            # short; anything longer is not worth a search per word).
+            variants.extend(bare[:_MAX_WORDS])
     unique: dict[str, str] = {}
     for variant in variants:
         unique.setdefault(_normalize(variant), variant)
@@ -357,10 +362,13 @@ def suggest_places(query: str, limit: int = 3) -> list[Place]:
         return []
     index = _index()
     found: dict[int, None] = {}
-    for word in _words(query):
+    for word in _words(query)[:_MAX_WORDS]:
         word = _strip_institution(word) or word
+        if len(word) > _MAX_WORD:
+            continue
         # Shortened down to half the word: shorter prefixes suggest nonsense.
-        for cut in range(len(word) - 1, max(2, (len(word) + 1) // 2) - 1, -1):
+        shortest = max(2, (len(word) + 1) // 2, len(word) - _MAX_CUTS)
+        for cut in range(len(word) - 1, shortest - 1, -1):
             ranks = _ranked(word[:cut], limit)
             if ranks:
                 found.update(dict.fromkeys(ranks))

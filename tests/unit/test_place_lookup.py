@@ -85,3 +85,17 @@ def test_place_names_follow_the_reader() -> None:
         "อาคาร ก, Pathum Wan, Bangkok"
     )
     assert place_name(None, "en") == "" and place_name("Somewhere", "en") == "Somewhere"
+
+
+def test_long_or_repeated_input_stays_quick() -> None:
+    """A search box may get 200 characters: variants and suggestions are capped."""
+    import time
+
+    search_places("warm up")
+    queries = ["ม." * 100, "ก" * 200, " ".join(["เชียงไหม่"] * 20), "บางนา 7 " * 25]
+    start = time.perf_counter()
+    for query in queries:
+        search_places(query)
+        suggest_places(query)
+    per_query_ms = (time.perf_counter() - start) * 1000 / len(queries)
+    assert per_query_ms < 50  # about 1 ms; 900 ms before the caps
