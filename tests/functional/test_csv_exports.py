@@ -56,7 +56,7 @@ def applicants(auth):
 def test_applicants_csv_in_thai_has_words_and_local_dates_and_times(client, applicants):
     (row,) = _as_dicts(_rows(client.get(applicants)))
     assert row["วันที่เริ่ม"] == "2027-06-09" and row["เวลาเริ่ม"] == "09:00"
-    assert row["วันที่เลิก"] == "2027-06-09" and row["เวลาเลิก"] == "12:00"
+    assert row["วันที่สิ้นสุด"] == "2027-06-09" and row["เวลาสิ้นสุด"] == "12:00"
     assert row["สถานะ"] == "อนุมัติแล้ว"
     assert row["การเข้าร่วม"] == "มาร่วมงาน"
     assert row["อาสาสมัคร"] == "อาสา ใจดี" and row["อีเมล"] == "v@example.org"

@@ -88,7 +88,7 @@ def test_shift_times_are_headed_as_times_not_dates(client, auth):
     html = page.get_data(as_text=True)
     table = html.split('class="table table-sm align-middle shift-rows"')[1]
     head = table.split("</thead>")[0]
-    assert "เวลาเริ่ม" in head and "เวลาเลิก" in head
+    assert "เวลาเริ่ม" in head and "เวลาสิ้นสุด" in head
     assert "ตั้งแต่วันที่" not in head and "ถึงวันที่" not in head
 
 
