@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
+from babel.units import format_unit
 from flask import Flask, current_app, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -71,6 +72,12 @@ def format_clock(value: datetime, locale: str = "th") -> str:
     return babel_format_time(to_bangkok(value), "HH:mm", locale=locale)
 
 
+def format_hours(hours: float, locale: str = "th", length: str = "short") -> str:
+    """A duration in hours as people write it: "6 ชม." / "1.5 hr" (Babel's units)."""
+    lang = "en" if locale == "en" else "th"
+    return format_unit(hours, "duration-hour", length=length, locale=lang)
+
+
 def init_template_helpers(app: Flask) -> None:
     """Register the date filters and locale globals for the templates."""
 
@@ -88,6 +95,25 @@ def init_template_helpers(app: Flask) -> None:
     @app.template_filter("clock")
     def clock_filter(value: datetime) -> str:
         return format_clock(value, current_locale())
+
+    @app.template_filter("hours")
+    def hours_filter(value: float, length: str = "short") -> str:
+        """A duration in hours: "6 ชม." on Thai pages, "6 hr" on English ones."""
+        return format_hours(value, current_locale(), length)
+
+    @app.template_filter("unit")
+    def unit_filter(value: str) -> str:
+        """An indicator's or outcome's unit in the user's language."""
+        from .impact.indicators import unit_name
+
+        return unit_name(value, current_locale())
+
+    @app.template_filter("place")
+    def place_filter(value: str | None) -> str:
+        """A stored place label or province in the user's language."""
+        from .geo import place_name
+
+        return place_name(value, current_locale())
 
     @app.template_filter("localized")
     def localized_filter(entry) -> str:

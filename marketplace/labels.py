@@ -2,7 +2,13 @@
 
 from flask_babel import lazy_gettext as _l
 
-from .models import ApplicationStatus, OrganizationKind, OrganizationStatus
+from .models import (
+    ApplicationStatus,
+    Attendance,
+    OrganizationKind,
+    OrganizationStatus,
+    PledgeKind,
+)
 
 STATUS_LABELS = {
     ApplicationStatus.INVITED: _l("Invited"),
@@ -17,6 +23,25 @@ STATUS_LABELS = {
     OrganizationStatus.PENDING: _l("Waiting for verification"),
     OrganizationStatus.VERIFIED: _l("Verified"),
     OrganizationStatus.REJECTED: _l("Not verified"),
+}
+
+ATTENDANCE_LABELS = {
+    Attendance.ATTENDED: _l("Attended"),
+    Attendance.NO_SHOW: _l("No-show"),
+}
+
+PLEDGE_KIND_LABELS = {
+    PledgeKind.PLEDGE: _l("Pledge"),
+    PledgeKind.DONATION: _l("Donation"),
+}
+
+# Where a volunteer heard of the marketplace (the `?source=` of a shared link);
+# booth codes ("booth:<id>") are named after their organisation elsewhere.
+SOURCE_LABELS = {
+    "line": _l("LINE"),
+    "social": _l("Social media"),
+    "friend": _l("A friend"),
+    "school": _l("School or university"),
 }
 
 # The part an organisation plays at the expo, in the order staff choose from.

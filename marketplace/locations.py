@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location as GeopyLocation
 
-from .geo import get_geocoder, valid_coordinates
+from .geo import get_geocoder, suggest_places, valid_coordinates
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,23 @@ def geocode_place(text: str) -> Location | None:
     if found is None:
         return None
     return _from_geopy(found, found.latitude, found.longitude)
+
+
+def unknown_place_message(text: str) -> str:
+    """Say a typed place is unknown, with places close to it or what to type."""
+    locale = str(get_locale() or "th")
+    close = suggest_places(text or "", limit=3)
+    if close:
+        return _(
+            "We do not know the place “%(place)s”. Did you mean %(places)s?",
+            place=text,
+            places=_(" or ").join(f"“{place.label(locale)}”" for place in close),
+        )
+    return _(
+        "We do not know the place “%(place)s”. Type a district or province, "
+        "such as ลาดพร้าว or เชียงใหม่ (Lat Phrao, Chiang Mai).",
+        place=text,
+    )
 
 
 def locate_point(lat: float, lon: float) -> Location | None:

@@ -521,7 +521,9 @@ def suggest_for_shifts(
                 continue
             match = _match(volunteer, plain, plain_shift, now, coarse=True)
             if match:
-                reasons = model.reasons(match, plain, volunteer, locale)
+                reasons = model.reasons(
+                    match, plain, volunteer, locale, audience="organiser"
+                )
                 found.append(Suggestion(user, match, reasons))
         found.sort(key=lambda item: (-item.match.score, item.volunteer.id))
         result[shift.id] = found[:limit]

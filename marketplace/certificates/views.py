@@ -18,7 +18,7 @@ from wtforms import SelectChoice
 
 from ..access import role_required, staff_required
 from ..errors import DomainError
-from ..i18n import format_day
+from ..i18n import format_day, format_hours
 from ..links import public_url
 from ..models import Application, Certificate, Role
 from ..web import committing
@@ -38,14 +38,19 @@ def feedback_answered(applications: list[Application]) -> set[int]:
 
 def _issue_form(served: queries.HoursServed) -> IssueForm:
     form = IssueForm()
+    locale = str(get_locale())
     form.scope.choices = [
         SelectChoice(
-            ALL, _("All organisations (%(hours)s h)", hours=f"{served.hours:g}")
+            ALL,
+            _(
+                "All organisations (%(duration)s)",
+                duration=format_hours(served.hours, locale),
+            ),
         )
     ] + [
         SelectChoice(
             str(line.organization.id),
-            f"{line.organization.name(str(get_locale()))} ({line.hours:g} h)",
+            f"{line.organization.name(locale)} ({format_hours(line.hours, locale)})",
         )
         for line in served.by_organization
     ]

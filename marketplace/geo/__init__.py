@@ -11,7 +11,13 @@ from .distance import (
     in_thailand,
     valid_coordinates,
 )
-from .gazetteer import Place, districts_of, search_places
+from .gazetteer import (
+    Place,
+    districts_of,
+    place_name,
+    search_places,
+    suggest_places,
+)
 from .geocoder import OfflineGeocoder, get_geocoder
 
 __all__ = [
@@ -23,6 +29,8 @@ __all__ = [
     "districts_of",
     "get_geocoder",
     "in_thailand",
+    "place_name",
     "search_places",
+    "suggest_places",
     "valid_coordinates",
 ]

@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["Place", "search_places"]
+__all__ = ["Place", "place_name", "query_variants", "search_places", "suggest_places"]
 
 _KINDS = ("province", "landmark", "district", "town")
 # Best first when a query matches several places equally well.
@@ -39,6 +39,97 @@ _TH_LEVEL = tuple(
     unicodedata.normalize("NFKD", word)
     for word in ("กิ่งอำเภอ", "จังหวัด", "อำเภอ", "ตำบล", "แขวง", "เขต")
 )
+
+
+# What Thais type for a place, written out: ม.เกษตร, จ.เชียงใหม่, กทม., ซ.ลาดพร้าว.
+# An abbreviation starts a word (no Thai or Latin letter just before it).
+_WORD_START = r"(?<![\u0e00-\u0e7fA-Za-z])"
+_ABBREVIATIONS = tuple(
+    (re.compile(_WORD_START + pattern), full)
+    for pattern, full in (
+        (r"กทม\.?", "กรุงเทพมหานคร "),
+        (r"ม\.\s*(?=[0-9๐-๙])", "หมู่ "),  # ม.5 is a village number, not a university
+        (r"ม\.\s*", "มหาวิทยาลัย"),
+        (r"จ\.\s*", "จังหวัด"),
+        (r"อ\.\s*", "อำเภอ"),
+        (r"ต\.\s*", "ตำบล"),
+        (r"ข\.\s*", "แขวง"),
+        (r"ซ\.\s*", "ซอย"),
+        (r"ถ\.\s*", "ถนน"),
+        (r"รพ\.\s*", "โรงพยาบาล"),
+        (r"ร\.ร\.\s*", "โรงเรียน"),
+    )
+)
+# Words that say what a name is, not which: dropped from the start of a word.
+_QUALIFIERS = tuple(
+    sorted(
+        ("จังหวัด", "กิ่งอำเภอ", "อำเภอ", "ตำบล", "แขวง", "เขต", "ซอย", "ถนน"),
+        key=len,
+        reverse=True,
+    )
+)
+_INSTITUTIONS = ("มหาวิทยาลัย", "โรงพยาบาล", "โรงเรียน")
+# Whole words that only number or qualify: "ซอย 71", "Soi", "Rd.", "หมู่ 5", "71/3".
+_NOISE_WORD = re.compile(
+    r"^(?:[0-9๐-๙/\-]+|ซอย|ถนน|หมู่|soi|road|rd|moo|street|st)\.?$", re.IGNORECASE
+)
+
+_TRAILING_NUMBER = re.compile(r"[0-9๐-๙/\-]+$")
+_MAX_WORDS = 6  # words of a typed place looked up one by one
+_MAX_CUTS = 8  # shorter prefixes of a word tried for a suggestion
+_MAX_WORD = 40  # longer "words" are not names
+
+
+def expand_abbreviations(text: str) -> str:
+    """Write out the abbreviations Thais type: "ม.เกษตร" → "มหาวิทยาลัยเกษตร"."""
+    for pattern, full in _ABBREVIATIONS:
+        text = pattern.sub(full, text)
+    return text
+
+
+def _words(text: str) -> list[str]:
+    """The words of a typed place that name something, without qualifiers."""
+    words = []
+    for word in re.split(r"[\s,]+", expand_abbreviations(text)):
+        for qualifier in _QUALIFIERS:
+            if word.startswith(qualifier) and len(word) > len(qualifier):
+                word = word[len(qualifier) :]
+                break
+        if not _NOISE_WORD.match(word):
+            word = _TRAILING_NUMBER.sub("", word) or word  # "ลาดพร้าว71"
+        if word and not _NOISE_WORD.match(word) and word not in _QUALIFIERS:
+            words.append(word)
+    return words
+
+
+def query_variants(text: str) -> list[str]:
+    """What to look up for a typed place, best first (the text itself first).
+
+    "อ.เมืองเชียงใหม่ จ.เชียงใหม่" → "เมืองเชียงใหม่ เชียงใหม่"; "ลาดพร้าว 71" and
+    "ซ.ลาดพร้าว 71" → "ลาดพร้าว"; "ม.ขอนแก่น" → "มหาวิทยาลัยขอนแก่น", then
+    "ขอนแก่น" (the place the university is named after); then each word alone.
+    """
+    variants = [text]
+    words = _words(text)
+    if words:
+        variants.append(" ".join(words))
+        bare = [w for w in (_strip_institution(w) for w in words) if w]
+        variants.append(" ".join(bare))
+        if len(bare) > 1 and any("\u0e00" <= c <= "\u0e7f" for c in text):
+            # Thai words are whole names: try each alone (a few: an address is
+            # short; anything longer is not worth a search per word).
+            variants.extend(bare[:_MAX_WORDS])
+    unique: dict[str, str] = {}
+    for variant in variants:
+        unique.setdefault(_normalize(variant), variant)
+    return [variant for key, variant in unique.items() if key]
+
+
+def _strip_institution(word: str) -> str:
+    for institution in _INSTITUTIONS:
+        if word.startswith(institution):
+            return word[len(institution) :]
+    return word
 
 
 def _normalize(text: str) -> str:
@@ -216,10 +307,111 @@ def _ranked(query: str, limit: int) -> list[int]:
     return list(found)
 
 
-def search_places(query: str, limit: int = 10) -> list[Place]:
-    """Places matching a Thai or English query, best match first."""
+_WITHIN_LIMIT = 400  # places looked at for a word when a province narrows them
+
+
+def _lookup(query: str, limit: int) -> list[int]:
+    """Ranks of the places for what someone typed, trying ``query_variants``.
+
+    The text as typed comes first; when it names a province ("อ.เมือง
+    จ.เชียงใหม่"), a word looked up alone only finds places in that province.
+    """
+    if limit <= 0 or not isinstance(query, str):
+        return []
+    found: dict[int, None] = dict.fromkeys(_ranked(query, limit))
+    if len(found) >= limit:
+        return list(found)
+    variants = query_variants(query)[1:]
     index = _index()
-    return [index.places[i] for i in _ranked(query, limit)]
+    provinces = {
+        index.places[rank].province_th
+        for variant in variants
+        for rank in index.exact.get(_normalize(variant), ())
+        if index.places[rank].kind == "province"
+    }
+    several = any(" " in variant for variant in variants)
+    for variant in variants:
+        # One word of several, with a province named: only places in it count.
+        within = provinces if several and " " not in variant else set()
+        for rank in _ranked(variant, _WITHIN_LIMIT if within else limit):
+            place = index.places[rank]
+            if within and place.province_th not in within:
+                continue
+            found.setdefault(rank)
+            if len(found) >= limit:
+                return list(found)
+    return list(found)
+
+
+def search_places(query: str, limit: int = 10) -> list[Place]:
+    """Places matching a Thai or English query, best match first.
+
+    Understands what Thais type (see ``query_variants``): abbreviations such as
+    ม. จ. อ. ต. กทม., soi and house numbers, "อ.เมือง จ.เชียงใหม่".
+    """
+    index = _index()
+    return [index.places[i] for i in _lookup(query, limit)]
+
+
+def suggest_places(query: str, limit: int = 3) -> list[Place]:
+    """Places close to an unknown one, for "did you mean": each word, shortened.
+
+    "เชียงไหม่" finds nothing; "เชียง" finds เชียงใหม่, เชียงราย, ...
+    """
+    if not isinstance(query, str):
+        return []
+    index = _index()
+    found: dict[int, None] = {}
+    for word in _words(query)[:_MAX_WORDS]:
+        word = _strip_institution(word) or word
+        if len(word) > _MAX_WORD:
+            continue
+        # Shortened down to half the word: shorter prefixes suggest nonsense.
+        shortest = max(2, (len(word) + 1) // 2, len(word) - _MAX_CUTS)
+        for cut in range(len(word) - 1, shortest - 1, -1):
+            ranks = _ranked(word[:cut], limit)
+            if ranks:
+                found.update(dict.fromkeys(ranks))
+                break
+        if len(found) >= limit:
+            break
+    return [index.places[i] for i in list(found)[:limit]]
+
+
+@lru_cache(maxsize=1)
+def _english_names() -> tuple[dict[str, str], dict[str, str]]:
+    """Thai labels and Thai names the gazetteer knows, with their English ones.
+
+    A name shared by places with different English names (two districts called
+    alike in different provinces) is left out of the names: only its full label
+    ("name, province") is unambiguous.
+    """
+    labels: dict[str, str] = {}
+    names: dict[str, set[str]] = {}
+    for place in _index().places:
+        labels.setdefault(place.label("th"), place.label("en"))
+        if place.name_en:
+            names.setdefault(place.name_th, set()).add(place.name_en)
+            names.setdefault(place.province_th, set()).add(place.province_en)
+    unique = {thai: next(iter(en)) for thai, en in names.items() if len(en) == 1}
+    return labels, unique
+
+
+def place_name(text: str | None, locale: str = "th") -> str:
+    """A stored place label or province in the reader's language.
+
+    Labels and provinces are stored in Thai ("ปทุมวัน, กรุงเทพมหานคร"); on an
+    English page they read "Pathum Wan, Bangkok". A label someone typed keeps its
+    own words and has only the parts the gazetteer knows put into English.
+    """
+    text = text or ""
+    if not text or not locale.lower().startswith("en"):
+        return text
+    labels, names = _english_names()
+    known = labels.get(text.strip())
+    if known is not None:
+        return known
+    return ", ".join(names.get(part.strip(), part.strip()) for part in text.split(","))
 
 
 def districts_of(province_th: str) -> list[Place]:
@@ -234,7 +426,7 @@ def districts_of(province_th: str) -> list[Place]:
 def _match(query: str, limit: int) -> list[tuple[Place, dict[str, Any]]]:
     """Like ``search_places`` but with each place's record (for the geocoder)."""
     index = _index()
-    return [(index.places[i], index.records[i]) for i in _ranked(query, limit)]
+    return [(index.places[i], index.records[i]) for i in _lookup(query, limit)]
 
 
 def _nearest(

@@ -5,6 +5,7 @@ from wtforms import SelectField
 from wtforms.validators import Optional, ValidationError
 
 from ..forms import Form
+from ..geo import place_name
 from ..inputs import BoundedDateField
 from .queries import Choices
 
@@ -21,8 +22,11 @@ class ImpactFilterForm(Form):
     first_day = BoundedDateField(_l("From"), validators=[Optional()])
     last_day = BoundedDateField(_l("Until"), validators=[Optional()])
 
-    def offer(self, choices: Choices, organizations: bool = True) -> None:
-        """Fill the select boxes (an empty value means all)."""
+    def offer(
+        self, choices: Choices, organizations: bool = True, locale: str = "th"
+    ) -> None:
+        """Fill the select boxes (an empty value means all); provinces named in the
+        reader's language, chosen by their stored (Thai) name."""
         everything = [("", str(_l("All")))]
         self.cause.choices = everything + choices.causes
         self.organization.choices = everything + (
@@ -30,7 +34,9 @@ class ImpactFilterForm(Form):
             if organizations
             else []
         )
-        self.province.choices = everything + [(p, p) for p in choices.provinces]
+        self.province.choices = everything + [
+            (p, place_name(p, locale)) for p in choices.provinces
+        ]
 
     def validate_last_day(self, field) -> None:
         """The end may not come before the start."""

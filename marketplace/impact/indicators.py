@@ -85,7 +85,9 @@ INDICATORS = {
 }
 
 
-# The units of the computed indicators, in Thai and English.
+# The units of the computed indicators and of the demo's reported outcomes, in
+# Thai and English. Outcome units are typed by people: a known one, in either
+# language, is shown in the reader's; anything else is shown as typed.
 UNIT_NAMES = {
     "people": ("คน", "people"),
     "applications": ("ใบ", "applications"),
@@ -93,12 +95,21 @@ UNIT_NAMES = {
     "hours": ("ชั่วโมง", "hours"),
     "orgs": ("องค์กร", "organisations"),
     "THB": ("บาท", "THB"),
+    "trees": ("ต้น", "trees"),
+    "children": ("คน", "children"),
 }
+_UNIT_KEYS: dict[str, str] = {}
+for _key, _names in UNIT_NAMES.items():
+    for _spelling in (_key, *_names):
+        _UNIT_KEYS.setdefault(_spelling.casefold(), _key)  # "คน" stays people
 
 
 def unit_name(unit: str, locale: str) -> str:
-    """The unit of an indicator in the reader's language."""
-    thai, english = UNIT_NAMES.get(unit, (unit, unit))
+    """A unit in the reader's language ("hours" → "ชั่วโมง"); unknown ones as typed."""
+    key = _UNIT_KEYS.get((unit or "").strip().casefold())
+    if key is None:
+        return unit
+    thai, english = UNIT_NAMES[key]
     return english if locale == "en" else thai
 
 

@@ -1,5 +1,6 @@
 """The impact report as tables: what the dashboards show and the CSV files hold."""
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -8,6 +9,8 @@ from flask_babel import gettext as _
 
 from ..exports import csv_response
 from ..extensions import db
+from ..geo import place_name
+from ..labels import SOURCE_LABELS
 from ..models import Cause, Outcome
 from ..outcomes.progress import agreed_progress
 from . import funnel as funnels
@@ -131,10 +134,12 @@ def _label_funnel(funnel: funnels.Funnel, locale: str) -> None:
             booth = key[len(funnels.BOOTH_PREFIX) :]
             org = names.get(int(booth)) if booth.isdigit() else None
             row.label = _("Booth: %(name)s", name=org or key)
+        elif key in SOURCE_LABELS:
+            row.label = str(SOURCE_LABELS[key])
         else:
             row.label = key or _("Direct or not recorded")
     for row in funnel.by_province:
-        row.label = row.key or _("Province not given")
+        row.label = place_name(row.key, locale) or _("Province not given")
     causes = dict(_cause_names(locale))
     for row in funnel.by_cause:
         row.label = causes.get(row.key, str(row.key))
@@ -159,7 +164,12 @@ def build_report(
     weeks = queries.by_week(where)
     places = queries.places(where, locale)
     organizations = queries.by_organization(where, locale)
-    provinces = queries.by_province(where, _("Online or not given"))
+    provinces = [
+        dataclasses.replace(tally, label=place_name(tally.key, locale))
+        if tally.key
+        else tally
+        for tally in queries.by_province(where, _("Online or not given"))
+    ]
     giving = queries.giving(where, locale)
     tables = {
         "headline": Table(

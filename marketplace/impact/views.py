@@ -35,7 +35,11 @@ def _filters(organization_id: int | None = None):
     """The filter form from the URL and the ImpactFilter it stands for."""
     locale = _locale()
     form = ImpactFilterForm(request.args)
-    form.offer(queries.filter_choices(locale), organizations=organization_id is None)
+    form.offer(
+        queries.filter_choices(locale),
+        organizations=organization_id is None,
+        locale=locale,
+    )
     if not form.validate():
         # Bad input is explained on the page; the numbers are then unfiltered.
         return form, ImpactFilter(organization_id=organization_id)

@@ -148,28 +148,56 @@ class Candidates:
 
 # Reasons are short phrases joined with " · " by the page. The matching package is
 # pure (no Flask-Babel), so its two languages live here, in one table.
-_TEXT: dict[str, dict[str, str]] = {
-    "th": {
-        "skills": "ทักษะตรง {held}/{required}",
-        "no_skills": "ไม่ต้องใช้ทักษะเฉพาะ",
-        "km": "{km} กม.",
-        "remote": "ทำออนไลน์ได้",
-        "window": "ว่างวัน{day} {start}–{end}",
-        "cause": "สาขาที่สนใจ",
-        "language": "ใช้ภาษาที่คุณพูดได้",
-        "filled": "กะนี้มีคนแล้ว {percent} %",
-        "waitlist": "เต็มแล้ว ลงชื่อสำรองได้",
+# Reasons as a person would write them, for the volunteer ("you") and for an
+# organiser looking at a volunteer ("they"). Joined with " · " on the pages.
+_TEXT: dict[str, dict[str, dict[str, str]]] = {
+    "volunteer": {
+        "th": {
+            "skills": "คุณมีทักษะที่ต้องการ {held} จาก {required} อย่าง",
+            "no_skills": "ไม่ต้องมีทักษะเฉพาะ",
+            "km": "ห่างจากคุณ {km} กม.",
+            "remote": "ทำออนไลน์ได้",
+            "window": "ตรงกับเวลาว่างของคุณ วัน{day} {start}–{end} น.",
+            "cause": "ตรงกับประเด็นที่คุณสนใจ",
+            "language": "ใช้ภาษาที่คุณพูดได้",
+            "filled": "มีคนได้ที่แล้ว {percent}% ยังต้องการอาสาอีก",
+            "waitlist": "กะนี้เต็มแล้ว แต่ลงชื่อสำรองได้",
+        },
+        "en": {
+            "skills": "you have {held} of the {required} skills asked for",
+            "no_skills": "no special skills needed",
+            "km": "{km} km from you",
+            "remote": "can be done online",
+            "window": "fits your free time on {day} {start}–{end}",
+            "cause": "a cause you care about",
+            "language": "in a language you speak",
+            "filled": "{percent}% of the places taken, more volunteers needed",
+            "waitlist": "this shift is full, but you can join the waitlist",
+        },
     },
-    "en": {
-        "skills": "{held}/{required} skills",
-        "no_skills": "no special skills needed",
-        "km": "{km} km",
-        "remote": "remote",
-        "window": "free {day} {start}–{end}",
-        "cause": "a cause you follow",
-        "language": "a language you speak",
-        "filled": "shift {percent} % filled",
-        "waitlist": "full · waitlist open",
+    "organiser": {
+        "th": {
+            "skills": "มีทักษะที่ต้องการ {held} จาก {required} อย่าง",
+            "no_skills": "ไม่ต้องมีทักษะเฉพาะ",
+            "km": "อยู่ห่าง {km} กม.",
+            "remote": "ทำออนไลน์ได้",
+            "window": "ว่างวัน{day} {start}–{end} น.",
+            "cause": "สนใจประเด็นนี้",
+            "language": "พูดภาษาที่งานนี้ใช้ได้",
+            "filled": "มีคนได้ที่แล้ว {percent}%",
+            "waitlist": "กะนี้เต็มแล้ว ลงชื่อสำรองได้",
+        },
+        "en": {
+            "skills": "has {held} of the {required} skills asked for",
+            "no_skills": "no special skills needed",
+            "km": "{km} km away",
+            "remote": "can be done online",
+            "window": "free on {day} {start}–{end}",
+            "cause": "cares about this cause",
+            "language": "speaks a language this work uses",
+            "filled": "{percent}% of the places taken",
+            "waitlist": "this shift is full; waitlist open",
+        },
     },
 }
 _DAYS = {
@@ -181,17 +209,26 @@ _SHOW_FILL_FROM_NEED = 0.5
 
 
 def _clock(minute: int) -> str:
-    """Minutes after midnight as "09" or "09:30" (24-hour, as Thais write it)."""
+    """Minutes after midnight as "09:00" or "09:30" (24-hour, as Thais write it)."""
     hours, minutes = divmod(minute, 60)
-    return f"{hours:02d}" if minutes == 0 else f"{hours:02d}:{minutes:02d}"
+    return f"{hours:02d}:{minutes:02d}"
 
 
 def reasons(
-    match: Match, opportunity: Opportunity, volunteer: Volunteer, locale: str = "th"
+    match: Match,
+    opportunity: Opportunity,
+    volunteer: Volunteer,
+    locale: str = "th",
+    audience: str = "volunteer",
 ) -> list[str]:
-    """Explain a match in Thai ("th", the default) or English ("en"), short phrases."""
+    """Explain a match in Thai ("th", the default) or English ("en"), short phrases.
+
+    ``audience`` is who reads them: the volunteer ("you have…") or an organiser
+    looking at a suggested volunteer ("has…"). A shift nobody has taken yet says
+    nothing about how full it is ("0 % filled" reads as a warning, not a reason).
+    """
     lang = "en" if locale.lower().startswith("en") else "th"
-    text = _TEXT[lang]
+    text = _TEXT["organiser" if audience == "organiser" else "volunteer"][lang]
     out: list[str] = []
     listed = opportunity.listed_skills
     if listed:
@@ -218,6 +255,6 @@ def reasons(
     if need is not None:
         if need <= 0:
             out.append(text["waitlist"])
-        elif need >= _SHOW_FILL_FROM_NEED:
+        elif need >= _SHOW_FILL_FROM_NEED and round((1 - need) * 100) > 0:
             out.append(text["filled"].format(percent=round((1 - need) * 100)))
     return out

@@ -67,8 +67,8 @@ class ShiftRow(SubForm):
 
     id = HiddenField()
     day = BoundedDateField(_l("Day"), validators=[Optional()])
-    start = TimeField(_l("From"), validators=[Optional()])
-    end = TimeField(_l("Until"), validators=[Optional()])
+    start = TimeField(_l("Start time"), validators=[Optional()])
+    end = TimeField(_l("End time"), validators=[Optional()])
     capacity = IntegerField(
         _l("Volunteers needed"), validators=[Optional(), NumberRange(1, 10_000)]
     )

@@ -10,7 +10,7 @@ from .. import access
 from ..audit import record_event
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
-from ..locations import geocode_place, locate_point
+from ..locations import geocode_place, locate_point, unknown_place_message
 from ..models import (
     ApprovalMode,
     Cause,
@@ -161,9 +161,7 @@ def _apply_location(opportunity: Opportunity, data: OpportunityInput, fields) ->
     if data.place:
         found = geocode_place(data.place)
         if found is None:
-            fields["location"] = [
-                str(_l("We do not know the place “%(place)s”.", place=data.place))
-            ]
+            fields["location"] = [unknown_place_message(data.place)]
             return
     elif data.lat is not None or data.lon is not None:
         found = (

@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -28,10 +29,17 @@ from ..applications import queries as application_queries
 from ..applications import services as workflow
 from ..auth.limits import member_invite_limit
 from ..expo import next_expo_days
-from ..exports import csv_response
+from ..exports import (
+    csv_response,
+    local_date,
+    local_time,
+    timestamp,
+    wants_machine_csv,
+)
 from ..extensions import db
 from ..geo import distance_km
 from ..i18n import BANGKOK, to_bangkok
+from ..labels import ATTENDANCE_LABELS, STATUS_LABELS
 from ..links import public_url
 from ..main import queries
 from ..models import (
@@ -511,6 +519,7 @@ def _profiles_of(volunteer_ids: list[int]) -> dict:
     return {row.user_id: row for row in rows}
 
 
+# The stable columns of `?format=machine` (docs/exports.md): never renamed.
 APPLICANT_COLUMNS = (
     "application_id",
     "shift_start",
@@ -522,29 +531,74 @@ APPLICANT_COLUMNS = (
     "attendance",
     "hours",
 )
+# What people see in a spreadsheet: their language, dates and times apart.
+APPLICANT_HEADERS = (
+    _l("Application"),
+    _l("Start date"),
+    _l("Start time"),
+    _l("End date"),
+    _l("End time"),
+    _l("Volunteer"),
+    _l("E-mail"),
+    _l("Status"),
+    _l("Message"),
+    _l("Attendance"),
+    _l("Hours"),
+)
+
+
+def _applicant_row(application: Application, email: str, machine: bool) -> list:
+    """One applicant's CSV row: codes and timestamps, or words, dates and times."""
+    shift = application.shift
+    hours = application.hours if application.hours is not None else ""
+    if machine:
+        return [
+            application.id,
+            timestamp(shift.starts_at),
+            timestamp(shift.ends_at),
+            application.volunteer.display_name,
+            email,
+            application.status.value,
+            application.message,
+            application.attendance.value if application.attendance else "",
+            hours,
+        ]
+    attendance = application.attendance
+    return [
+        application.id,
+        local_date(shift.starts_at),
+        local_time(shift.starts_at),
+        local_date(shift.ends_at),
+        local_time(shift.ends_at),
+        application.volunteer.display_name,
+        email,
+        str(STATUS_LABELS[application.status]),
+        application.message,
+        str(ATTENDANCE_LABELS[attendance]) if attendance else "",
+        hours,
+    ]
 
 
 @bp.get("/manage/opportunities/<int:opportunity_id>/applicants.csv")
 @role_required(Role.ORGANIZER)
 def applicants_csv(opportunity_id: int):
-    """Every applicant as CSV (UTF-8 with BOM, so Excel shows Thai)."""
+    """Every applicant as CSV (UTF-8 with BOM, so Excel shows Thai).
+
+    In the user's language with local dates and times; ``?format=machine`` gives
+    the stable columns of APPLICANT_COLUMNS.
+    """
     opportunity = _opportunity(opportunity_id, access.VIEW)
     applications = _applicants(opportunity)
     not_shared = profile_not_shared([a.volunteer_id for a in applications])
+    machine = wants_machine_csv()
     rows = [
-        [
-            application.id,
-            to_bangkok(application.shift.starts_at).isoformat(timespec="minutes"),
-            to_bangkok(application.shift.ends_at).isoformat(timespec="minutes"),
-            application.volunteer.display_name,
+        _applicant_row(
+            application,
             application.volunteer.email
             if application.volunteer_id not in not_shared
             else _("Profile not shared"),
-            application.status.value,
-            application.message,
-            application.attendance.value if application.attendance else "",
-            application.hours if application.hours is not None else "",
-        ]
+            machine,
+        )
         for application in applications
     ]
     if log_staff_view(
@@ -555,7 +609,8 @@ def applicants_csv(opportunity_id: int):
         opportunity.organization_id,
     ):
         db.session.commit()
-    return csv_response(APPLICANT_COLUMNS, rows, f"applicants-{opportunity.id}")
+    headers = APPLICANT_COLUMNS if machine else APPLICANT_HEADERS
+    return csv_response(headers, rows, f"applicants-{opportunity.id}")
 
 
 def _decide(application_id: int, action, *args) -> Application:

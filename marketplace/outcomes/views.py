@@ -17,10 +17,11 @@ from flask_login import current_user, login_required
 from ..access import staff_required
 from ..database import DB_INT_MAX
 from ..errors import ValidationFailed
-from ..exports import csv_response
+from ..exports import csv_response, local_date, wants_machine_csv
 from ..extensions import db
 from ..i18n import to_bangkok
 from ..impact.indicators import INDICATORS
+from ..labels import PLEDGE_KIND_LABELS
 from ..models import Cause, OutcomeStatus, utcnow
 from ..web import committing, taxonomy_choices
 from . import queries, services
@@ -351,6 +352,7 @@ def record_pledge():
     return _pledge_page(form, scope)
 
 
+# The stable columns of `?format=machine` (docs/exports.md): never renamed.
 PLEDGE_COLUMNS = (
     "pledge_id",
     "kind",
@@ -361,15 +363,22 @@ PLEDGE_COLUMNS = (
     "pledged_on",
     "note",
 )
+PLEDGE_HEADERS = (
+    _l("Pledge number"),
+    _l("Kind"),
+    _l("Amount (THB)"),
+    _l("Cause"),
+    _l("Beneficiary"),
+    _l("Giving partner"),
+    _l("Date"),
+    _l("Note"),
+)
 
 
-@bp.get("/pledges.csv")
-@login_required
-def pledges_csv():
-    """The visible pledges as CSV (UTF-8 with BOM, so Excel shows Thai)."""
-    scope = _pledge_scope()
-    rows = [
-        [
+def _pledge_row(pledge, locale: str, machine: bool) -> list:
+    """One pledge's CSV row: codes and Thai names, or words in the user's language."""
+    if machine:
+        return [
             pledge.id,
             pledge.kind.value,
             f"{pledge.amount_thb:.2f}",
@@ -379,6 +388,32 @@ def pledges_csv():
             pledge.pledged_on.isoformat(),
             pledge.note,
         ]
+    return [
+        pledge.id,
+        str(PLEDGE_KIND_LABELS[pledge.kind]),
+        f"{pledge.amount_thb:.2f}",
+        pledge.cause.name(locale) if pledge.cause else "",
+        pledge.organization.name(locale)
+        if pledge.organization
+        else _("The expo's cause fund"),
+        pledge.source_partner.name(locale),
+        local_date(pledge.pledged_on),
+        pledge.note,
+    ]
+
+
+@bp.get("/pledges.csv")
+@login_required
+def pledges_csv():
+    """The visible pledges as CSV (UTF-8 with BOM, so Excel shows Thai).
+
+    In the user's language; ``?format=machine`` gives PLEDGE_COLUMNS' stable form.
+    """
+    scope = _pledge_scope()
+    machine, locale = wants_machine_csv(), str(get_locale())
+    rows = [
+        _pledge_row(pledge, locale, machine)
         for pledge in db.session.scalars(queries.pledges_query(scope)).unique()
     ]
-    return csv_response(PLEDGE_COLUMNS, rows, f"pledges-{to_bangkok(utcnow()):%Y%m%d}")
+    headers = PLEDGE_COLUMNS if machine else PLEDGE_HEADERS
+    return csv_response(headers, rows, f"pledges-{to_bangkok(utcnow()):%Y%m%d}")

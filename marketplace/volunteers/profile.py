@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..locations import Location, geocode_place, locate_point
+from ..locations import Location, geocode_place, locate_point, unknown_place_message
 from ..models import AvailabilityWindow, Cause, Skill, User, VolunteerProfile
 from ..seed import language_codes
 
@@ -86,9 +86,7 @@ def _location(data: ProfileInput, fields: dict) -> Location | None:
     if data.place:
         found = geocode_place(data.place)
         if found is None:
-            fields["location"] = [
-                str(_l("We do not know the place “%(place)s”.", place=data.place))
-            ]
+            fields["location"] = [unknown_place_message(data.place)]
         return found
     if data.lat is None and data.lon is None:
         return None

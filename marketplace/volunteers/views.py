@@ -23,7 +23,7 @@ from ..extensions import db
 from ..inputs import link_args, page_number
 from ..labels import STATUS_LABELS
 from ..links import public_url
-from ..locations import geocode_place
+from ..locations import geocode_place, unknown_place_message
 from ..main import queries
 from ..models import (
     Application,
@@ -82,7 +82,7 @@ def _filters_from(form: SearchForm) -> tuple[SearchFilters, str | None]:
     if form.where.data:
         found = geocode_place(form.where.data)
         if found is None:
-            problem = _("We do not know the place “%(place)s”.", place=form.where.data)
+            problem = unknown_place_message(form.where.data)
         else:
             filters.near = (found.lat, found.lon)
     elif form.near_me.data:

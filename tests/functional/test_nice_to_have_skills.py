@@ -84,7 +84,7 @@ def test_a_missing_nice_to_have_skill_ranks_lower_but_does_not_filter(api, world
     assert items[0]["opportunity"]["skills"] == ["teaching"]
     assert items[0]["opportunity"]["nice_to_have_skills"] == ["first-aid"]
     assert items[0]["components"]["skills"] == pytest.approx(0.5)
-    assert "ทักษะตรง 1/2" in items[0]["reasons"]
+    assert "คุณมีทักษะที่ต้องการ 1 จาก 2 อย่าง" in items[0]["reasons"]
     medic = bearer(login_token(api, "medic@example.org"))
     held = {item["opportunity"]["title"]: item for item in recommended(api, medic)}
     assert set(held) == {"ค่ายอ่านหนังสือ", "ต้องปฐมพยาบาล"}

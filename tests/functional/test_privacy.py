@@ -213,8 +213,10 @@ def test_withdrawing_matching_hides_the_volunteer_from_suggestions(
 
 
 def applicants_csv(client, opportunity_id: int) -> list[list[str]]:
-    """The applicants CSV of an opportunity, parsed."""
-    response = client.get(f"/manage/opportunities/{opportunity_id}/applicants.csv")
+    """The applicants CSV of an opportunity (its stable machine columns), parsed."""
+    response = client.get(
+        f"/manage/opportunities/{opportunity_id}/applicants.csv?format=machine"
+    )
     return list(
         csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")))
     )

@@ -237,11 +237,28 @@ def test_reasons_in_thai_and_english_follow_the_components():
     parts = components(v, o, s)
     match = Match(1, 100, 10, score(parts), parts, 4.2, (5, 540, 720))
     assert " · ".join(reasons(match, o, v, "th")) == (
-        "ทักษะตรง 3/3 · 4.2 กม. · ว่างวันเสาร์ 09–12 · สาขาที่สนใจ"
+        "คุณมีทักษะที่ต้องการ 3 จาก 3 อย่าง · ห่างจากคุณ 4.2 กม. · "
+        "ตรงกับเวลาว่างของคุณ วันเสาร์ 09:00–12:00 น. · ตรงกับประเด็นที่คุณสนใจ"
     )
     assert " · ".join(reasons(match, o, v, "en")) == (
-        "3/3 skills · 4.2 km · free Sat 09–12 · a cause you follow"
+        "you have 3 of the 3 skills asked for · 4.2 km from you · "
+        "fits your free time on Sat 09:00–12:00 · a cause you care about"
     )
+    # An organiser reads about the volunteer, not about "you".
+    assert reasons(match, o, v, "en", audience="organiser")[:2] == [
+        "has 3 of the 3 skills asked for",
+        "4.2 km away",
+    ]
+    assert reasons(match, o, v, "th", audience="organiser")[-1] == "สนใจประเด็นนี้"
+
+
+def test_an_empty_shift_gives_no_fill_reason():
+    v, o = volunteer(), opportunity()
+    parts = components(v, o, shift(spots_taken=0))
+    assert parts["need"] == 1.0
+    match = Match(1, 100, 10, score(parts), parts, 4.2, None)
+    for locale in ("th", "en"):
+        assert not any("%" in reason for reason in reasons(match, o, v, locale))
 
 
 def test_reasons_for_remote_open_and_full_shifts():
@@ -253,17 +270,19 @@ def test_reasons_for_remote_open_and_full_shifts():
     match = Match(1, 100, 10, score(empty), empty, None, (5, 570, 690))
     assert reasons(match, o, v, "en") == [
         "no special skills needed",
-        "remote",
-        "free Sat 09:30–11:30",
-        "a cause you follow",
-        "a language you speak",
-        "shift 10 % filled",
+        "can be done online",
+        "fits your free time on Sat 09:30–11:30",
+        "a cause you care about",
+        "in a language you speak",
+        "10% of the places taken, more volunteers needed",
     ]
-    assert reasons(match, o, v, "th")[:2] == ["ไม่ต้องใช้ทักษะเฉพาะ", "ทำออนไลน์ได้"]
+    assert reasons(match, o, v, "th")[:2] == ["ไม่ต้องมีทักษะเฉพาะ", "ทำออนไลน์ได้"]
     full = components(v, o, shift(spots_taken=10, waitlist_ok=True))
     match = Match(1, 100, 10, score(full), full, None, None)
-    assert reasons(match, o, v, "en")[-1] == "full · waitlist open"
-    assert reasons(match, o, v, "th")[-1] == "เต็มแล้ว ลงชื่อสำรองได้"
+    assert reasons(match, o, v, "en")[-1] == (
+        "this shift is full, but you can join the waitlist"
+    )
+    assert reasons(match, o, v, "th")[-1] == "กะนี้เต็มแล้ว แต่ลงชื่อสำรองได้"
 
 
 # -- distances --------------------------------------------------------------------
