@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
 from flask import Flask, current_app, session
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -88,6 +88,14 @@ def init_template_helpers(app: Flask) -> None:
     @app.template_filter("clock")
     def clock_filter(value: datetime) -> str:
         return format_clock(value, current_locale())
+
+    @app.template_filter("until")
+    def until_filter(ends: datetime, starts: datetime) -> str:
+        """The end time of a shift, saying so when it is on the next day."""
+        text = format_clock(ends, current_locale())
+        if to_bangkok(ends).date() > to_bangkok(starts).date():
+            text += " " + gettext("(next day)")
+        return text
 
     @app.template_filter("localized")
     def localized_filter(entry) -> str:

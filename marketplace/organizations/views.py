@@ -1,7 +1,7 @@
 """Partner organisations: their page, members, opportunities, applicants, check-in."""
 
 import io
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import segno
 import sqlalchemy as sa
@@ -27,7 +27,7 @@ from ..access import role_required
 from ..applications import queries as application_queries
 from ..applications import services as workflow
 from ..auth.limits import member_invite_limit
-from ..expo import next_expo_days
+from ..expo import EXPO_LAT, EXPO_LON, EXPO_PLACE, EXPO_PLACE_EN, next_expo_days
 from ..exports import csv_response
 from ..extensions import db
 from ..geo import distance_km
@@ -246,6 +246,13 @@ def _prepare_opportunity_form(form: OpportunityForm) -> None:
     form.skills.choices = taxonomy_choices(Skill)
     form.nice_to_have_skills.choices = form.skills.choices
     form.languages.choices = language_choices()
+    # Ticking "held at the expo" fills the expo's place (static/js/app.js).
+    form.is_expo.render_kw = {
+        "data-expo-place": EXPO_PLACE_EN if str(get_locale()) == "en" else EXPO_PLACE,
+        "data-expo-place-input": "#place",
+        "data-expo-lat": EXPO_LAT,
+        "data-expo-lon": EXPO_LON,
+    }
 
 
 def _shift_inputs(form: OpportunityForm) -> list[posting.ShiftInput]:
@@ -259,6 +266,8 @@ def _shift_inputs(form: OpportunityForm) -> list[posting.ShiftInput]:
         if data.day.data and data.start.data and data.end.data:
             start = datetime.combine(data.day.data, data.start.data, BANGKOK)
             end = datetime.combine(data.day.data, data.end.data, BANGKOK)
+            if end < start:  # 22:00–02:00: it ends on the next day
+                end += timedelta(days=1)
         shifts.append(
             posting.ShiftInput(
                 id=int(data.id.data) if data.id.data else None,
