@@ -41,6 +41,7 @@ from ..models import (
     Membership,
     Opportunity,
     OpportunityStatus,
+    OrganizationStatus,
     Role,
     Shift,
     Skill,
@@ -148,11 +149,26 @@ def edit(organization_id: int):
     if request.method == "GET":
         form.causes.data = [cause.slug for cause in organization.causes]
     if form.validate_on_submit():
-        with committing(_("Saved."), form=form) as saved:
+        # A rejected organisation fixes its details and goes back to the staff.
+        resubmit = organization.status is OrganizationStatus.REJECTED
+        with committing(form=form) as saved:
             services.update_organization(
                 current_user, organization, _organization_input(form)
             )
+            if resubmit:
+                services.resubmit_organization(current_user, organization)
         if saved:
+            name = organization.name(str(get_locale()))
+            if resubmit:
+                flash(
+                    _(
+                        "%(name)s was sent to the expo staff for verification again.",
+                        name=name,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("%(name)s: your changes are saved.", name=name), "success")
             return redirect(url_for(".dashboard", organization_id=organization.id))
     return render_template(
         "organizations/edit.html", form=form, organization=organization

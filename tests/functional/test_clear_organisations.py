@@ -7,7 +7,14 @@ import sqlalchemy as sa
 
 from marketplace.expo import EXPO_LAT, EXPO_LON
 from marketplace.extensions import db
-from marketplace.models import Opportunity, Role, utcnow
+from marketplace.models import (
+    AuditEvent,
+    Opportunity,
+    Organization,
+    OrganizationStatus,
+    Role,
+    utcnow,
+)
 from tests import factories
 
 
@@ -111,3 +118,102 @@ def test_expo_capacity_below_one_is_explained(client, organizer, capacity):
     )
     assert response.status_code == 200
     assert db.session.scalar(sa.select(sa.func.count(Opportunity.id))) == 0
+
+
+@pytest.fixture
+def staff(auth):
+    user = factories.make_user(Role.ORGANIZER, email="s@example.org", is_staff=True)
+    db.session.commit()
+    return user
+
+
+def test_a_rejected_organisation_fixes_its_details_and_resubmits(
+    client, auth, organizer, staff
+):
+    organization = factories.make_organization(
+        members=[organizer], status=OrganizationStatus.REJECTED, name="มูลนิธิแก้ไข"
+    )
+    organization.rejection_reason = "ไม่มีเว็บไซต์"
+    db.session.commit()
+    dashboard = client.get(f"/organizations/{organization.id}/dashboard")
+    assert 'data-testid="resubmit"' in dashboard.get_data(as_text=True)
+    edit = client.get(f"/organizations/{organization.id}/edit").get_data(as_text=True)
+    assert "ไม่มีเว็บไซต์" in edit
+    response = client.post(
+        f"/organizations/{organization.id}/edit",
+        data={"name_th": "มูลนิธิแก้ไข", "website": "https://example.org/fixed"},
+        follow_redirects=True,
+    )
+    assert "มูลนิธิแก้ไข" in response.get_data(as_text=True)
+    db.session.expire_all()
+    organization = db.session.get(Organization, organization.id)
+    assert organization.status is OrganizationStatus.PENDING
+    assert organization.website == "https://example.org/fixed"
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "organization.resubmitted")
+    )
+    assert event is not None and event.actor_id == organizer.id
+    # The staff see it in the pending tab again, with the earlier reason.
+    auth.logout()
+    auth.login("s@example.org")
+    queue = client.get("/staff/organizations").get_data(as_text=True)
+    assert f'data-testid="verify-{organization.id}"' in queue
+    assert f'data-testid="resubmitted-{organization.id}"' in queue
+    log = client.get("/staff/audit?action=organization.resubmitted")
+    assert 'data-action="organization.resubmitted"' in log.get_data(as_text=True)
+
+
+def test_saving_a_verified_organisation_keeps_it_verified(client, organizer):
+    organization = factories.make_organization(members=[organizer])
+    db.session.commit()
+    client.post(f"/organizations/{organization.id}/edit", data={"name_th": "ชื่อใหม่"})
+    db.session.expire_all()
+    organization = db.session.get(Organization, organization.id)
+    assert organization.status is OrganizationStatus.VERIFIED
+    assert organization.name_th == "ชื่อใหม่"
+
+
+def test_verification_queue_has_status_tabs_and_a_name_search(client, auth, staff):
+    pending = factories.make_organization(
+        status=OrganizationStatus.PENDING, name="มูลนิธิรักษ์ป่า"
+    )
+    other = factories.make_organization(
+        status=OrganizationStatus.PENDING, name="ชมรมดนตรี"
+    )
+    verified = factories.make_organization(name="มูลนิธิรักษ์น้ำ")
+    rejected = factories.make_organization(
+        status=OrganizationStatus.REJECTED, name="สมาคมทดลอง"
+    )
+    db.session.commit()
+    auth.login("s@example.org")
+
+    def shown(url: str) -> set[int]:
+        page = client.get(url).get_data(as_text=True)
+        return {
+            org.id
+            for org in (pending, other, verified, rejected)
+            if f'data-testid="org-{org.id}"' in page
+        }
+
+    assert shown("/staff/organizations") == {pending.id, other.id}
+    assert shown("/staff/organizations?status=verified") == {verified.id}
+    assert shown("/staff/organizations?status=rejected") == {rejected.id}
+    assert shown("/staff/organizations?status=nonsense") == {pending.id, other.id}
+    assert shown("/staff/organizations?q=รักษ์") == {pending.id}
+    assert shown("/staff/organizations?status=verified&q=รักษ์") == {verified.id}
+    assert shown("/staff/organizations?q=Test+Foundation") == {pending.id, other.id}
+    assert shown("/staff/organizations?q=100%25") == set()
+    page = client.get("/staff/organizations?q=" + "ก" * 3000)
+    assert page.status_code == 200
+
+
+def test_staff_messages_name_the_organisation(client, auth, staff):
+    organization = factories.make_organization(
+        status=OrganizationStatus.PENDING, name="มูลนิธิเอ็กซ์"
+    )
+    db.session.commit()
+    auth.login("s@example.org")
+    page = client.post(
+        f"/staff/organizations/{organization.id}/verify", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "มูลนิธิเอ็กซ์ ได้รับการยืนยันแล้ว" in page
