@@ -408,11 +408,16 @@ def my_shifts():
         .order_by(Notification.created_at.desc())
         .limit(10)
     ).all()
+    applications = workflow.applications_of(current_user)
+    now = utcnow()
     return render_template(
         "volunteers/my_shifts.html",
-        applications=workflow.applications_of(current_user),
+        applications=applications,
         notifications=notifications,
-        now=utcnow(),
+        now=now,
+        ended_invitations={
+            a.id for a in applications if workflow.invitation_ended(a, now)
+        },
     )
 
 
