@@ -1,6 +1,7 @@
 """Partner organisations: their page, members, opportunities, applicants, check-in."""
 
 import io
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 import segno
@@ -352,12 +353,18 @@ def new_opportunity(organization_id: int):
     _prepare_opportunity_form(form)
     if form.validate_on_submit():
         publish = request.form.get("action") == "publish"
-        done = _("Published.") if publish else _("Saved as a draft.")
-        with committing(done, form=form) as saved:
-            posting.create_opportunity(
+        with committing(form=form) as saved:
+            opportunity = posting.create_opportunity(
                 current_user, organization, _opportunity_input(form), publish
             )
         if saved:
+            title = opportunity.title
+            flash(
+                _("“%(title)s” is published.", title=title)
+                if publish
+                else _("“%(title)s” is saved as a draft.", title=title),
+                "success",
+            )
             return redirect(url_for(".dashboard", organization_id=organization.id))
     return render_template(
         "organizations/opportunity_form.html",
@@ -399,7 +406,8 @@ def edit_opportunity(opportunity_id: int):
             )
         form.shifts.append_entry()
     if form.validate_on_submit():
-        with committing(_("Saved."), form=form) as saved:
+        saved_title = _("“%(title)s” is saved.", title=form.title.data)
+        with committing(saved_title, form=form) as saved:
             posting.update_opportunity(
                 current_user, opportunity, _opportunity_input(form, opportunity)
             )
@@ -426,7 +434,7 @@ def _opportunity(opportunity_id: int, action: str) -> Opportunity:
 def publish_opportunity(opportunity_id: int):
     """Open an opportunity to volunteers (verified organisations)."""
     opportunity = _opportunity(opportunity_id, access.ACT)
-    with committing(_("Published.")):
+    with committing(_("“%(title)s” is published.", title=opportunity.title)):
         posting.publish_opportunity(current_user, opportunity)
     return redirect(url_for(".dashboard", organization_id=opportunity.organization_id))
 
@@ -436,7 +444,8 @@ def publish_opportunity(opportunity_id: int):
 def close_opportunity(opportunity_id: int):
     """Stop new applications."""
     opportunity = _opportunity(opportunity_id, access.ACT)
-    with committing(_("Closed: no new applications."), kind="info"):
+    closed = _("“%(title)s” is closed: no new applications.", title=opportunity.title)
+    with committing(closed, kind="info"):
         posting.close_opportunity(current_user, opportunity)
     return redirect(url_for(".dashboard", organization_id=opportunity.organization_id))
 
@@ -583,12 +592,17 @@ def applicants_csv(opportunity_id: int):
     return csv_response(APPLICANT_COLUMNS, rows, f"applicants-{opportunity.id}")
 
 
-def _decide(application_id: int, action, *args) -> Application:
-    """Load an application its organisation's member may act on, act, commit."""
+def _decide(
+    application_id: int, action, done: Callable[[str], str], *args
+) -> Application:
+    """Load an application its organisation's member may act on, act, commit.
+
+    `done` gives the message from the volunteer's name.
+    """
     application = access.get_application_or_404(
         application_id, for_user=current_user, action=access.ACT
     )
-    with committing(_("Done.")):
+    with committing(done(application.volunteer.display_name)):
         action(current_user, application, *args)
     return application
 
@@ -597,19 +611,28 @@ def _decide(application_id: int, action, *args) -> Application:
 @role_required(Role.ORGANIZER)
 def accept(application_id: int):
     """Accept a pending application (a spot must be left)."""
-    return _decide_with_message(application_id, workflow.accept_application)
+    return _decide_with_message(
+        application_id,
+        workflow.accept_application,
+        lambda name: _("%(name)s is accepted.", name=name),
+    )
 
 
 @bp.post("/manage/applications/<int:application_id>/decline")
 @role_required(Role.ORGANIZER)
 def decline(application_id: int):
     """Decline a pending or waitlisted application."""
-    return _decide_with_message(application_id, workflow.decline_application)
+    return _decide_with_message(
+        application_id,
+        workflow.decline_application,
+        lambda name: _("%(name)s is declined; they see your message.", name=name),
+    )
 
 
-def _decide_with_message(application_id: int, action):
+def _decide_with_message(application_id: int, action, done: Callable[[str], str]):
     """Apply a decision with the message to the volunteer; back to the applicants."""
-    application = _decide(application_id, action, DecisionForm().message.data or "")
+    message = DecisionForm().message.data or ""
+    application = _decide(application_id, action, done, message)
     return redirect(_back_to_applicants(application))
 
 
@@ -686,8 +709,20 @@ def attendance(application_id: int):
     attended = request.form.get("attended") == "yes"
     if form.validate() or not attended:
         hours = form.hours.data if attended else None
-        with committing(_("Done."), form=form) as recorded:
+        with committing(form=form) as recorded:
             workflow.record_attendance(current_user, application, attended, hours)
+        if recorded:
+            name = application.volunteer.display_name
+            flash(
+                _(
+                    "%(name)s attended: %(hours)s hours recorded.",
+                    name=name,
+                    hours=f"{application.hours or 0:g}",
+                )
+                if attended
+                else _("%(name)s is marked as not coming.", name=name),
+                "success",
+            )
         if recorded or not form.hours.errors:
             return redirect(url_for(".check_in_page", shift_id=application.shift_id))
     problems = {application.id: list(form.hours.errors or form.form_errors)}

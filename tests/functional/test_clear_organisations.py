@@ -1,10 +1,13 @@
 """What newcomers found unclear as a partner organisation (issue 11, "Clear")."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from marketplace.applications import services as workflow
 from marketplace.expo import EXPO_LAT, EXPO_LON
 from marketplace.extensions import db
 from marketplace.models import (
@@ -13,6 +16,7 @@ from marketplace.models import (
     Organization,
     OrganizationStatus,
     Role,
+    User,
     utcnow,
 )
 from tests import factories
@@ -217,3 +221,68 @@ def test_staff_messages_name_the_organisation(client, auth, staff):
         f"/staff/organizations/{organization.id}/verify", follow_redirects=True
     ).get_data(as_text=True)
     assert "มูลนิธิเอ็กซ์ ได้รับการยืนยันแล้ว" in page
+
+
+def _flashed(client) -> list[str]:
+    with client.session_transaction() as session:
+        return [message for _kind, message in session.pop("_flashes", [])]
+
+
+def _confirm_of(page: str, action: str) -> str:
+    """The data-confirm question of the form posting to `action`."""
+    match = re.search(rf'action="{re.escape(action)}"[^>]*data-confirm="([^"]+)"', page)
+    assert match, f"no confirmation on {action}"
+    return html.unescape(match.group(1))
+
+
+def test_withdrawing_asks_first_and_the_message_names_the_shift(app, client, auth):
+    factories.make_user(email="v@example.org", name="อาสา")
+    organization = factories.make_organization()
+    opportunity = factories.make_opportunity(organization, title="ปลูกป่าชายเลน")
+    volunteer = db.session.scalar(sa.select(User).where(User.email == "v@example.org"))
+    with app.test_request_context():
+        application = workflow.apply_to_shift(volunteer, opportunity.shifts[0].id)
+        db.session.commit()
+    auth.login("v@example.org")
+    action = f"/me/applications/{application.id}/withdraw"
+    for url in ("/me/shifts", f"/opportunities/{opportunity.id}"):
+        page = client.get(url).get_data(as_text=True)
+        assert "ปลูกป่าชายเลน" in _confirm_of(page, action)
+    client.post(action)
+    [message] = _flashed(client)
+    assert "ปลูกป่าชายเลน" in message and "ถอนตัว" in message
+
+
+def test_closing_an_opportunity_asks_first_and_names_it(client, organizer):
+    organization = factories.make_organization(members=[organizer])
+    opportunity = factories.make_opportunity(organization, title="ห้องสมุดเคลื่อนที่")
+    db.session.commit()
+    page = client.get(f"/organizations/{organization.id}/dashboard")
+    action = f"/manage/opportunities/{opportunity.id}/close"
+    assert "ห้องสมุดเคลื่อนที่" in _confirm_of(page.get_data(as_text=True), action)
+    client.post(action)
+    assert _flashed(client) == ["ปิดรับ “ห้องสมุดเคลื่อนที่” แล้ว จะไม่มีการสมัครใหม่อีก"]
+
+
+def test_deciding_on_an_applicant_names_the_volunteer(client, organizer):
+    organization = factories.make_organization(members=[organizer])
+    application = factories.make_pending_application(organization)
+    db.session.commit()
+    client.post(f"/manage/applications/{application.id}/accept")
+    [message] = _flashed(client)
+    assert application.volunteer.display_name in message
+
+
+def test_closing_an_outcome_round_asks_first_and_names_it(client, auth, staff):
+    outcome_round = factories.make_outcome_round(title="รอบสิ่งแวดล้อม")
+    outcome = factories.make_outcome(outcome_round)
+    db.session.commit()
+    auth.login("s@example.org")
+    page = client.get(f"/outcomes/rounds/{outcome_round.id}").get_data(as_text=True)
+    action = f"/outcomes/rounds/{outcome_round.id}/close"
+    assert "รอบสิ่งแวดล้อม" in _confirm_of(page, action)
+    client.post(f"/outcomes/{outcome.id}/agree")
+    _flashed(client)
+    client.post(action)
+    [message] = _flashed(client)
+    assert "รอบสิ่งแวดล้อม" in message
