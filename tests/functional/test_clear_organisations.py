@@ -2,6 +2,8 @@
 
 import html
 import re
+import urllib.parse
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -20,6 +22,7 @@ from marketplace.models import (
     utcnow,
 )
 from tests import factories
+from tests.servers import gunicorn_server
 
 
 @pytest.fixture
@@ -286,3 +289,38 @@ def test_closing_an_outcome_round_asks_first_and_names_it(client, auth, staff):
     client.post(action)
     [message] = _flashed(client)
     assert "รอบสิ่งแวดล้อม" in message
+
+
+LONG_QUERY = "ปลูกป่า volunteers " * 158  # 3,002 characters
+
+
+def test_a_3000_character_search_is_a_message_by_the_field(client):
+    response = client.get("/opportunities", query_string={"q": LONG_QUERY})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'data-testid="q-errors"' in page
+    assert "3,002" in page or "3002" in page
+    assert 'aria-describedby="q-errors"' in page
+
+
+@pytest.mark.slow
+def test_gunicorn_lets_a_long_search_through_to_the_app(database_url):
+    """gunicorn.conf.py raises limit_request_line: 3,000 characters get the message."""
+    query = (
+        urllib.parse.urlencode(
+            {
+                "q": "a" * 3000,
+                "cause": "education",
+                "starts_after": "2027-06-09",
+                "starts_before": "2027-06-11",
+                "within_km": "25",
+            }
+        )
+        + "&skill=event-staffing" * 60
+    )
+    assert 4094 < len(f"GET /opportunities?{query} HTTP/1.1") < 8190
+    with gunicorn_server(database_url, workers=1) as base:
+        response = urllib.request.urlopen(f"{base}/opportunities?{query}")
+        with response:
+            assert response.status == 200
+            assert 'data-testid="q-errors"' in response.read().decode()
