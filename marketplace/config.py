@@ -5,6 +5,10 @@ from datetime import timedelta
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+)
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -58,6 +62,14 @@ class Config:
     CATALOGUE_VERSION_FILE = os.environ.get(
         "CATALOGUE_VERSION_FILE", str(INSTANCE_DIR / "catalogue-version")
     )
+
+    # Map tiles the visitors' browsers load (a URL template with {z}/{x}/{y}, {s}
+    # for subdomains) and the credit shown on the maps. The CSP allows the
+    # template's host. openstreetmap.org is for development only: its tile usage
+    # policy forbids heavy use by an app, so production names its own tile server
+    # or a provider (docs/deploy.md, Map tiles).
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", OSM_TILE_URL)
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", OSM_ATTRIBUTION)
 
     # Thai first: Thai is the default language, dates in the Buddhist Era.
     BABEL_DEFAULT_LOCALE = "th"

@@ -7,7 +7,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
 from babel.units import format_unit
 from flask import Flask, current_app, session
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -114,6 +114,14 @@ def init_template_helpers(app: Flask) -> None:
         from .geo import place_name
 
         return place_name(value, current_locale())
+
+    @app.template_filter("until")
+    def until_filter(ends: datetime, starts: datetime) -> str:
+        """The end time of a shift, saying so when it is on the next day."""
+        text = format_clock(ends, current_locale())
+        if to_bangkok(ends).date() > to_bangkok(starts).date():
+            text += " " + gettext("(next day)")
+        return text
 
     @app.template_filter("localized")
     def localized_filter(entry) -> str:

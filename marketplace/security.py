@@ -1,24 +1,51 @@
 """Security headers on every response (OWASP ASVS V14)."""
 
+from functools import cache
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, request
 from flask_login import current_user
 
-# Scripts and styles come only from our own origin (no inline script or style);
-# map tiles are the one outside resource, loaded by the visitor's browser.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: https://tile.openstreetmap.org",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    ]
-)
+from .config import OSM_TILE_URL
+
+
+def tile_source(tile_url: str) -> str:
+    """The CSP source of a tile URL template: its scheme and host.
+
+    A subdomain placeholder ({s}.tiles.example.org) becomes a wildcard
+    (*.tiles.example.org).
+    """
+    parts = urlsplit(tile_url.replace("{s}", "__s__"))
+    host = parts.netloc.replace("__s__", "*")
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValueError(f"MAP_TILE_URL is not a web address: {tile_url!r}")
+    return f"{parts.scheme}://{host}"
+
+
+@cache
+def content_security_policy(tile_url: str = OSM_TILE_URL) -> str:
+    """The CSP: scripts and styles only from our own origin (nothing inline).
+
+    Map tiles are the one outside resource, loaded by the visitor's browser from
+    the configured tile server (MAP_TILE_URL).
+    """
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            f"img-src 'self' data: {tile_source(tile_url)}",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ]
+    )
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 HSTS = "max-age=31536000; includeSubDomains"
 # No page uses these browser features (QR codes are scanned with the phone's own
 # camera app, the map never asks for the visitor's position): deny them to the
@@ -45,7 +72,10 @@ def init_security_headers(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault(
+            "Content-Security-Policy",
+            content_security_policy(app.config.get("MAP_TILE_URL") or OSM_TILE_URL),
+        )
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("X-Frame-Options", "DENY")

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from flask import Flask
 
+from .config import OSM_TILE_URL
 from .links import check_public_url, public_host
+from .security import tile_source
 
 KEY_FILE_NAME = "secret_key"
 
@@ -61,8 +63,23 @@ def check_settings(app: Flask) -> None:
             "in production (see README, Configuration)."
         )
     config["PUBLIC_URL"] = check_public_url(config.get("PUBLIC_URL"))
+    _check_map_tiles(config)
     if config.get("ENV_NAME") == "production":
         _check_production(app)
+
+
+def _check_map_tiles(config) -> None:
+    """MAP_TILE_URL must be a web address with {z}, {x} and {y}."""
+    url = config.get("MAP_TILE_URL") or ""
+    try:
+        tile_source(url)
+    except ValueError:
+        url = ""
+    if not all(part in url for part in ("{z}", "{x}", "{y}")):
+        raise RuntimeError(
+            "MAP_TILE_URL must be a tile address template such as "
+            "https://tiles.example.org/{z}/{x}/{y}.png (see README, Configuration)."
+        )
 
 
 def _check_production(app: Flask) -> None:
@@ -88,6 +105,12 @@ def _check_production(app: Flask) -> None:
             "messages.mo) is missing, so every page would be English under "
             'lang="th". Install the package with pip (it compiles the '
             "catalogues) or run: pybabel compile -d marketplace/translations"
+        )
+    if config.get("MAP_TILE_URL") == OSM_TILE_URL:
+        app.logger.warning(
+            "MAP_TILE_URL is openstreetmap.org's tile server: its tile usage policy "
+            "forbids heavy use by an app without permission. Name your own tile "
+            "server or a provider (see docs/deploy.md, Map tiles)."
         )
     # Answer only requests for our own host (400 otherwise): nothing the app
     # builds from the request can then point elsewhere.

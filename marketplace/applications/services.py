@@ -40,7 +40,7 @@ from .eligibility import (
     refuse_if_cannot_take,
     refuse_if_not_invitable,
 )
-from .openness import opportunity_visible, refuse_if_closed
+from .openness import is_open, opportunity_visible, refuse_if_closed
 
 # Applications that may still change (a volunteer can withdraw them).
 ACTIVE = frozenset(
@@ -531,11 +531,32 @@ def invite_volunteer(
     return application
 
 
+def invitation_ended(application: Application, now: datetime) -> bool:
+    """Whether an invitation can no longer be accepted: its shift is not open.
+
+    An invitation ends when its opportunity closes (or its shift starts); it is
+    shown as ended and accepting it is refused.
+    """
+    return application.status is ApplicationStatus.INVITED and not is_open(
+        application.shift, now
+    )
+
+
 def accept_invitation(volunteer: User, application_id: int) -> Application:
     """Accept an invitation: a spot if one is left, else the waitlist."""
     application = get_own_application(volunteer, application_id)
     _require_status(application, ApplicationStatus.INVITED)
     shift = application.shift
+    if invitation_ended(application, utcnow()):
+        raise Conflict(
+            "shift_closed",
+            str(
+                _l(
+                    "This invitation has ended: “%(title)s” is closed.",
+                    title=shift.opportunity.title,
+                )
+            ),
+        )
     refuse_if_cannot_take(volunteer, shift, utcnow())
     new = _spot_status(application) if _take_spot(shift.id) else None
     if new is None:

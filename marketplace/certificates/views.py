@@ -229,6 +229,11 @@ def revoke(code: str):
             for message in messages:
                 flash(message, "danger")
         return back
-    with committing(_("The certificate is revoked."), kind="info"):
+    revoked = _(
+        "The certificate of %(name)s (%(code)s) is revoked.",
+        name=found.holder_name,
+        code=signing.code_for(found.serial),
+    )
+    with committing(revoked, kind="info"):
         services.revoke_certificate(current_user, found, form.reason.data)
     return back

@@ -62,6 +62,9 @@ class MemberForm(Form):
     )
 
 
+CAPACITY_RANGE = _l("Give a number of volunteers from at least 1 up to 10,000.")
+
+
 class ShiftRow(SubForm):
     """One shift row of the opportunity form (an empty row is ignored)."""
 
@@ -70,7 +73,8 @@ class ShiftRow(SubForm):
     start = TimeField(_l("Start time"), validators=[Optional()])
     end = TimeField(_l("End time"), validators=[Optional()])
     capacity = IntegerField(
-        _l("Volunteers needed"), validators=[Optional(), NumberRange(1, 10_000)]
+        _l("Volunteers needed"),
+        validators=[Optional(), NumberRange(1, 10_000, message=CAPACITY_RANGE)],
     )
 
 
@@ -141,7 +145,7 @@ class OpportunityForm(Form):
     expo_capacity = IntegerField(
         _l("Volunteers needed per expo shift"),
         default=10,
-        validators=[Optional(), NumberRange(1, 10_000)],
+        validators=[Optional(), NumberRange(1, 10_000, message=CAPACITY_RANGE)],
     )
 
 

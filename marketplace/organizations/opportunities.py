@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from .. import access
 from ..audit import record_event
 from ..errors import Forbidden, ValidationFailed
+from ..expo import expo_location
 from ..extensions import db
 from ..locations import geocode_place, locate_point, unknown_place_message
 from ..models import (
@@ -174,6 +175,9 @@ def _apply_location(opportunity: Opportunity, data: OpportunityInput, fields) ->
                 str(_l("Latitude must be -90..90, longitude -180..180."))
             ]
             return
+    elif data.is_expo and opportunity.lat is None:
+        # Ticked "held at the expo" with no place given: the expo's own place.
+        found = expo_location()
     else:
         found = None
     if found is not None:

@@ -179,6 +179,28 @@ def update_organization(
     return organization
 
 
+def resubmit_organization(user: User, organization: Organization) -> Organization:
+    """Send a rejected organisation back to the staff's queue (its members only).
+
+    The members fix what the reason named first (`update_organization`); staff
+    then see it as pending again, with the earlier reason beside it.
+    """
+    require_member(user, organization)
+    if organization.status is not OrganizationStatus.REJECTED:
+        raise Conflict(
+            "invalid_status",
+            str(_l("Only an organisation that was not verified can be sent again.")),
+        )
+    organization.status = OrganizationStatus.PENDING
+    record_event(
+        user,
+        "organization.resubmitted",
+        organization,
+        reason=organization.rejection_reason,
+    )
+    return organization
+
+
 def invite_member(user: User, organization: Organization, email: str) -> Membership:
     """Invite an organizer account to join (admins of verified organisations).
 

@@ -1,7 +1,8 @@
 """Partner organisations: their page, members, opportunities, applicants, check-in."""
 
 import io
-from datetime import datetime, time
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
 
 import segno
 import sqlalchemy as sa
@@ -28,7 +29,7 @@ from ..access import role_required
 from ..applications import queries as application_queries
 from ..applications import services as workflow
 from ..auth.limits import member_invite_limit
-from ..expo import next_expo_days
+from ..expo import EXPO_LAT, EXPO_LON, EXPO_PLACE, EXPO_PLACE_EN, next_expo_days
 from ..exports import (
     csv_response,
     local_date,
@@ -49,6 +50,7 @@ from ..models import (
     Membership,
     Opportunity,
     OpportunityStatus,
+    OrganizationStatus,
     Role,
     Shift,
     Skill,
@@ -156,11 +158,26 @@ def edit(organization_id: int):
     if request.method == "GET":
         form.causes.data = [cause.slug for cause in organization.causes]
     if form.validate_on_submit():
-        with committing(_("Saved."), form=form) as saved:
+        # A rejected organisation fixes its details and goes back to the staff.
+        resubmit = organization.status is OrganizationStatus.REJECTED
+        with committing(form=form) as saved:
             services.update_organization(
                 current_user, organization, _organization_input(form)
             )
+            if resubmit:
+                services.resubmit_organization(current_user, organization)
         if saved:
+            name = organization.name(str(get_locale()))
+            if resubmit:
+                flash(
+                    _(
+                        "%(name)s was sent to the expo staff for verification again.",
+                        name=name,
+                    ),
+                    "success",
+                )
+            else:
+                flash(_("%(name)s: your changes are saved.", name=name), "success")
             return redirect(url_for(".dashboard", organization_id=organization.id))
     return render_template(
         "organizations/edit.html", form=form, organization=organization
@@ -254,6 +271,13 @@ def _prepare_opportunity_form(form: OpportunityForm) -> None:
     form.skills.choices = taxonomy_choices(Skill)
     form.nice_to_have_skills.choices = form.skills.choices
     form.languages.choices = language_choices()
+    # Ticking "held at the expo" fills the expo's place (static/js/app.js).
+    form.is_expo.render_kw = {
+        "data-expo-place": EXPO_PLACE_EN if str(get_locale()) == "en" else EXPO_PLACE,
+        "data-expo-place-input": "#place",
+        "data-expo-lat": EXPO_LAT,
+        "data-expo-lon": EXPO_LON,
+    }
 
 
 def _shift_inputs(form: OpportunityForm) -> list[posting.ShiftInput]:
@@ -267,6 +291,8 @@ def _shift_inputs(form: OpportunityForm) -> list[posting.ShiftInput]:
         if data.day.data and data.start.data and data.end.data:
             start = datetime.combine(data.day.data, data.start.data, BANGKOK)
             end = datetime.combine(data.day.data, data.end.data, BANGKOK)
+            if end < start:  # 22:00–02:00: it ends on the next day
+                end += timedelta(days=1)
         shifts.append(
             posting.ShiftInput(
                 id=int(data.id.data) if data.id.data else None,
@@ -335,12 +361,18 @@ def new_opportunity(organization_id: int):
     _prepare_opportunity_form(form)
     if form.validate_on_submit():
         publish = request.form.get("action") == "publish"
-        done = _("Published.") if publish else _("Saved as a draft.")
-        with committing(done, form=form) as saved:
-            posting.create_opportunity(
+        with committing(form=form) as saved:
+            opportunity = posting.create_opportunity(
                 current_user, organization, _opportunity_input(form), publish
             )
         if saved:
+            title = opportunity.title
+            flash(
+                _("“%(title)s” is published.", title=title)
+                if publish
+                else _("“%(title)s” is saved as a draft.", title=title),
+                "success",
+            )
             return redirect(url_for(".dashboard", organization_id=organization.id))
     return render_template(
         "organizations/opportunity_form.html",
@@ -382,7 +414,8 @@ def edit_opportunity(opportunity_id: int):
             )
         form.shifts.append_entry()
     if form.validate_on_submit():
-        with committing(_("Saved."), form=form) as saved:
+        saved_title = _("“%(title)s” is saved.", title=form.title.data)
+        with committing(saved_title, form=form) as saved:
             posting.update_opportunity(
                 current_user, opportunity, _opportunity_input(form, opportunity)
             )
@@ -409,7 +442,7 @@ def _opportunity(opportunity_id: int, action: str) -> Opportunity:
 def publish_opportunity(opportunity_id: int):
     """Open an opportunity to volunteers (verified organisations)."""
     opportunity = _opportunity(opportunity_id, access.ACT)
-    with committing(_("Published.")):
+    with committing(_("“%(title)s” is published.", title=opportunity.title)):
         posting.publish_opportunity(current_user, opportunity)
     return redirect(url_for(".dashboard", organization_id=opportunity.organization_id))
 
@@ -419,7 +452,8 @@ def publish_opportunity(opportunity_id: int):
 def close_opportunity(opportunity_id: int):
     """Stop new applications."""
     opportunity = _opportunity(opportunity_id, access.ACT)
-    with committing(_("Closed: no new applications."), kind="info"):
+    closed = _("“%(title)s” is closed: no new applications.", title=opportunity.title)
+    with committing(closed, kind="info"):
         posting.close_opportunity(current_user, opportunity)
     return redirect(url_for(".dashboard", organization_id=opportunity.organization_id))
 
@@ -613,12 +647,17 @@ def applicants_csv(opportunity_id: int):
     return csv_response(headers, rows, f"applicants-{opportunity.id}")
 
 
-def _decide(application_id: int, action, *args) -> Application:
-    """Load an application its organisation's member may act on, act, commit."""
+def _decide(
+    application_id: int, action, done: Callable[[str], str], *args
+) -> Application:
+    """Load an application its organisation's member may act on, act, commit.
+
+    `done` gives the message from the volunteer's name.
+    """
     application = access.get_application_or_404(
         application_id, for_user=current_user, action=access.ACT
     )
-    with committing(_("Done.")):
+    with committing(done(application.volunteer.display_name)):
         action(current_user, application, *args)
     return application
 
@@ -627,19 +666,28 @@ def _decide(application_id: int, action, *args) -> Application:
 @role_required(Role.ORGANIZER)
 def accept(application_id: int):
     """Accept a pending application (a spot must be left)."""
-    return _decide_with_message(application_id, workflow.accept_application)
+    return _decide_with_message(
+        application_id,
+        workflow.accept_application,
+        lambda name: _("%(name)s is accepted.", name=name),
+    )
 
 
 @bp.post("/manage/applications/<int:application_id>/decline")
 @role_required(Role.ORGANIZER)
 def decline(application_id: int):
     """Decline a pending or waitlisted application."""
-    return _decide_with_message(application_id, workflow.decline_application)
+    return _decide_with_message(
+        application_id,
+        workflow.decline_application,
+        lambda name: _("%(name)s is declined; they see your message.", name=name),
+    )
 
 
-def _decide_with_message(application_id: int, action):
+def _decide_with_message(application_id: int, action, done: Callable[[str], str]):
     """Apply a decision with the message to the volunteer; back to the applicants."""
-    application = _decide(application_id, action, DecisionForm().message.data or "")
+    message = DecisionForm().message.data or ""
+    application = _decide(application_id, action, done, message)
     return redirect(_back_to_applicants(application))
 
 
@@ -716,8 +764,20 @@ def attendance(application_id: int):
     attended = request.form.get("attended") == "yes"
     if form.validate() or not attended:
         hours = form.hours.data if attended else None
-        with committing(_("Done."), form=form) as recorded:
+        with committing(form=form) as recorded:
             workflow.record_attendance(current_user, application, attended, hours)
+        if recorded:
+            name = application.volunteer.display_name
+            flash(
+                _(
+                    "%(name)s attended: %(hours)s hours recorded.",
+                    name=name,
+                    hours=f"{application.hours or 0:g}",
+                )
+                if attended
+                else _("%(name)s is marked as not coming.", name=name),
+                "success",
+            )
         if recorded or not form.hours.errors:
             return redirect(url_for(".check_in_page", shift_id=application.shift_id))
     problems = {application.id: list(form.hours.errors or form.form_errors)}

@@ -197,7 +197,13 @@ def _number(text: str | None, default: float | None = None):
 def close_round(round_id: int):
     """Close the round as agreed (staff)."""
     outcome_round = services.get_round(round_id)
-    with committing(_("Round closed: its agreed outcomes are now tracked.")):
+    title = (
+        outcome_round.title_en if str(get_locale()) == "en" else outcome_round.title_th
+    )
+    closed = _(
+        "“%(title)s” is closed: its agreed outcomes are now tracked.", title=title
+    )
+    with committing(closed):
         services.close_round(current_user, outcome_round)
     return redirect(url_for(".round_page", round_id=round_id))
 

@@ -46,6 +46,8 @@ DEMO_PASSWORD = "expo-demo-2570"  # noqa: S105  (printed by `make run`; demo onl
 VOLUNTEER_EMAIL = "volunteer@example.org"
 ORGANIZER_EMAIL = "organizer@example.org"
 STAFF_EMAIL = "staff@example.org"
+# The admin of the demo organisation staff did not verify (fix and resend).
+REJECTED_ORGANIZER_EMAIL = "rejected-org@example.org"
 DEMO_VOLUNTEERS = 320
 # What organisations write when they accept or decline (some say nothing).
 ACCEPT_NOTES = [
@@ -135,6 +137,7 @@ class DemoBuilder:
         staff = self._user(STAFF_EMAIL, "ทีมงาน Good Society Expo", Role.ORGANIZER)
         staff.is_staff = True
         organizations = self._organizations(staff)
+        self._rejected_organization()
         opportunities = self._opportunities(organizations)
         volunteers = self._volunteers()
         applications = self._applications(volunteers, opportunities)
@@ -249,6 +252,36 @@ class DemoBuilder:
             organizations[entry["slug"]] = organization
         db.session.flush()
         return organizations
+
+    def _rejected_organization(self) -> Organization:
+        """A fictional organisation staff did not verify: its member fixes and resends.
+
+        It has no opportunities (nobody holds a place there); staff see it under
+        "Not verified", its admin (REJECTED_ORGANIZER_EMAIL) sees the reason.
+        """
+        lat, lon, label, province = self._place("เชียงใหม่")
+        organization = Organization(
+            slug="demo-rejected-club",
+            name_th="ชมรมอาสาเพื่อนบ้าน (ข้อมูลตัวอย่าง)",
+            name_en="Neighbours Volunteer Club (demo content)",
+            description="ชมรมอาสาในชุมชน (ข้อมูลตัวอย่าง)",
+            kind=OrganizationKind.PARTNER,
+            causes=[self.causes["community"]] if "community" in self.causes else [],
+            status=OrganizationStatus.REJECTED,
+            rejection_reason=(
+                "ยังไม่มีเว็บไซต์หรืออีเมลติดต่อที่ตรวจสอบได้ "
+                "กรุณาเพิ่มช่องทางติดต่อขององค์กรแล้วส่งตรวจสอบอีกครั้ง"
+            ),
+            is_demo=True,
+            lat=lat,
+            lon=lon,
+            location_label=label,
+            province=province,
+        )
+        admin = self._user(REJECTED_ORGANIZER_EMAIL, "สมศรี ใจอาสา", Role.ORGANIZER)
+        organization.memberships.append(Membership(user=admin, role=MemberRole.ADMIN))
+        db.session.add(organization)
+        return organization
 
     def _person_name(self) -> str:
         first = self.rng.choice(self.people["first_names"])["th"]

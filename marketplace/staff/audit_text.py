@@ -54,6 +54,7 @@ ACTIONS = {
     "organization.member_declined": _l("declined to join an organisation"),
     "organization.verified": _l("verified an organisation"),
     "organization.rejected": _l("did not verify an organisation"),
+    "organization.resubmitted": _l("sent an organisation for verification again"),
     "organization.auto_approve": _l("changed automatic approval"),
     "organization.kind": _l("changed an organisation's part at the expo"),
     "outcome_round.opened": _l("opened an outcome round"),

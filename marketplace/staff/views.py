@@ -1,5 +1,6 @@
 """Staff: verification queue, approval queue, audit log and the overview."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -84,34 +85,71 @@ def overview():
     )
 
 
+QUEUE_TABS = (
+    OrganizationStatus.PENDING,
+    OrganizationStatus.VERIFIED,
+    OrganizationStatus.REJECTED,
+)
+MAX_NAME_SEARCH = 200
+
+
 @bp.get("/organizations")
 @staff_required
 def verification_queue():
-    """Organisations waiting for verification, oldest first; the rest below."""
-    rows = db.session.scalars(
+    """Organisations by status (tabs, oldest first), searchable by name."""
+    try:
+        status = OrganizationStatus(request.args.get("status", "pending"))
+    except ValueError:
+        status = OrganizationStatus.PENDING
+    name = " ".join(request.args.get("q", "").split())[:MAX_NAME_SEARCH]
+    query = (
         sa.select(Organization)
+        .where(Organization.status == status)
         .options(so.selectinload(Organization.causes))
-        .order_by(
-            Organization.status != OrganizationStatus.PENDING, Organization.created_at
+        .order_by(Organization.created_at, Organization.id)
+    )
+    counts_query = sa.select(Organization.status, sa.func.count()).group_by(
+        Organization.status
+    )
+    if name:
+        matches = sa.or_(
+            Organization.name_th.icontains(name, autoescape=True),
+            Organization.name_en.icontains(name, autoescape=True),
         )
-    ).all()
+        query = query.where(matches)
+        counts_query = counts_query.where(matches)
+    counts = dict(db.session.execute(counts_query).all())
     return render_template(
-        "staff/organizations.html", organizations=rows, form=ReasonForm()
+        "staff/organizations.html",
+        organizations=db.session.scalars(query).all(),
+        form=ReasonForm(),
+        status=status,
+        tabs=[(tab, counts.get(tab, 0)) for tab in QUEUE_TABS],
+        q=name,
     )
 
 
-def _organization_action(organization_id: int, action, *args):
+def _organization_action(
+    organization_id: int, action, done: Callable[[str], str], *args
+):
+    """Act on an organisation; back to the tab it was on, the message naming it."""
     organization = access.get_organization_or_404(organization_id)
-    with committing(_("Done.")):
+    tab = organization.status.value
+    name = organization.name(str(get_locale()))
+    with committing(done(name)):
         action(current_user, organization, *args)
-    return redirect(url_for(".verification_queue"))
+    return redirect(url_for(".verification_queue", status=tab))
 
 
 @bp.post("/organizations/<int:organization_id>/verify")
 @staff_required
 def verify(organization_id: int):
     """Verify an organisation."""
-    return _organization_action(organization_id, organizations.verify_organization)
+    return _organization_action(
+        organization_id,
+        organizations.verify_organization,
+        lambda name: _("%(name)s was verified.", name=name),
+    )
 
 
 @bp.post("/organizations/<int:organization_id>/reject")
@@ -120,7 +158,12 @@ def reject_organization(organization_id: int):
     """Refuse verification, with a reason."""
     form = ReasonForm()
     return _organization_action(
-        organization_id, organizations.reject_organization, form.reason.data or ""
+        organization_id,
+        organizations.reject_organization,
+        lambda name: _(
+            "%(name)s was not verified; its members see your reason.", name=name
+        ),
+        form.reason.data or "",
     )
 
 
@@ -129,8 +172,17 @@ def reject_organization(organization_id: int):
 def auto_approve(organization_id: int):
     """Trust (or stop trusting) an organisation's matches without staff approval."""
     trusted = request.form.get("trusted") == "yes"
+
+    def done(name: str) -> str:
+        if trusted:
+            return _(
+                "%(name)s is trusted: its matches are approved automatically.",
+                name=name,
+            )
+        return _("%(name)s is no longer trusted: staff approve its matches.", name=name)
+
     return _organization_action(
-        organization_id, organizations.set_auto_approve, trusted
+        organization_id, organizations.set_auto_approve, done, trusted
     )
 
 
@@ -139,7 +191,11 @@ def auto_approve(organization_id: int):
 def set_organization_kind(organization_id: int):
     """Set an organisation's part at the expo: partner, giving partner, …"""
     kind = request.form.get("kind", "")
-    return _organization_action(organization_id, organizations.set_kind, kind)
+
+    def done(name: str) -> str:
+        return _("%(name)s: its part at the expo is saved.", name=name)
+
+    return _organization_action(organization_id, organizations.set_kind, done, kind)
 
 
 def waited_text(waited: timedelta) -> str:

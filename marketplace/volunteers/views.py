@@ -9,8 +9,10 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,6 +22,7 @@ from ..auth.limits import application_address_limit, application_limit
 from ..caching import public_page, rendered, shared_fragment, shared_value
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..i18n import format_clock, format_day
 from ..inputs import link_args, page_number
 from ..labels import STATUS_LABELS
 from ..links import public_url
@@ -296,12 +299,29 @@ _APPLIED_MESSAGES = {
 }
 
 
+def _shift_named(application) -> str:
+    """“Title” on a day at a time: names the shift in a message."""
+    shift = application.shift
+    return _(
+        "“%(title)s” on %(day)s at %(time)s",
+        title=shift.opportunity.title,
+        day=format_day(
+            shift.starts_at, "medium", str(get_locale()), session.get("era", "")
+        ),
+        time=format_clock(shift.starts_at, str(get_locale())),
+    )
+
+
 @bp.post("/me/applications/<int:application_id>/withdraw")
 @role_required(Role.VOLUNTEER)
 def withdraw(application_id: int):
     """Withdraw an application; a held spot goes to the waitlist."""
-    with committing(_("Your application is withdrawn."), kind="info"):
-        workflow.withdraw_application(current_user, application_id)
+    with committing() as withdrawn:
+        application = workflow.withdraw_application(current_user, application_id)
+    if withdrawn:
+        flash(
+            _("You withdrew from %(shift)s.", shift=_shift_named(application)), "info"
+        )
     return safe_next(request.form.get("next"), "volunteers.my_shifts")
 
 
@@ -320,8 +340,16 @@ def accept_invitation(application_id: int):
 @role_required(Role.VOLUNTEER)
 def decline_invitation(application_id: int):
     """Say no to an invitation."""
-    with committing(_("Invitation declined."), kind="info"):
-        workflow.decline_invitation(current_user, application_id)
+    with committing() as declined:
+        application = workflow.decline_invitation(current_user, application_id)
+    if declined:
+        flash(
+            _(
+                "You declined the invitation to %(shift)s.",
+                shift=_shift_named(application),
+            ),
+            "info",
+        )
     return redirect(url_for(".my_shifts"))
 
 
@@ -408,11 +436,16 @@ def my_shifts():
         .order_by(Notification.created_at.desc())
         .limit(10)
     ).all()
+    applications = workflow.applications_of(current_user)
+    now = utcnow()
     return render_template(
         "volunteers/my_shifts.html",
-        applications=workflow.applications_of(current_user),
+        applications=applications,
         notifications=notifications,
-        now=utcnow(),
+        now=now,
+        ended_invitations={
+            a.id for a in applications if workflow.invitation_ended(a, now)
+        },
     )
 
 

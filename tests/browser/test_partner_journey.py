@@ -59,6 +59,9 @@ def test_organisation_and_staff_journey(live_server, page):
     page.get_by_test_id("new-opportunity").click()
     page.locator("#title").fill("เล่านิทานให้น้อง ๆ ฟังที่บูธ")
     page.locator("input[name=causes][value=education]").check()
+    # "At the expo" fills the expo's place when none is given yet.
+    page.locator("#is_expo").check()
+    expect(page.locator("#place")).to_have_value("เซ็นทรัลเวิลด์")
     page.locator("#place").fill("เซ็นทรัลเวิลด์")
     page.locator("input[name=approval_mode][value=review]").check()
     page.locator("#expo_morning").check()

@@ -315,6 +315,9 @@ def test_staff_revoke_from_the_verify_page(app, certificate):
     assert 'data-testid="revoke"' in staff.get(f"/verify/{code}").get_data(as_text=True)
     response = staff.post(f"/certificates/{code}/revoke", data={"reason": "ซ้ำ"})
     assert response.status_code == 302
+    with staff.session_transaction() as session:
+        [(_kind, message)] = session.pop("_flashes")
+    assert certificate.holder_name in message and code in message
     db.session.refresh(certificate)
     assert certificate.revoked_at is not None and certificate.revoked_reason == "ซ้ำ"
     event = db.session.scalar(

@@ -33,7 +33,14 @@ from marketplace.models import (
     User,
     utcnow,
 )
-from marketplace.seed.demo import ORGANIZER_EMAIL, VOLUNTEER_EMAIL, demo_logins
+from marketplace.seed.demo import (
+    DEMO_PASSWORD,
+    ORGANIZER_EMAIL,
+    REJECTED_ORGANIZER_EMAIL,
+    STAFF_EMAIL,
+    VOLUNTEER_EMAIL,
+    demo_logins,
+)
 from tests.conftest import CsrfClient
 
 _HREF = re.compile(r'href="(/[^"#]*)"')
@@ -208,3 +215,23 @@ def test_no_one_holds_a_place_at_a_pending_organisation(demo):
 def test_no_two_demo_opportunities_look_alike(demo):
     titles = db.session.scalars(sa.select(Opportunity.title)).all()
     assert len(titles) == len(set(titles))
+
+
+def test_the_demo_has_a_rejected_organisation_to_fix_and_resend(demo):
+    client = demo.test_client()
+    client.post("/login", data={"email": STAFF_EMAIL, "password": DEMO_PASSWORD})
+    rejected = client.get("/staff/organizations?status=rejected").get_data(as_text=True)
+    assert "ชมรมอาสาเพื่อนบ้าน" in rejected
+    client.post("/logout")
+    client = demo.test_client()
+    client.post(
+        "/login",
+        data={"email": REJECTED_ORGANIZER_EMAIL, "password": DEMO_PASSWORD},
+    )
+    organization = db.session.scalar(
+        sa.select(Organization).where(Organization.slug == "demo-rejected-club")
+    )
+    assert organization.status is OrganizationStatus.REJECTED
+    dashboard = client.get(f"/organizations/{organization.id}/dashboard")
+    assert 'data-testid="resubmit"' in dashboard.get_data(as_text=True)
+    assert not organization.opportunities

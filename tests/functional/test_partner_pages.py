@@ -292,7 +292,7 @@ def test_staff_make_an_organisation_a_giving_partner(client, auth):
     organization = factories.make_organization(members=[member])
     db.session.commit()
     auth.login("s@example.org")
-    queue = client.get("/staff/organizations").get_data(as_text=True)
+    queue = client.get("/staff/organizations?status=verified").get_data(as_text=True)
     assert f'data-testid="kind-{organization.id}"' in queue
     url = f"/staff/organizations/{organization.id}/kind"
     page = client.post(url, data={"kind": "bank"}, follow_redirects=True)

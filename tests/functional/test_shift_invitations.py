@@ -324,3 +324,31 @@ def test_waitlist_promotion_skips_who_now_holds_a_clashing_shift(place):
     assert busy_wait.status is ApplicationStatus.WAITLISTED
     assert free_wait.status is ApplicationStatus.ACCEPTED
     assert spots_taken(shift.id) == 1
+
+
+def test_an_invitation_ends_when_its_opportunity_closes(client, auth, place):
+    volunteer = place["volunteer"]
+    invitation = workflow.invite_volunteer(
+        place["member"], place["shift"].id, volunteer
+    )
+    db.session.commit()
+    auth.login("v@example.org")
+    page = client.get("/me/shifts").get_data(as_text=True)
+    assert f'data-testid="accept-invitation-{invitation.id}"' in page
+    auth.logout()
+    auth.login("m@example.org")
+    client.post(f"/manage/opportunities/{place['opportunity'].id}/close")
+    auth.logout()
+    auth.login("v@example.org")
+    page = client.get("/me/shifts").get_data(as_text=True)
+    assert f'data-testid="accept-invitation-{invitation.id}"' not in page
+    assert f'data-testid="invitation-ended-{invitation.id}"' in page
+    assert "คำเชิญสิ้นสุดแล้ว" in page
+    client.post(f"/me/applications/{invitation.id}/accept-invitation")
+    with client.session_transaction() as session:
+        [(kind, message)] = session.pop("_flashes")
+    assert kind == "danger" and "คำเชิญนี้สิ้นสุดแล้ว" in message
+    assert db.session.get(Application, invitation.id).status is (
+        ApplicationStatus.INVITED
+    )
+    assert spots_taken(place["shift"].id) == 0

@@ -2,8 +2,10 @@
 (function () {
   "use strict";
 
-  var TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
-  var ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>';
+  /* The tile server is a setting (MAP_TILE_URL, MAP_TILE_ATTRIBUTION): base.html. */
+  var tiles = document.querySelector('meta[name="map-tiles"]');
+  var TILES = tiles ? tiles.content : "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+  var ATTRIBUTION = tiles ? tiles.dataset.attribution : "";
   var BANGKOK = [13.7466, 100.5393];
 
   function readJson(id) {
@@ -95,6 +97,18 @@
     });
   }
 
+  /* "Held at the expo" fills the expo's place when no place is given yet. */
+  function expoPlace(box) {
+    var place = document.querySelector(box.dataset.expoPlaceInput);
+    box.addEventListener("change", function () {
+      if (!box.checked || !place || place.value.trim()) { return; }
+      place.value = box.dataset.expoPlace;
+      var lat = document.querySelector(place.dataset.lat);
+      var lon = document.querySelector(place.dataset.lon);
+      if (lat && lon) { lat.value = box.dataset.expoLat; lon.value = box.dataset.expoLon; }
+    });
+  }
+
   /* Searchable pickers: typing hides the options that do not match. */
   function filterList(input) {
     var target = document.querySelector(input.dataset.filterList);
@@ -111,6 +125,7 @@
   });
   document.querySelectorAll("[data-filter-list]").forEach(filterList);
   document.querySelectorAll("[data-place-search]").forEach(placeSearch);
+  document.querySelectorAll("[data-expo-place]").forEach(expoPlace);
   if (window.L) {
     document.querySelectorAll('[data-map="results"], [data-map="single"]').forEach(pointsMap);
     document.querySelectorAll('[data-map="picker"]').forEach(pickerMap);

@@ -2,8 +2,10 @@
 (function () {
   "use strict";
 
-  var TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
-  var ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>';
+  /* The tile server is a setting (MAP_TILE_URL, MAP_TILE_ATTRIBUTION): base.html. */
+  var tiles = document.querySelector('meta[name="map-tiles"]');
+  var TILES = tiles ? tiles.content : "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+  var ATTRIBUTION = tiles ? tiles.dataset.attribution : "";
   var BANGKOK = [13.7466, 100.5393];
   var COLOURS = ["#0b6e4f", "#e0a100", "#1f77b4", "#d62728", "#9467bd", "#8c564b"];
   var lang = document.documentElement.lang || "th";
