@@ -67,6 +67,8 @@ ACTIONS = {
     "personal_data.viewed": _l("saw volunteers' personal data"),
     "pledge.recorded": _l("recorded a pledge"),
     "proposal.started": _l("started a matching proposal"),
+    "shift.lead_appointed": _l("made a volunteer a shift lead"),
+    "shift.lead_removed": _l("removed a shift lead"),
     "user.registered": _l("created an account"),
     "user.logged_out": _l("logged out everywhere"),
     "user.made_staff": _l("was made staff"),
