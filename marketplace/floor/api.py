@@ -5,7 +5,17 @@ from flask_login import current_user, login_required
 from flask_smorest import Blueprint
 
 from .. import access
-from ..api.schemas import BangkokDateTime, Day, ErrorSchema, RecordId, Schema, text
+from ..api.schemas import (
+    BangkokDateTime,
+    Day,
+    ErrorSchema,
+    PageArgsSchema,
+    RecordId,
+    Schema,
+    page_of,
+    page_schema,
+    text,
+)
 from ..extensions import db
 from ..models import Opportunity
 from ..privacy.services import log_lead_view
@@ -16,7 +26,7 @@ blp = Blueprint("api_floor", __name__, description="The expo floor on the day")
 BEARER = [{"bearerAuth": []}]
 
 
-class CoverageArgsSchema(Schema):
+class CoverageArgsSchema(PageArgsSchema):
     day = Day(load_default=None, metadata={"description": "default: today"})
     organization_id = RecordId(load_default=None)
     zone = text(Opportunity.location_label, load_default=None)
@@ -39,11 +49,6 @@ class CoverageItemSchema(Schema):
     zone = ma.fields.String()
 
 
-class CoverageSchema(Schema):
-    items = ma.fields.List(ma.fields.Nested(CoverageItemSchema), required=True)
-    total = ma.fields.Integer()
-
-
 class RosterVolunteerSchema(Schema):
     id = ma.fields.Integer()
     display_name = ma.fields.String()
@@ -60,11 +65,6 @@ class RosterItemSchema(Schema):
     is_lead = ma.fields.Boolean()
 
 
-class RosterSchema(Schema):
-    items = ma.fields.List(ma.fields.Nested(RosterItemSchema), required=True)
-    total = ma.fields.Integer()
-
-
 class LeadInSchema(Schema):
     volunteer_id = RecordId(required=True)
 
@@ -78,7 +78,7 @@ class LeadSchema(Schema):
 @blp.route("/coverage", methods=["GET"])
 @login_required
 @blp.arguments(CoverageArgsSchema, location="query", error_status_code=400)
-@blp.response(200, CoverageSchema)
+@blp.response(200, page_schema(CoverageItemSchema, "CoveragePage"))
 @blp.alt_response(403, schema=ErrorSchema, description="not_a_member")
 @blp.doc(security=BEARER)
 def get_coverage(args):
@@ -89,29 +89,31 @@ def get_coverage(args):
     organization_ids = board.board_organizations(current_user, args["organization_id"])
     day = args["day"] or board.today_in_bangkok()
     rows = board.coverage(day, organization_ids, args["zone"])
-    return {"items": [row.as_json() for row in rows], "total": len(rows)}
+    return page_of([row.as_json() for row in rows], args["page"], args["per_page"])
 
 
 @blp.route("/shifts/<int:shift_id>/roster", methods=["GET"])
 @login_required
-@blp.response(200, RosterSchema)
+@blp.arguments(PageArgsSchema, location="query", error_status_code=400)
+@blp.response(200, page_schema(RosterItemSchema, "RosterPage"))
 @blp.alt_response(403, schema=ErrorSchema, description="not_a_member, not_shift_day")
 @blp.doc(security=BEARER)
-def shift_roster(shift_id: int):
+def shift_roster(args, shift_id: int):
     """The shift's people with phones (members; the shift's leads on its day)."""
     shift = access.get_shift_or_404(
         shift_id, for_user=current_user, action=access.ROSTER
     )
     lines = roster.shift_roster(shift)
+    shown = page_of(lines, args["page"], args["per_page"])
     if log_lead_view(
         current_user,
         "api_roster",
-        [line.application.volunteer_id for line in lines],
+        [line.application.volunteer_id for line in shown["items"]],
         shift,
         shift.opportunity.organization_id,
     ):
         db.session.commit()
-    return {"items": [line.as_json() for line in lines], "total": len(lines)}
+    return shown | {"items": [line.as_json() for line in shown["items"]]}
 
 
 @blp.route("/shifts/<int:shift_id>/leads", methods=["POST"])

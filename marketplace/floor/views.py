@@ -23,7 +23,7 @@ from ..exports import csv_response
 from ..extensions import db
 from ..i18n import to_bangkok
 from ..inputs import day_in_range, record_id
-from ..models import Organization, OrganizationStatus, utcnow
+from ..models import ApplicationStatus, Organization, OrganizationStatus, utcnow
 from ..organizations.forms import AttendanceForm
 from ..privacy.services import log_lead_view
 from ..web import committing
@@ -34,10 +34,24 @@ bp = Blueprint("floor", __name__)
 
 
 @bp.app_template_global()
-def shifts_i_lead(applications: list) -> list:
-    """The applications whose shifts the current user leads (my shifts page)."""
+def shifts_i_lead(applications: list) -> list[tuple]:
+    """(application, open now) for each shift the current user leads (my shifts).
+
+    The roster opens on the shift's day only, so the page links it only then.
+    """
     led = leads.shifts_led_by(current_user, [a.shift_id for a in applications])
-    return [a for a in applications if a.shift_id in led and a.status.holds_spot]
+    now = utcnow()
+    return [
+        (a, access.lead_window(a.shift)[0] <= now < access.lead_window(a.shift)[1])
+        for a in applications
+        if a.shift_id in led and a.status is ApplicationStatus.APPROVED
+    ]
+
+
+@bp.app_template_global()
+def is_floor_member(organization: Organization) -> bool:
+    """Whether the current user may open the organisation's rosters (a member)."""
+    return access.is_member(current_user, organization)
 
 
 def _day_arg() -> date:

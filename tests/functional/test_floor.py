@@ -15,7 +15,9 @@ from marketplace.models import (
     Attendance,
     AuditEvent,
     ConsentPurpose,
+    Shift,
     ShiftLead,
+    User,
     utcnow,
 )
 from marketplace.privacy.consents import record_consents
@@ -107,6 +109,13 @@ def test_board_is_sorted_by_risk(client, auth, floor):
     ids = [item["shift_id"] for item in _coverage(client, floor).get_json()["items"]]
     # Running: (2 missing + 1 open) / 4 = 0.75; later: (0 + 1) / 2 = 0.5.
     assert ids.index(floor["running"].id) < ids.index(floor["later"].id)
+
+
+def test_coverage_is_a_page_like_every_list(client, auth, floor):
+    auth.login("member@example.org")
+    body = _coverage(client, floor, per_page=1).get_json()
+    assert (body["total"], body["page"], body["per_page"]) == (2, 1, 1)
+    assert [item["shift_id"] for item in body["items"]] == [floor["running"].id]
 
 
 def test_staff_see_every_organisation_and_can_filter(client, auth, floor):
@@ -449,3 +458,29 @@ def test_erasure_removes_a_volunteers_lead_rows(app, floor):
     erase_user(floor["lead"].volunteer, None, "test")
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(ShiftLead.id))) == 0
+
+
+def test_the_demo_organiser_sees_the_running_shift_with_its_lead(app, client, auth):
+    from marketplace.seed.demo import ORGANIZER_EMAIL, VOLUNTEER_EMAIL, demo_logins
+    from marketplace.seed.journeys import RUNNING_NOW_TITLE
+
+    assert app.test_cli_runner().invoke(args=["seed-demo"]).exit_code == 0
+    password = next(x for x in demo_logins() if x.email == ORGANIZER_EMAIL).password
+    auth.login(ORGANIZER_EMAIL, password)
+    running = db.session.scalar(
+        sa.select(Application)
+        .join(Application.shift)
+        .join(ShiftLead, ShiftLead.shift_id == Application.shift_id)
+        .where(Application.volunteer_id == ShiftLead.volunteer_id)
+        .where(Application.shift.has(Shift.opportunity.has(title=RUNNING_NOW_TITLE)))
+    )
+    assert running is not None
+    day = to_bangkok(running.shift.starts_at).date().isoformat()
+    page = client.get(f"/floor/board?day={day}").get_data(as_text=True)
+    assert f'data-testid="board-row-{running.shift_id}"' in page
+    shift_page = client.get(f"/floor/shifts/{running.shift_id}").get_data(as_text=True)
+    assert f'data-testid="lead-badge-{running.id}"' in shift_page
+    volunteer = db.session.scalar(sa.select(User).where(User.email == VOLUNTEER_EMAIL))
+    assert db.session.scalar(
+        sa.select(ShiftLead).where(ShiftLead.volunteer_id == volunteer.id)
+    )
