@@ -90,6 +90,7 @@ DETAILS = {
     "version": _l("Notice version"),
     "page": _l("Page"),
     "volunteers": _l("Volunteers"),
+    "as_lead": _l("As shift lead"),
     "value": _l("Value"),
     "kind": _l("Kind"),
     "amount_thb": _l("Amount (THB)"),
