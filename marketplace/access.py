@@ -213,7 +213,8 @@ def require(user: User, action: str, obj: Managed) -> None:
         return
     if action == REVIEW:
         raise Forbidden(message=str(_l("Only expo staff can do this.")))
-    if action in (ATTEND, ROSTER) and is_shift_lead(user, _shift_of(obj)):
+    leading = action in (ATTEND, ROSTER) and isinstance(obj, Shift | Application)
+    if leading and is_shift_lead(user, _shift_of(obj)):
         raise Forbidden(
             "not_shift_day",
             str(_l("As a shift lead you can open this only on the shift's day.")),

@@ -2,13 +2,14 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from marketplace.access import lead_window
 from marketplace.extensions import db
-from marketplace.i18n import to_bangkok
+from marketplace.i18n import BANGKOK, to_bangkok
 from marketplace.models import (
     Application,
     ApplicationStatus,
@@ -211,6 +212,27 @@ def test_board_and_api_queries_do_not_grow_with_rows(
 
 
 # --- Leads ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "opens", "closes"),
+    [
+        # A morning shift: the whole day (Bangkok), midnight to midnight.
+        ("2027-06-09T07:00", "2027-06-09T00:00", "2027-06-10T00:00"),
+        # Just after midnight: from three hours before its start.
+        ("2027-06-10T01:00", "2027-06-09T22:00", "2027-06-11T00:00"),
+        # Ending after midnight: to the end of the day it ends.
+        ("2027-06-09T22:00", "2027-06-09T00:00", "2027-06-11T00:00"),
+    ],
+)
+def test_a_leads_day(start, opens, closes):
+    starts = datetime.fromisoformat(start).replace(tzinfo=BANGKOK)
+    shift = Shift(starts_at=starts, ends_at=starts + timedelta(hours=3), capacity=1)
+    window = lead_window(shift)
+    assert [moment.astimezone(BANGKOK).isoformat()[:16] for moment in window] == [
+        opens,
+        closes,
+    ]
 
 
 def _leads_url(floor, shift="running"):
