@@ -7,7 +7,10 @@ rest answers "may this user do this to this object" (as Indico's `can_manage`):
   staff (whose look is logged by `privacy.services.log_staff_view`);
 - `can_manage` / `can_act_for` — act for an organisation (post, edit, accept,
   decline, record attendance): its members only, never staff as such;
-- `can_review` — staff decisions on a match (approve, reject).
+- `can_review` — staff decisions on a match (approve, reject);
+- `leads_now` — a shift's lead (a volunteer with an approved place whom a member
+  made its lead) on the shift's day: they see that shift's roster and record its
+  attendance (`ATTEND`, `ROSTER`), nothing else of the organisation.
 
 Views load objects with the `get_x_or_404(id, for_user=…, action=…)` loaders and
 services call `require(user, action, obj)`, so both refuse through the same rules.
@@ -15,6 +18,7 @@ Membership itself is read by one function, `organizations.services.membership_of
 """
 
 from collections.abc import Callable
+from datetime import datetime, time, timedelta
 from functools import wraps
 
 import sqlalchemy as sa
@@ -25,14 +29,18 @@ from flask_login import current_user, login_required
 
 from .errors import Forbidden, NotFound
 from .extensions import db
+from .i18n import BANGKOK, to_bangkok
 from .models import (
     Application,
+    ApplicationStatus,
     MemberRole,
     Opportunity,
     Organization,
     Role,
     Shift,
+    ShiftLead,
     User,
+    utcnow,
 )
 from .organizations.services import membership_of
 
@@ -41,6 +49,12 @@ VIEW = "view"  # look at the organisation's pages and applicants: members and st
 ACT = "act"  # act for the organisation: members only
 ADMIN = "admin"  # change who belongs to it: its admins only
 REVIEW = "review"  # approve or reject a match: staff only
+ATTEND = "attend"  # record a shift's attendance: members, its leads on its day
+ROSTER = "roster"  # see a shift's roster with phones: members, its leads on its day
+
+# A lead may prepare before an early shift: their day opens at midnight (Bangkok)
+# of the shift's day, or this long before the start if that is earlier.
+LEAD_OPENS_BEFORE = timedelta(hours=3)
 
 Managed = Organization | Opportunity | Shift | Application
 
@@ -124,8 +138,64 @@ def can_review(user: User, obj: Managed | None = None) -> bool:
     return _is_staff(user)
 
 
+def _shift_of(obj: Shift | Application) -> Shift:
+    return obj if isinstance(obj, Shift) else obj.shift
+
+
+def lead_window(shift: Shift) -> tuple[datetime, datetime]:
+    """When the shift's leads may act: the shift's day(s) in Bangkok."""
+    opens = datetime.combine(to_bangkok(shift.starts_at).date(), time(), BANGKOK)
+    last_day = to_bangkok(shift.ends_at).date()
+    closes = datetime.combine(last_day + timedelta(days=1), time(), BANGKOK)
+    return min(opens, shift.starts_at - LEAD_OPENS_BEFORE), closes
+
+
+def is_shift_lead(user: User, shift: Shift | int) -> bool:
+    """Whether the user leads the shift and still holds an approved place on it."""
+    if not user.is_authenticated:
+        return False
+    shift_id = shift if isinstance(shift, int) else shift.id
+    return (
+        db.session.scalar(
+            sa.select(ShiftLead.id)
+            .join(
+                Application,
+                sa.and_(
+                    Application.shift_id == ShiftLead.shift_id,
+                    Application.volunteer_id == ShiftLead.volunteer_id,
+                ),
+            )
+            .where(
+                ShiftLead.shift_id == shift_id,
+                ShiftLead.volunteer_id == user.id,
+                Application.status == ApplicationStatus.APPROVED,
+            )
+        )
+        is not None
+    )
+
+
+def leads_now(
+    user: User, obj: Shift | Application, now: datetime | None = None
+) -> bool:
+    """Whether the user leads the shift (of the application) and it is its day."""
+    shift = _shift_of(obj)
+    opens, closes = lead_window(shift)
+    return opens <= (now or utcnow()) < closes and is_shift_lead(user, shift)
+
+
+def can_attend(user: User, obj: Shift | Application) -> bool:
+    """Whether the user may record attendance or see the roster with phones.
+
+    The organisation's members may; so may the shift's leads, on its day only.
+    """
+    return is_member(user, obj) or leads_now(user, obj)
+
+
 def may(user: User, action: str, obj: Managed) -> bool:
-    """Answer for one of VIEW, ACT, ADMIN, REVIEW."""
+    """Answer for one of VIEW, ACT, ADMIN, REVIEW, ATTEND, ROSTER."""
+    if action in (ATTEND, ROSTER):
+        return isinstance(obj, Shift | Application) and can_attend(user, obj)
     if action == VIEW:
         return can_view_applicants(user, obj)
     if action == ACT:
@@ -143,7 +213,13 @@ def require(user: User, action: str, obj: Managed) -> None:
         return
     if action == REVIEW:
         raise Forbidden(message=str(_l("Only expo staff can do this.")))
-    if _is_staff(user) and action == ACT:
+    leading = action in (ATTEND, ROSTER) and isinstance(obj, Shift | Application)
+    if leading and is_shift_lead(user, _shift_of(obj)):
+        raise Forbidden(
+            "not_shift_day",
+            str(_l("As a shift lead you can open this only on the shift's day.")),
+        )
+    if _is_staff(user) and action in (ACT, ATTEND, ROSTER):
         raise Forbidden(
             "not_a_member",
             str(
@@ -215,7 +291,8 @@ def get_application_or_404(
     """An application to the user's organisation (staff see all), checked (403).
 
     Someone who may not even look at its organisation's applicants gets 404, so
-    applications elsewhere are never revealed; staff asked to act get 403.
+    applications elsewhere are never revealed; staff asked to act get 403. A
+    shift's lead knows the applications of that shift (for ATTEND).
     """
     application = db.session.scalar(
         sa.select(Application)
@@ -229,7 +306,13 @@ def get_application_or_404(
     )
     if application is None:
         raise NotFound()
-    if for_user is not None and not can_view_applicants(for_user, application):
+    if for_user is not None and not _may_know(for_user, application, action):
         raise NotFound()
     _check(application, for_user, action)
     return application
+
+
+def _may_know(user: User, application: Application, action: str | None) -> bool:
+    if can_view_applicants(user, application):
+        return True
+    return action == ATTEND and is_shift_lead(user, application.shift)

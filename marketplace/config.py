@@ -164,6 +164,9 @@ class Config:
     API_PAGE_SIZE = 20
     API_MAX_PAGE_SIZE = 100
 
+    # The expo floor's coverage board fetches its rows again this often.
+    FLOOR_BOARD_REFRESH_SECONDS = 15
+
 
 class DevelopmentConfig(Config):
     """Local development and the embedded `make run` demo."""

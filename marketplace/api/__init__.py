@@ -67,6 +67,7 @@ def protect_browser_calls() -> None:
 def init_api(app: Flask) -> None:
     """Create the Api object and register the API blueprints."""
     from ..certificates import api as certificates
+    from ..floor import api as floor
     from . import (
         accounts,
         applications,
@@ -103,6 +104,7 @@ def init_api(app: Flask) -> None:
         outcomes.blp,
         impact.blp,
         certificates.blp,
+        floor.blp,
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

@@ -200,17 +200,22 @@ def reject(data, application_id: int):
 @login_required
 @blp.arguments(AttendanceSchema)
 @blp.response(200, ReviewedApplicationSchema)
-@blp.alt_response(403, schema=ErrorSchema, description="not_a_member (also staff)")
+@blp.alt_response(
+    403, schema=ErrorSchema, description="not_a_member (also staff), not_shift_day"
+)
 @blp.alt_response(
     409, schema=ErrorSchema, description="shift_not_started, invalid_status"
 )
 @blp.alt_response(422, schema=ErrorSchema, description="validation_error on hours")
 @blp.doc(security=BEARER)
 def attendance(data, application_id: int):
-    """Record attended (with hours) or no-show, once the shift has started."""
+    """Record attended (with hours) or no-show, once the shift has started.
+
+    Organisation members, and the shift's leads on the shift's day.
+    """
     return _decide(
         application_id,
-        access.ACT,
+        access.ATTEND,
         workflow.record_attendance,
         data["attended"],
         data["hours"],

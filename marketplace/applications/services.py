@@ -411,11 +411,13 @@ def record_attendance(
 ) -> None:
     """Mark an approved volunteer attended (with hours) or a no-show, once started.
 
+    The organisation's members may, and the shift's leads on its day.
+
     Hours are more than 0 and at most the shift's length rounded up to the quarter
     hour; none given means the shift's length.
     """
     now = now or utcnow()
-    access.require(member, access.ACT, application)
+    access.require(member, access.ATTEND, application)
     _require_status(application, ApplicationStatus.APPROVED)
     shift = application.shift
     if shift.starts_at > now:

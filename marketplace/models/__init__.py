@@ -2,6 +2,7 @@
 
 from .application import HOLDS_SPOT, Application, ApplicationStatus, Attendance
 from .audit import AuditEvent, EmailOutbox, Notification
+from .floor import ShiftLead
 from .impact import (
     Certificate,
     Feedback,
@@ -77,6 +78,7 @@ __all__ = [
     "Role",
     "RunStatus",
     "Shift",
+    "ShiftLead",
     "Skill",
     "User",
     "VolunteerProfile",

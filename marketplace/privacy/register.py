@@ -110,6 +110,7 @@ OWNERS: dict[str, Owner] = {
     "email_outbox": Owner(_outbox_rows, delete=True, section="emails"),
     "certificate": Owner(_by("volunteer_id"), section="certificates"),
     "membership": Owner(_by("user_id"), delete=True, section="memberships"),
+    "shift_lead": Owner(_by("volunteer_id"), delete=True, section="shift_leads"),
     "api_token": Owner(_by("user_id"), delete=True, section="api_tokens"),
     "recovery_code": Owner(_by("user_id"), delete=True),
     "outcome_comment": Owner(_by("user_id"), section="outcome_comments"),
@@ -256,6 +257,13 @@ REGISTER: dict[str, dict[str, Any]] = {
         "invited_by_id": ACTOR,
         "invited_at": KEPT,
         "responded_at": KEPT,
+    },
+    "shift_lead": {
+        "id": KEPT,
+        "shift_id": KEPT,
+        "volunteer_id": KEPT,
+        "appointed_by_id": ACTOR,
+        "created_at": KEPT,
     },
     "recovery_code": {
         "id": KEPT,

@@ -92,6 +92,33 @@ def log_staff_view(
     return True
 
 
+def log_lead_view(
+    viewer: User,
+    page: str,
+    volunteer_ids: list[int],
+    target: Any = None,
+    organization_id: int | None = None,
+) -> bool:
+    """Record that a shift's lead (not a member of the organisation) saw people.
+
+    A lead sees the shift's roster with phone numbers on the shift's day; each
+    look is a personal-data view in the audit log, as a staff member's is.
+    """
+    if not volunteer_ids or not viewer.is_authenticated:
+        return False
+    if organization_id is not None and access.is_member(viewer, organization_id):
+        return False
+    record_event(
+        viewer,
+        "personal_data.viewed",
+        target,
+        page=page,
+        volunteers=sorted(set(volunteer_ids)),
+        as_lead=True,
+    )
+    return True
+
+
 # --- Export ------------------------------------------------------------------------
 
 

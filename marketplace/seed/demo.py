@@ -90,22 +90,23 @@ def demo_logins() -> list[DemoLogin]:
             VOLUNTEER_EMAIL,
             DEMO_PASSWORD,
             "My shifts: two past shifts served, an open feedback survey, a "
-            "certificate, an invitation, a waitlisted and an approved shift; "
-            "recommendations on the home page.",
+            "certificate, an invitation, a waitlisted and an approved shift "
+            "that you lead; recommendations on the home page.",
         ),
         DemoLogin(
             "organisation member",
             ORGANIZER_EMAIL,
             DEMO_PASSWORD,
             "Your organisation's dashboard: four applicants waiting for review "
-            "and a shift running right now to check volunteers in.",
+            "and a shift running right now to check volunteers in; the coverage "
+            "board shows it short, with its shift lead.",
         ),
         DemoLogin(
             "staff",
             STAFF_EMAIL,
             DEMO_PASSWORD,
             "Approvals, organisations waiting for verification, the matching "
-            "proposal, the impact dashboard and the audit log.",
+            "proposal, the impact dashboard, the coverage board and the audit log.",
         ),
     ]
 

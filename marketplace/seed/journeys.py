@@ -23,6 +23,7 @@ from ..models import (
     OpportunityStatus,
     Organization,
     Shift,
+    ShiftLead,
     User,
     utcnow,
 )
@@ -164,6 +165,8 @@ class Journeys:
                 continue
             if status is ApplicationStatus.APPROVED:
                 shift.spots_taken += 1
+                # The demo volunteer leads this shift (the expo floor's leads).
+                db.session.add(ShiftLead(shift=shift, volunteer=self.volunteer))
             db.session.add(
                 Application(
                     shift=shift,
@@ -250,4 +253,7 @@ class Journeys:
                     checked_in_at=starts + timedelta(minutes=5) if index == 0 else None,
                 )
             )
+            if index == 0:
+                # The coverage board shows this shift with its lead.
+                db.session.add(ShiftLead(shift=today_shift, volunteer=volunteer))
         return 4

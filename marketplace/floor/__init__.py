@@ -1,0 +1,1 @@
+"""The expo floor on the day: the coverage board, shift leads and rosters."""
