@@ -261,3 +261,17 @@ def test_week_grid_is_one_keyboard_stop_posting_the_same_boxes(client, volunteer
     picker = page.tags[page.index_of(**{"data-map": "picker"})][1]
     assert picker["aria-describedby"] == "picker-hint"
     assert "{lat}" in picker["data-picked"]
+
+
+def test_a_mistyped_member_address_is_explained_at_the_field(client, auth, people):
+    organization = people["org"]
+    auth.login("member@example.org")
+    url = f"/organizations/{organization.id}/members"
+    response = client.post(url, data={"email": "colleague.example.org"})
+    assert response.status_code == 200  # not a redirect with a note at the top
+    page = _Page(response.get_data(as_text=True))
+    _assert_announced(page, "email", "")
+    assert page.text["email-error"].strip()
+    assert page.by_id("email")["value"] == "colleague.example.org"  # kept to fix
+    empty = _Page(client.post(url, data={"email": ""}).get_data(as_text=True))
+    _assert_announced(empty, "email", "")
