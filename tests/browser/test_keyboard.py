@@ -80,6 +80,8 @@ def test_search_then_apply_by_keyboard(live_server, page):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page.get_by_test_id("result-count")).to_contain_text("1")
+    viewport = "phone" if page.viewport_size["width"] < 600 else "desktop"
+    save_screenshot(page, f"search-results-folded-{viewport}")
 
     # "Skip to the results" comes right after the menu: no filter is passed on
     # the way, and the count (a heading) takes the focus.
@@ -169,6 +171,7 @@ def test_register_then_profile_by_keyboard(live_server, page):
     assert focused(page)["id"] == "slot-1-8"
     page.keyboard.press("Space")
     expect(page.locator("#slot-1-8")).to_be_checked()
+    save_screenshot(page, f"week-grid-keyboard-{viewport}")
     page.keyboard.press("Tab")  # out of the grid in one step
     assert focused(page)["testid"] == "save-profile"
     with page.expect_navigation():
@@ -238,6 +241,7 @@ def test_check_in_on_a_phone_by_keyboard(live_server, phone):
     name = re.compile(r"^มาร่วมงาน\s*, สมชาย รักดี$")  # Chromium spaces the hidden part
     attended = phone.get_by_role("button", name=name)
     expect(attended).to_be_focused()
+    save_screenshot(phone, "check-in-keyboard-phone")
     with phone.expect_navigation():
         phone.keyboard.press("Enter")
     expect_done(phone)
