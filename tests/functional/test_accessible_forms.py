@@ -275,3 +275,13 @@ def test_a_mistyped_member_address_is_explained_at_the_field(client, auth, peopl
     assert page.by_id("email")["value"] == "colleague.example.org"  # kept to fix
     empty = _Page(client.post(url, data={"email": ""}).get_data(as_text=True))
     _assert_announced(empty, "email", "")
+
+
+def test_a_bad_search_filter_is_explained_next_to_it(client):
+    html = client.get("/opportunities?cause=nonsense").get_data(as_text=True)
+    page = _Page(html)
+    _assert_announced(page, "cause", "")
+    # Beside the select, inside the form, not in an alert under it.
+    assert page.index_of(id="cause") < page.index_of(id="cause-error")
+    assert page.index_of(id="cause-error") < page.index_of(id="search-skills")
+    assert "collapse" not in page.by_id("search-form")["class"]
