@@ -146,8 +146,12 @@ def unread_notifications() -> int:
 
 def init_template_globals(app: Flask) -> None:
     """Functions the base layout calls."""
+    from .forms import error_id, form_problems
     from .notifications import message_text
 
     app.jinja_env.globals.update(
-        unread_notifications=unread_notifications, notification_text=message_text
+        unread_notifications=unread_notifications,
+        notification_text=message_text,
+        form_problems=form_problems,
+        error_id=error_id,
     )

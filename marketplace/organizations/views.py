@@ -50,6 +50,7 @@ from ..models import (
     Membership,
     Opportunity,
     OpportunityStatus,
+    Organization,
     OrganizationStatus,
     Role,
     Shift,
@@ -191,6 +192,11 @@ def dashboard(organization_id: int):
     organization = access.get_organization_or_404(
         organization_id, for_user=current_user, action=access.VIEW
     )
+    return _dashboard_page(organization, MemberForm())
+
+
+def _dashboard_page(organization: Organization, member_form: MemberForm):
+    """The dashboard, with the invite form as sent (its errors next to the field)."""
     opportunities = db.session.scalars(
         sa.select(Opportunity)
         .where(Opportunity.organization_id == organization.id)
@@ -208,7 +214,7 @@ def dashboard(organization_id: int):
         organization=organization,
         opportunities=opportunities,
         members=members,
-        member_form=MemberForm(),
+        member_form=member_form,
         now=utcnow(),
     )
 
@@ -222,17 +228,19 @@ def add_member(organization_id: int):
         organization_id, for_user=current_user, action=access.ADMIN
     )
     form = MemberForm()
-    back = redirect(url_for(".dashboard", organization_id=organization_id))
-    if not form.validate_on_submit():
-        flash(_("Give an e-mail address."), "danger")
-        return back
-    invited = _(
-        "We invited %(email)s. They become a member once they accept.",
-        email=form.email.data,
-    )
-    with committing(invited):
-        services.invite_member(current_user, organization, form.email.data)
-    return back
+    if form.validate_on_submit():
+        invited = _(
+            "We invited %(email)s. They become a member once they accept.",
+            email=form.email.data,
+        )
+        # The address field is there to point at only once the organisation is verified.
+        on = "email" if organization.is_verified else None
+        with committing(invited, form=form, errors_on=on) as done:
+            services.invite_member(current_user, organization, form.email.data)
+        if done:
+            return redirect(url_for(".dashboard", organization_id=organization_id))
+    # Shown again with the error next to the address (an unknown or mistyped one).
+    return _dashboard_page(organization, form)
 
 
 @bp.get("/memberships")

@@ -85,7 +85,7 @@ def test_organisation_and_staff_journey(live_server, page):
     db.session.add(application)
     db.session.commit()
     page.get_by_test_id(f"applicants-{opportunity.id}").click()
-    expect(page.get_by_text("วีระ อาสา")).to_be_visible()
+    expect(page.get_by_text("วีระ อาสา", exact=True)).to_be_visible()
     save_screenshot(page, f"applicants-{viewport}")
     page.get_by_test_id(f"accept-{application.id}").click()
     expect_done(page)

@@ -30,3 +30,50 @@ document.addEventListener("click", function (event) {
     fallback();
   }
 });
+
+/* After a failed submit the error summary takes the focus, so it is read first;
+   its links, and skip links (data-focus-field), move the focus to what they name
+   (WCAG 3.3.1, 2.4.1): following a link to "#id" alone only scrolls. */
+(function () {
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus();
+    /* Scrolling to a "#fragment" in the address at load can take the focus away. */
+    window.addEventListener("load", function () {
+      if (document.activeElement === document.body) { summary.focus(); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("[data-focus-field]") : null;
+    if (!link) { return; }
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (target) {
+      event.preventDefault();
+      target.focus();
+      target.scrollIntoView({ block: "center" });
+    }
+  });
+})();
+
+/* A text over its limit is never cut short: the browser's maxlength would drop the
+   end of a paste without a word, so it becomes a warning next to the field and the
+   server says the same if it is sent anyway. */
+document.querySelectorAll("[maxlength][data-too-long]").forEach(function (field) {
+  var limit = parseInt(field.getAttribute("maxlength"), 10);
+  field.removeAttribute("maxlength");
+  var note = document.createElement("div");
+  note.className = "small text-danger";
+  note.id = field.id + "-length";
+  note.setAttribute("aria-live", "polite");
+  note.dataset.testid = "too-long";
+  field.insertAdjacentElement("afterend", note);
+  var described = field.getAttribute("aria-describedby");
+  field.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
+  var check = function () {
+    var length = field.value.length;
+    note.textContent = length > limit
+      ? field.dataset.tooLong.replace("{length}", length.toLocaleString()) : "";
+  };
+  field.addEventListener("input", check);
+  check();
+});
