@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from marketplace.extensions import db
+from marketplace.models import Notification
 from marketplace.seed.demo import demo_logins
+from tests import factories
 from tests.browser.conftest import DESKTOP
 from tests.crawl import crawl, english_messages, untranslated
 
@@ -232,4 +235,26 @@ def test_a_message_after_a_redirect_is_announced(demo, live_server, browser):
     )
     assert announced.text_content() == flash.text_content().strip()
     assert page.locator("[data-announce=assertive]").text_content() == ""
+    page.close()
+
+
+def test_the_bell_with_unread_notifications_is_named_by_what_it_shows(
+    live_server, browser
+):
+    """WCAG 2.5.3: the bell's name holds its visible count (the demo has no unread)."""
+    user = factories.make_user(email="bell@example.org")
+    db.session.add(
+        Notification(
+            user_id=user.id, kind="application_approved", data={"title": "ปลูกป่า"}
+        )
+    )
+    db.session.commit()
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(f"{live_server}/login")
+    page.locator("#email").fill("bell@example.org")
+    page.locator("#password").fill(factories.PASSWORD)
+    page.locator("form button[type=submit]").click()
+    bell = page.get_by_role("link", name="การแจ้งเตือน 1 ยังไม่ได้อ่าน")
+    bell.wait_for()
+    assert [v for v in _axe(page) if "label-content-name-mismatch" in v] == []
     page.close()
