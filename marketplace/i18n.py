@@ -103,6 +103,14 @@ def in_language(text, page_locale: str) -> Markup:
     return Markup('<span lang="{}">{}</span>').format(language, text)
 
 
+def lang_attribute(text, page_locale: str) -> Markup:
+    """` lang="th"` for an element holding text in the other language, else ""."""
+    language = text_language(str(text or ""))
+    if language is None or language == page_locale:
+        return Markup("")
+    return Markup(' lang="{}"').format(language)
+
+
 def init_template_helpers(app: Flask) -> None:
     """Register the date filters and locale globals for the templates."""
 
@@ -125,6 +133,11 @@ def init_template_helpers(app: Flask) -> None:
     def in_lang_filter(text) -> Markup:
         """Mark user-written text in the other language with `lang`."""
         return in_language(text, current_locale())
+
+    @app.template_filter("lang_of")
+    def lang_of_filter(text) -> Markup:
+        """For a block of user-written text: `<p{{ text|lang_of }}>`."""
+        return lang_attribute(text, current_locale())
 
     @app.template_filter("localized")
     def localized_filter(entry) -> str:

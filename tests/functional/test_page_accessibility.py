@@ -8,6 +8,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from flask import session
 
 from marketplace.extensions import db
 from marketplace.i18n import in_language, text_language
@@ -142,3 +143,29 @@ def test_thai_titles_on_english_pages_carry_lang(client, served_world):
     assert '<span lang="en">Good Society</span>' in home
     thai = client.get(f"/opportunities/{opportunity.id}").get_data(as_text=True)
     assert '<h1 class="h3 mt-2">สอนการบ้านเด็ก</h1>' in thai
+
+
+def test_blocks_of_thai_text_on_english_pages_carry_lang(client, served_world):
+    opportunity = factories.make_opportunity(
+        served_world, title="Beach clean-up", description="เก็บขยะริมหาด"
+    )
+    db.session.commit()
+    client.post("/language", data={"locale": "en"})
+    page = client.get(f"/opportunities/{opportunity.id}").get_data(as_text=True)
+    assert '<p class="description" lang="th">เก็บขยะริมหาด</p>' in page
+    assert '<h1 class="h3 mt-2">Beach clean-up</h1>' in page
+    client.post("/language", data={"locale": "th"})
+    page = client.get(f"/opportunities/{opportunity.id}").get_data(as_text=True)
+    assert '<p class="description">เก็บขยะริมหาด</p>' in page
+    assert '<h1 class="h3 mt-2"><span lang="en">Beach clean-up</span></h1>' in page
+
+
+def test_a_marked_name_inside_a_message_stays_escaped(app):
+    template = app.jinja_env.from_string(
+        "{{ _('proposed by %(name)s', name=who|in_lang) }}"
+    )
+    with app.test_request_context():
+        session["locale"] = "en"
+        assert template.render(who="<b>สมชาย</b>") == (
+            'proposed by <span lang="th">&lt;b&gt;สมชาย&lt;/b&gt;</span>'
+        )
