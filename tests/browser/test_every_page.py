@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from marketplace.extensions import db
 from marketplace.models import Notification
@@ -107,7 +108,7 @@ def _open_context(browser, live_server, login, language):
     page.goto(f"{live_server}/")
     if page.locator("html").get_attribute("lang") != language:
         page.get_by_test_id("switch-language").click()
-        page.wait_for_function(f"document.documentElement.lang === '{language}'")
+        expect(page.locator("html")).to_have_attribute("lang", language)
     return context, page
 
 
@@ -229,11 +230,10 @@ def test_a_message_after_a_redirect_is_announced(demo, live_server, browser):
     page.locator("form button[type=submit]").click()
     flash = page.locator(".flashes [role=status]").first
     flash.wait_for()
-    announced = page.locator("[data-announce=polite]")
-    page.wait_for_function(
-        "document.querySelector('[data-announce=polite]').textContent !== ''"
+    # (wait_for_function would evaluate a string, which the CSP forbids)
+    expect(page.locator("[data-announce=polite]")).to_have_text(
+        flash.text_content().strip()
     )
-    assert announced.text_content() == flash.text_content().strip()
     assert page.locator("[data-announce=assertive]").text_content() == ""
     page.close()
 
