@@ -1,5 +1,6 @@
 """Thai first: locale choice, Buddhist Era dates, and template helpers."""
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ from babel.units import format_unit
 from flask import Flask, current_app, session
 from flask_babel import get_locale, gettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 BUDDHIST_ERA_OFFSET = 543
@@ -24,6 +26,8 @@ _DAY_PATTERNS = {
     "en": {"short": "d/M/", "medium": "d MMM", "long": "d MMMM", "full": "EEEE d MMMM"},
 }
 _YEAR_PREFIX = {"th": {"long": "พ.ศ. ", "full": "พ.ศ. "}, "en": {}}
+_THAI_LETTER = re.compile(r"[\u0e01-\u0e4e]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
 def select_locale() -> str:
@@ -78,6 +82,42 @@ def format_hours(hours: float, locale: str = "th", length: str = "short") -> str
     return format_unit(hours, "duration-hour", length=length, locale=lang)
 
 
+def text_language(text: str) -> str | None:
+    """The language a user's text is written in, told by its script.
+
+    Any Thai letter makes it Thai; Latin letters alone make it English; text
+    without letters (numbers, codes) has no language of its own.
+    """
+    if _THAI_LETTER.search(text):
+        return "th"
+    if _LATIN_LETTER.search(text):
+        return "en"
+    return None
+
+
+def in_language(text, page_locale: str) -> Markup:
+    """The text, escaped, marked with `lang` when its language is not the page's.
+
+    Screen readers switch voice on `lang` (WCAG 3.1.2): a Thai title on an English
+    page is read by the Thai voice, an English name on a Thai page by the English one.
+    """
+    if text is None:
+        return Markup("")
+    text = str(text)
+    language = text_language(text)
+    if language is None or language == page_locale:
+        return escape(text)
+    return Markup('<span lang="{}">{}</span>').format(language, text)
+
+
+def lang_attribute(text, page_locale: str) -> Markup:
+    """` lang="th"` for an element holding text in the other language, else ""."""
+    language = text_language(str(text or ""))
+    if language is None or language == page_locale:
+        return Markup("")
+    return Markup(' lang="{}"').format(language)
+
+
 def init_template_helpers(app: Flask) -> None:
     """Register the date filters and locale globals for the templates."""
 
@@ -122,6 +162,16 @@ def init_template_helpers(app: Flask) -> None:
         if to_bangkok(ends).date() > to_bangkok(starts).date():
             text += " " + gettext("(next day)")
         return text
+
+    @app.template_filter("in_lang")
+    def in_lang_filter(text) -> Markup:
+        """Mark user-written text in the other language with `lang`."""
+        return in_language(text, current_locale())
+
+    @app.template_filter("lang_of")
+    def lang_of_filter(text) -> Markup:
+        """For a block of user-written text: `<p{{ text|lang_of }}>`."""
+        return lang_attribute(text, current_locale())
 
     @app.template_filter("localized")
     def localized_filter(entry) -> str:

@@ -2,21 +2,15 @@
 
 Walking the demo as each account also finds English left on Thai pages.
 
-The crawler logs in as each demo account, follows same-site links breadth first
-(one page per URL shape, so /opportunities/12 and /opportunities/13 count once)
-and fails on a link that answers 403, 404 or a server error: a page should show a
-link only to those it serves.
+The crawler (tests/crawl.py, the one page list that the browser test reuses)
+logs in as each demo account, follows same-site links breadth first (one page per
+URL shape, so /opportunities/12 and /opportunities/13 count once) and fails on a
+link that answers 403, 404 or a server error: a page should show a link only to
+those it serves.
 """
-
-import html
-import re
-from collections import deque
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from babel.messages.pofile import read_po
 
 from marketplace.extensions import db
 from marketplace.models import (
@@ -41,73 +35,7 @@ from marketplace.seed.demo import (
     VOLUNTEER_EMAIL,
     demo_logins,
 )
-from tests.conftest import CsrfClient
-
-_HREF = re.compile(r'href="(/[^"#]*)"')
-# Links that end the session, download files or are secret are not walked.
-_SKIP = re.compile(r"^/(static|logout|api/|calendar/)|\.(csv|ics|svg)(\?|$)")
-PAGES_PER_ACCOUNT = 120
-
-
-def _shape(url: str) -> str:
-    parts = urlsplit(url)
-    return re.sub(r"\d+", "N", parts.path) + ("?" if parts.query else "")
-
-
-def _english_messages() -> list[str]:
-    """English source texts that have a different Thai translation."""
-    path = Path(__file__).parents[2] / "marketplace/translations/th/LC_MESSAGES"
-    with open(path / "messages.po", "rb") as po:
-        catalog = read_po(po)
-    found = []
-    for message in catalog:
-        if not isinstance(message.id, str) or message.string == message.id:
-            continue
-        # The longest piece without placeholders is what a page would show.
-        piece = max(re.split(r"%\(\w+\)[sdf]", message.id), key=len).strip()
-        if len(piece) >= 14 and " " in piece:
-            found.append(piece)
-    return found
-
-
-def _visible_text(page: str) -> str:
-    page = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", page, flags=re.S)
-    return html.unescape(re.sub(r"<[^>]+>", " ", page))
-
-
-def _crawl(
-    client: CsrfClient, english: list[str] = (), pages: dict[str, str] | None = None
-) -> dict[str, tuple]:
-    """Walk from the home page; return the broken links with where they were seen.
-
-    With `english` given, a Thai page that shows one of those texts counts as
-    broken too (a message left untranslated). With `pages` given, it gets each
-    HTML page walked, by URL (the HTML validity test checks them).
-    """
-    seen, broken = {_shape("/")}, {}
-    queue = deque([("/", "")])
-    visited = 0
-    while queue and visited < PAGES_PER_ACCOUNT:
-        url, found_on = queue.popleft()
-        response = client.get(url)
-        visited += 1
-        if response.status_code in (403, 404) or response.status_code >= 500:
-            broken[url] = (response.status_code, found_on)
-            continue
-        if response.status_code != 200 or "html" not in response.content_type:
-            continue
-        if pages is not None:
-            pages[url] = response.get_data(as_text=True)
-        text = _visible_text(response.get_data(as_text=True))
-        if left := [piece for piece in english if piece in text]:
-            broken[url] = ("untranslated", left)
-        for link in _HREF.findall(response.get_data(as_text=True)):
-            link = link.replace("&amp;", "&")
-            if _SKIP.search(link) or _shape(link) in seen:
-                continue
-            seen.add(_shape(link))
-            queue.append((link, url))
-    return broken
+from tests.crawl import crawl, english_messages
 
 
 @pytest.fixture
@@ -125,11 +53,11 @@ def test_no_link_leads_to_a_refusal(demo, account):
         "/login", data={"email": login.email, "password": login.password}
     )
     assert response.status_code == 302
-    assert _crawl(client, _english_messages()) == {}
+    assert crawl(client, english_messages()).broken == {}
 
 
 def test_no_link_leads_to_a_refusal_for_visitors(demo):
-    assert _crawl(demo.test_client(), _english_messages()) == {}
+    assert crawl(demo.test_client(), english_messages()).broken == {}
 
 
 def _applications(*where):

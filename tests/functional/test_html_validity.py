@@ -1,6 +1,6 @@
 """Every page validates: the Nu Html Checker finds no error (issue 11).
 
-The pages are those the demo walk visits (tests/functional/test_demo_walk.py) as
+The pages are those the demo walk visits (tests/crawl.py) as
 a visitor and as each demo login, rendered by the app with the demo loaded. The
 checker (vnu.jar, fetched from the npm registry by `make vnu`, run with Java)
 checks all of them in one run: it takes seconds to start.
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from marketplace.seed.demo import demo_logins
+from tests.crawl import crawl
 from tests.functional import test_demo_walk as walk
 
 pytestmark = pytest.mark.slow
@@ -57,8 +58,7 @@ def _demo_pages(app) -> dict[str, str]:
             assert answer.status_code == 302, role
         if language != "th":
             client.post("/language", data={"locale": language})
-        walked: dict[str, str] = {}
-        walk._crawl(client, pages=walked)
+        walked = crawl(client).pages
         for url, page in walked.items():
             pages[_file_name(role, url)] = page
         for url in filter(SENT_EMPTY.match, walked):

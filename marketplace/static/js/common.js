@@ -1,4 +1,29 @@
-/* On every page (no inline script): confirmations and copy buttons. */
+/* On every page (no inline script): confirmations, copy buttons, announced messages. */
+
+/* Messages shown after a redirect ("Saved", an error) are in the page from the start,
+   where screen readers do not announce them: once the page has loaded, repeat their
+   text in the empty live regions of the base layout, errors in the assertive one. */
+(function () {
+  var announce = function () {
+    var polite = document.querySelector("[data-announce=polite]");
+    var assertive = document.querySelector("[data-announce=assertive]");
+    if (!polite || !assertive) { return; }
+    var calm = [], urgent = [];
+    document.querySelectorAll(".flashes [role=status], .flashes [role=alert]").forEach(function (el) {
+      (el.getAttribute("role") === "alert" ? urgent : calm).push(el.textContent.trim());
+    });
+    /* A short wait lets assistive technology register the empty regions first. */
+    window.setTimeout(function () {
+      if (calm.length) { polite.textContent = calm.join(" "); }
+      if (urgent.length) { assertive.textContent = urgent.join(" "); }
+    }, 250);
+  };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", announce);
+  } else {
+    announce();
+  }
+})();
 
 /* Ask before an action that cannot be undone: forms with data-confirm="question". */
 document.addEventListener("submit", function (event) {
