@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .certificates.views import bp as certificates_bp
     from .database import RecordIdConverter
+    from .floaters.views import bp as floaters_bp
     from .impact.views import bp as impact_bp
     from .inputs import refuse_nul_bytes
     from .main.views import bp as main_bp
@@ -89,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
         outcomes_bp,
         certificates_bp,
         privacy_bp,
+        floaters_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

@@ -7,7 +7,9 @@ rest answers "may this user do this to this object" (as Indico's `can_manage`):
   staff (whose look is logged by `privacy.services.log_staff_view`);
 - `can_manage` / `can_act_for` — act for an organisation (post, edit, accept,
   decline, record attendance): its members only, never staff as such;
-- `can_review` — staff decisions on a match (approve, reject).
+- `can_review` — staff decisions on a match (approve, reject);
+- `can_coordinate` — run the expo floor (offer a floater a place): the
+  organisation's members for its shifts, and staff for every shift.
 
 Views load objects with the `get_x_or_404(id, for_user=…, action=…)` loaders and
 services call `require(user, action, obj)`, so both refuse through the same rules.
@@ -41,6 +43,7 @@ VIEW = "view"  # look at the organisation's pages and applicants: members and st
 ACT = "act"  # act for the organisation: members only
 ADMIN = "admin"  # change who belongs to it: its admins only
 REVIEW = "review"  # approve or reject a match: staff only
+COORDINATE = "coordinate"  # run the expo floor (offer places): members, and staff
 
 Managed = Organization | Opportunity | Shift | Application
 
@@ -124,8 +127,13 @@ def can_review(user: User, obj: Managed | None = None) -> bool:
     return _is_staff(user)
 
 
+def can_coordinate(user: User, obj: Managed) -> bool:
+    """Whether the user may run the expo floor for the object: members, staff."""
+    return _is_staff(user) or is_member(user, obj)
+
+
 def may(user: User, action: str, obj: Managed) -> bool:
-    """Answer for one of VIEW, ACT, ADMIN, REVIEW."""
+    """Answer for one of VIEW, ACT, ADMIN, REVIEW, COORDINATE."""
     if action == VIEW:
         return can_view_applicants(user, obj)
     if action == ACT:
@@ -134,6 +142,8 @@ def may(user: User, action: str, obj: Managed) -> bool:
         return is_member(user, obj, admin=True)
     if action == REVIEW:
         return can_review(user, obj)
+    if action == COORDINATE:
+        return can_coordinate(user, obj)
     raise ValueError(f"unknown action {action!r}")
 
 

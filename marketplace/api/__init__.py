@@ -48,6 +48,7 @@ def init_api(app: Flask) -> None:
         applications,
         impact,
         matching,
+        offers,
         opportunities,
         organizations,
         outcomes,
@@ -78,6 +79,7 @@ def init_api(app: Flask) -> None:
         outcomes.blp,
         impact.blp,
         certificates.blp,
+        offers.blp,
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

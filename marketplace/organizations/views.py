@@ -17,7 +17,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -26,6 +26,12 @@ from .. import access
 from ..access import role_required
 from ..applications import queries as application_queries
 from ..applications import services as workflow
+from ..applications.questions import (
+    QuestionInput,
+    add_question,
+    answers_for,
+    remove_question,
+)
 from ..auth.limits import member_invite_limit
 from ..expo import next_expo_days
 from ..exports import csv_response
@@ -41,6 +47,7 @@ from ..models import (
     Membership,
     Opportunity,
     OpportunityStatus,
+    Question,
     Role,
     Shift,
     Skill,
@@ -64,6 +71,7 @@ from .forms import (
     MemberForm,
     OpportunityForm,
     OrganizationForm,
+    QuestionForm,
 )
 
 bp = Blueprint("organizations", __name__)
@@ -469,6 +477,7 @@ def applicants(opportunity_id: int):
         opportunity=opportunity,
         by_shift=by_shift,
         summaries=summaries,
+        answers=answers_for(applications),
         needed=len(needed),
         form=DecisionForm(),
         suggested=suggested,
@@ -531,6 +540,9 @@ def applicants_csv(opportunity_id: int):
     opportunity = _opportunity(opportunity_id, access.VIEW)
     applications = _applicants(opportunity)
     not_shared = profile_not_shared([a.volunteer_id for a in applications])
+    questions = opportunity.questions
+    answers = answers_for(applications)
+    locale = str(get_locale())
     rows = [
         [
             application.id,
@@ -544,6 +556,7 @@ def applicants_csv(opportunity_id: int):
             application.message,
             application.attendance.value if application.attendance else "",
             application.hours if application.hours is not None else "",
+            *(answers[application.id].get(q.label(locale), "") for q in questions),
         ]
         for application in applications
     ]
@@ -555,7 +568,8 @@ def applicants_csv(opportunity_id: int):
         opportunity.organization_id,
     ):
         db.session.commit()
-    return csv_response(APPLICANT_COLUMNS, rows, f"applicants-{opportunity.id}")
+    columns = (*APPLICANT_COLUMNS, *(q.label(locale) for q in questions))
+    return csv_response(columns, rows, f"applicants-{opportunity.id}")
 
 
 def _decide(application_id: int, action, *args) -> Application:
@@ -580,6 +594,67 @@ def accept(application_id: int):
 def decline(application_id: int):
     """Decline a pending or waitlisted application."""
     return _decide_with_message(application_id, workflow.decline_application)
+
+
+@bp.route(
+    "/manage/opportunities/<int:opportunity_id>/questions", methods=["GET", "POST"]
+)
+@role_required(Role.ORGANIZER)
+def questions(opportunity_id: int):
+    """The questions the apply form asks; add one at the end."""
+    opportunity = _opportunity(opportunity_id, access.ACT)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        data = QuestionInput(
+            kind=form.kind.data,
+            label_th=form.label_th.data or "",
+            label_en=form.label_en.data or "",
+            choices=form.choices.data or "",
+            required=form.required.data,
+        )
+        with committing(_("Question added."), form=form) as saved:
+            add_question(current_user, opportunity, data)
+        if saved:
+            return redirect(url_for(".questions", opportunity_id=opportunity.id))
+    return render_template(
+        "organizations/questions.html", opportunity=opportunity, form=form
+    )
+
+
+@bp.post("/manage/questions/<int:question_id>/delete")
+@role_required(Role.ORGANIZER)
+def delete_question(question_id: int):
+    """Remove a question from the apply form."""
+    question = db.session.get(Question, question_id)
+    if question is None:
+        abort(404)
+    opportunity_id = question.opportunity_id
+    with committing(_("Question removed."), kind="info"):
+        remove_question(current_user, question_id)
+    return redirect(url_for(".questions", opportunity_id=opportunity_id))
+
+
+@bp.post("/manage/opportunities/<int:opportunity_id>/applicants/accept")
+@role_required(Role.ORGANIZER)
+def accept_many(opportunity_id: int):
+    """Accept the ticked applicants at once: all of them, or none (named why)."""
+    opportunity = _opportunity(opportunity_id, access.ACT)
+    ids = [
+        int(value)
+        for value in request.form.getlist("application_id")
+        if value.isdigit() and 0 < int(value) < 2**31
+    ][:500]
+    back = url_for(".applicants", opportunity_id=opportunity.id)
+    if not ids:
+        flash(_("Tick the applicants to accept first."), "warning")
+        return redirect(back)
+    count = len(dict.fromkeys(ids))
+    done = ngettext(
+        "%(num)d applicant accepted.", "%(num)d applicants accepted.", count
+    )
+    with committing(done):
+        workflow.accept_many(current_user, opportunity.id, ids)
+    return redirect(back)
 
 
 def _decide_with_message(application_id: int, action):

@@ -7,6 +7,7 @@ Each module has MATRIX ((endpoint, method) -> roles allowed), extend_world(world
 
 from . import (
     certificates,
+    floaters,
     impact,
     memberships,
     outcomes,
@@ -23,4 +24,5 @@ AREAS = (
     security,
     memberships,
     two_factor,
+    floaters,
 )
