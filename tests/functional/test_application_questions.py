@@ -271,3 +271,14 @@ def test_question_pages(client, auth, asked):
         ).questions
     ]
     assert labels == ["ไซซ์เสื้อยืด", "อาหาร", "เบอร์ติดต่อฉุกเฉิน"]
+
+
+def test_the_opportunity_api_lists_its_questions(api, asked):
+    got = api.get(f"/api/v1/opportunities/{asked['opportunity'].id}").get_json()
+    assert [q["id"] for q in got["questions"]] == [
+        asked["size"].id,
+        asked["food"].id,
+        asked["note"].id,
+    ]
+    assert got["questions"][0]["required"] is True
+    assert got["questions"][0]["choices"][2] == {"value": "3", "th": "L", "en": "Large"}
