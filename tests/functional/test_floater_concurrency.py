@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from marketplace.auth.sessions import issue_token
+from marketplace.errors import Conflict
 from marketplace.extensions import db
 from marketplace.floaters import services
 from marketplace.models import Application, Offer, OfferStatus, Shift, utcnow
@@ -60,3 +61,52 @@ def test_twenty_floaters_taking_one_place(app, database_url):
     assert db.session.scalar(sa.select(sa.func.count(Application.id))) == 1
     taken = Counter(db.session.scalars(sa.select(Offer.status)))
     assert taken == {OfferStatus.ACCEPTED: 1, OfferStatus.OPEN: 19}
+
+
+def test_twenty_threads_taking_one_place_in_process(app):
+    """The same race without a server: each thread its own session and commit."""
+    member = factories.make_user(email="m@example.org", role=factories.Role.ORGANIZER)
+    org = factories.make_organization(members=[member])
+    shift = factories.make_opportunity(
+        org,
+        starts=utcnow().replace(microsecond=0) + timedelta(minutes=20),
+        capacity=1,
+        skills=(),
+        is_expo=True,
+    ).shifts[0]
+    offers = []
+    with app.test_request_context():
+        for n in range(20):
+            volunteer = factories.make_user(email=f"t{n}@example.org")
+            factories.make_matchable(volunteer, org)
+            services.say_free(volunteer, 2)
+            offers.append(
+                (volunteer.id, services.send_offer(member, shift, volunteer).id)
+            )
+    db.session.commit()
+
+    def take(volunteer_id: int, offer_id: int):
+        def call():
+            # A POST, as the real request: SQLite then takes the write lock first.
+            with app.test_request_context(method="POST"):
+                try:
+                    volunteer = db.session.get(factories.User, volunteer_id)
+                    services.accept_offer(volunteer, offer_id)
+                    db.session.commit()
+                    return "taken"
+                except Conflict as error:
+                    db.session.rollback()
+                    return error.code
+                except Exception as error:  # noqa: BLE001  (shown in the failure)
+                    db.session.rollback()
+                    return repr(error)[:300]
+                finally:
+                    db.session.remove()
+
+        return call
+
+    results = fire_together([take(v, o) for v, o in offers])
+    db.session.rollback()
+    assert Counter(results) == {"taken": 1, "shift_full": 19}, Counter(results)
+    assert db.session.get(Shift, shift.id).spots_taken == 1
+    assert db.session.scalar(sa.select(sa.func.count(Application.id))) == 1
