@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .certificates.views import bp as certificates_bp
     from .database import RecordIdConverter
+    from .floaters.views import bp as floaters_bp
     from .floor.views import bp as floor_bp
     from .impact.views import bp as impact_bp
     from .inputs import refuse_nul_bytes
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         certificates_bp,
         privacy_bp,
         floor_bp,
+        floaters_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

@@ -10,7 +10,9 @@ rest answers "may this user do this to this object" (as Indico's `can_manage`):
 - `can_review` — staff decisions on a match (approve, reject);
 - `leads_now` — a shift's lead (a volunteer with an approved place whom a member
   made its lead) on the shift's day: they see that shift's roster and record its
-  attendance (`ATTEND`, `ROSTER`), nothing else of the organisation.
+  attendance (`ATTEND`, `ROSTER`), nothing else of the organisation;
+- `can_coordinate` — run the expo floor (offer a floater a place): the
+  organisation's members for its shifts, and staff for every shift.
 
 Views load objects with the `get_x_or_404(id, for_user=…, action=…)` loaders and
 services call `require(user, action, obj)`, so both refuse through the same rules.
@@ -55,6 +57,7 @@ ROSTER = "roster"  # see a shift's roster with phones: members, its leads on its
 # A lead may prepare before an early shift: their day opens at midnight (Bangkok)
 # of the shift's day, or this long before the start if that is earlier.
 LEAD_OPENS_BEFORE = timedelta(hours=3)
+COORDINATE = "coordinate"  # run the expo floor (offer places): members, and staff
 
 Managed = Organization | Opportunity | Shift | Application
 
@@ -192,8 +195,13 @@ def can_attend(user: User, obj: Shift | Application) -> bool:
     return is_member(user, obj) or leads_now(user, obj)
 
 
+def can_coordinate(user: User, obj: Managed) -> bool:
+    """Whether the user may run the expo floor for the object: members, staff."""
+    return _is_staff(user) or is_member(user, obj)
+
+
 def may(user: User, action: str, obj: Managed) -> bool:
-    """Answer for one of VIEW, ACT, ADMIN, REVIEW, ATTEND, ROSTER."""
+    """Answer for one of VIEW, ACT, ADMIN, REVIEW, ATTEND, ROSTER, COORDINATE."""
     if action in (ATTEND, ROSTER):
         return isinstance(obj, Shift | Application) and can_attend(user, obj)
     if action == VIEW:
@@ -204,6 +212,8 @@ def may(user: User, action: str, obj: Managed) -> bool:
         return is_member(user, obj, admin=True)
     if action == REVIEW:
         return can_review(user, obj)
+    if action == COORDINATE:
+        return can_coordinate(user, obj)
     raise ValueError(f"unknown action {action!r}")
 
 

@@ -137,10 +137,10 @@ def bump_catalogue_version() -> None:
 
 
 def _catalogue_tables() -> set[str]:
-    from .models import Cause, Opportunity, Organization, Shift, Skill
+    from .models import Cause, Opportunity, Organization, Question, Shift, Skill
     from .models.taxonomy import opportunity_cause, opportunity_skill
 
-    models = (Cause, Opportunity, Organization, Shift, Skill)
+    models = (Cause, Opportunity, Organization, Question, Shift, Skill)
     tables = {model.__table__.name for model in models}
     return tables | {opportunity_cause.name, opportunity_skill.name}
 

@@ -41,6 +41,8 @@ class Config:
         for host in os.environ.get("EXTRA_TRUSTED_HOSTS", "").split(",")
         if host.strip()
     ]
+    # Minutes a floater has to take a place offered on the expo floor.
+    FLOATER_OFFER_MINUTES = int(os.environ.get("FLOATER_OFFER_MINUTES", "15"))
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'marketplace.sqlite3'}"
     )

@@ -98,6 +98,12 @@ def message_text(kind: str, data: dict[str, Any]) -> str:
             name=data.get("organization", ""),
             title=title,
         ),
+        "place_offered": lambda: _(
+            "A place on “%(title)s” is offered to you for %(minutes)s minutes: "
+            "take it under I'm free now.",
+            title=title,
+            minutes=data.get("minutes", ""),
+        ),
     }
     text = texts.get(kind)
     line = text() if text else title

@@ -528,3 +528,122 @@ def suggest_for_shifts(
         found.sort(key=lambda item: (-item.match.score, item.volunteer.id))
         result[shift.id] = found[:limit]
     return result
+
+
+# --- Floaters: volunteers free now, ranked for a short shift ------------------------
+
+
+@dataclass(frozen=True)
+class FloaterSuggestion:
+    """A floater for a short shift: the score, the reasons, an offer already sent."""
+
+    volunteer: User
+    free_until: datetime
+    match: model.Match
+    reasons: list[str]
+    offer: object | None = None  # their live offer for this shift, if any
+
+
+@dataclass
+class FloaterPool:
+    """Everyone free now, read once per request: ranking a shift needs no query."""
+
+    people: list[tuple[User, model.Volunteer, datetime]]
+    applied: set[tuple[int, int]]  # (shift id, volunteer id) of active applications
+    offered: dict[tuple[int, int], object]  # (shift id, volunteer id) -> live offer
+
+
+def floater_pool(now: datetime, volunteer_ids: list[int] | None = None) -> FloaterPool:
+    """The floaters free now who consented to matching, in fixed queries."""
+    from .models import Floater, Offer, OfferStatus
+
+    query = (
+        sa.select(VolunteerProfile, Floater.free_until)
+        .join(Floater, Floater.volunteer_id == VolunteerProfile.user_id)
+        .join(VolunteerProfile.user)
+        .where(
+            Floater.free_until > now,
+            Floater.free_from <= now,
+            User.id.in_(matchable_volunteers()),
+        )
+        .options(
+            so.contains_eager(VolunteerProfile.user),
+            so.selectinload(VolunteerProfile.skills),
+            so.selectinload(VolunteerProfile.causes),
+            so.selectinload(VolunteerProfile.availability),
+        )
+        .order_by(VolunteerProfile.user_id)
+    )
+    if volunteer_ids is not None:
+        query = query.where(VolunteerProfile.user_id.in_(volunteer_ids))
+    rows = db.session.execute(query).all()
+    ids = [profile.user_id for profile, _ in rows]
+    held = held_intervals(ids)
+    people = [
+        (profile.user, as_volunteer(profile, held.get(profile.user_id, [])), until)
+        for profile, until in rows
+    ]
+    applied = set()
+    offered = {}
+    if ids:
+        applied = set(
+            db.session.execute(
+                sa.select(Application.shift_id, Application.volunteer_id).where(
+                    Application.volunteer_id.in_(ids), Application.status.in_(ACTIVE)
+                )
+            ).all()
+        )
+        offers = db.session.scalars(
+            sa.select(Offer).where(
+                Offer.volunteer_id.in_(ids),
+                Offer.status == OfferStatus.OPEN,
+                Offer.expires_at > now,
+            )
+        )
+        offered = {(offer.shift_id, offer.volunteer_id): offer for offer in offers}
+    return FloaterPool(people, applied, offered)
+
+
+def rank_floaters(
+    pool: FloaterPool,
+    shift: Shift,
+    now: datetime,
+    locale: str = "th",
+    limit: int | None = 10,
+) -> list[FloaterSuggestion]:
+    """The pool's floaters who may take the shift, best match first.
+
+    Consent and the hard filters are eligibility.floater_violations; the score is
+    the matching engine's (on site at the expo, the distance counts as 0 km).
+    """
+    from .applications.eligibility import floater_violations
+
+    opportunity = shift.opportunity
+    plain = as_opportunity(opportunity)
+    plain_shift = as_shift(shift, opportunity)
+    on_site = opportunity.is_expo
+    found = []
+    for user, volunteer, free_until in pool.people:
+        if (shift.id, user.id) in pool.applied:
+            continue
+        if floater_violations(volunteer, plain, plain_shift, free_until, now, on_site):
+            continue
+        km = 0.0 if on_site or opportunity.remote else None
+        if km is None:
+            measured = filters.distance_to(volunteer, plain)
+            km = None if measured is None else shown_distance(measured)
+        parts = scoring.components(volunteer, plain, plain_shift, km)
+        match = model.Match(
+            volunteer_id=volunteer.id,
+            shift_id=shift.id,
+            opportunity_id=opportunity.id,
+            score=scoring.score(parts),
+            components=parts,
+            distance_km=None if km is None or on_site else round(km, 2),
+            window=None,
+        )
+        reasons = model.reasons(match, plain, volunteer, locale)
+        offer = pool.offered.get((shift.id, user.id))
+        found.append(FloaterSuggestion(user, free_until, match, reasons, offer))
+    found.sort(key=lambda item: (-item.match.score, item.volunteer.id))
+    return found if limit is None else found[:limit]

@@ -73,6 +73,7 @@ def init_api(app: Flask) -> None:
         applications,
         impact,
         matching,
+        offers,
         opportunities,
         organizations,
         outcomes,
@@ -105,6 +106,7 @@ def init_api(app: Flask) -> None:
         impact.blp,
         certificates.blp,
         floor.blp,
+        offers.blp,
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

@@ -9,6 +9,7 @@ from .. import access
 from ..access import staff_required
 from ..applications import queries
 from ..applications import services as workflow
+from ..applications.questions import answers_for
 from ..extensions import db
 from ..models import Application, ApplicationStatus, Cause
 from ..privacy.services import log_staff_view
@@ -65,9 +66,9 @@ class QueueArgsSchema(PageArgsSchema):
     starts_before = Day(load_default=None)
 
 
-def reviewed_body(application: Application) -> dict:
+def reviewed_body(application: Application, answers: dict | None = None) -> dict:
     """An application with the volunteer, as organisations and staff see it."""
-    return application_body(application) | {
+    return application_body(application, answers) | {
         "volunteer": {
             "id": application.volunteer.id,
             "display_name": application.volunteer.display_name,
@@ -94,8 +95,9 @@ def _page(query: sa.Select, args: dict, organization_id: int | None = None) -> d
         organization_id=organization_id,
     ):
         db.session.commit()
+    answers = answers_for(page.items)
     return {
-        "items": [reviewed_body(application) for application in page.items],
+        "items": [reviewed_body(a, answers[a.id]) for a in page.items],
         "total": page.total,
         "page": args["page"],
         "per_page": args["per_page"],

@@ -58,6 +58,21 @@ class OrganizationRefSchema(OutputSchema):
     name = ma.fields.String()
 
 
+class ChoiceSchema(Schema):
+    value = ma.fields.String()
+    th = ma.fields.String()
+    en = ma.fields.String()
+
+
+class QuestionSchema(Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"description": "text, choice or choices"})
+    label_th = ma.fields.String()
+    label_en = ma.fields.String()
+    choices = ma.fields.List(ma.fields.Nested(ChoiceSchema))
+    required = ma.fields.Boolean()
+
+
 class OpportunitySchema(OutputSchema):
     id = ma.fields.Integer()
     title = ma.fields.String()
@@ -79,6 +94,13 @@ class OpportunitySchema(OutputSchema):
     shifts = ma.fields.List(ma.fields.Nested(ShiftSchema))
     distance_km = ma.fields.Float(allow_none=True)
     min_age = ma.fields.Integer(allow_none=True)
+    questions = ma.fields.List(
+        ma.fields.Nested(QuestionSchema),
+        metadata={
+            "description": "What applying asks (one opportunity's page only): "
+            "send `answers` {question id: value} when applying."
+        },
+    )
 
 
 class SearchArgsSchema(PageArgsSchema):
@@ -198,7 +220,18 @@ def get_opportunity(opportunity_id: int):
     )
     if found is None:
         abort(404, description=_("No such opportunity is open."))
-    return opportunity_item(found, now)
+    questions = [
+        {
+            "id": q.id,
+            "kind": q.kind.value,
+            "label_th": q.label_th,
+            "label_en": q.label_en,
+            "choices": q.choices,
+            "required": q.required,
+        }
+        for q in found.questions
+    ]
+    return opportunity_item(found, now) | {"questions": questions}
 
 
 class ShiftInSchema(Schema):

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from ..access import role_required
 from ..applications import services as workflow
+from ..applications.questions import answers_for
 from ..auth.limits import application_address_limit, application_limit
 from ..extensions import db
 from ..inputs import CLOCK_TEXT, CODE_TEXT
@@ -69,10 +70,14 @@ class ApplicationSchema(OutputSchema):
     attendance = ma.fields.String(allow_none=True)
     hours = ma.fields.Float(allow_none=True)
     message = ma.fields.String()
+    # The opportunity's questions (in the caller's language) -> the answers.
+    answers = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
 
 
 class ApplyInSchema(Schema):
     message = text(Application.message, load_default="")
+    # Question id -> a text, a choice's value, or a list of values.
+    answers = ma.fields.Dict(keys=ma.fields.String(), load_default=dict)
 
 
 def profile_body(user) -> dict:
@@ -104,8 +109,10 @@ def profile_body(user) -> dict:
     }
 
 
-def application_body(application: Application) -> dict:
-    """An application as API.md writes it."""
+def application_body(application: Application, answers: dict | None = None) -> dict:
+    """An application as API.md writes it; `answers` from `answers_for` if known."""
+    if answers is None:
+        answers = answers_for([application]).get(application.id, {})
     return {
         "id": application.id,
         "shift_id": application.shift_id,
@@ -114,6 +121,7 @@ def application_body(application: Application) -> dict:
         "attendance": application.attendance.value if application.attendance else None,
         "hours": application.hours,
         "message": application.message,
+        "answers": answers,
     }
 
 
@@ -171,7 +179,9 @@ def put_profile(data):
 @blp.doc(security=BEARER)
 def apply(data, shift_id: int):
     """Apply to a shift."""
-    application = workflow.apply_to_shift(current_user, shift_id, data["message"])
+    application = workflow.apply_to_shift(
+        current_user, shift_id, data["message"], answers=data["answers"]
+    )
     db.session.commit()
     return application_body(application)
 
@@ -184,8 +194,11 @@ def apply(data, shift_id: int):
 def my_applications(args):
     """The caller's applications, soonest shift first."""
     applications = workflow.applications_of(current_user)
+    answers = answers_for(applications)
     return page_of(
-        [application_body(a) for a in applications], args["page"], args["per_page"]
+        [application_body(a, answers[a.id]) for a in applications],
+        args["page"],
+        args["per_page"],
     )
 
 

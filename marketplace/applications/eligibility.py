@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..i18n import to_bangkok
-from ..matching import filters
+from ..matching import filters, model
 from ..models import (
     HOLDS_SPOT,
     Application,
@@ -217,3 +217,57 @@ def refuse_if_not_invitable(
     if volunteer is None or not eligible_for_invitation(volunteer, shift, now):
         raise NotInvitable()
     return volunteer
+
+
+# --- Floaters (volunteers free now at the expo) -------------------------------------
+
+# Hard filters a floater is spared: they said they are free now (their free time
+# stands in for the weekly windows) and a short shift may already be running.
+FLOATER_WAIVED = frozenset({"future", "availability", "room"})
+
+
+def floater_violations(
+    volunteer: model.Volunteer,
+    opportunity: model.Opportunity,
+    shift: model.Shift,
+    free_until: datetime,
+    now: datetime,
+    on_site: bool,
+) -> list[str]:
+    """The hard filters a floater fails for a shift (empty: they may be offered it).
+
+    Every filter of the matching engine except those in FLOATER_WAIVED; distance
+    too is waived `on_site` (an expo shift: the floater is there). Besides, the
+    shift must have a spot left (no waitlist for an offer), not be over, and start
+    before the floater's free time ends.
+    """
+    waived = FLOATER_WAIVED | ({"distance"} if on_site else frozenset())
+    failed = [
+        name
+        for name in filters.violations(volunteer, opportunity, shift, now)
+        if name not in waived
+    ]
+    if shift.spots_taken >= shift.capacity:
+        failed.append("room")
+    if shift.ends_at <= now:
+        failed.append("over")
+    if not shift.starts_at < free_until:
+        failed.append("free_time")
+    return failed
+
+
+def floater_offerable(volunteer: User | None, shift: Shift, now: datetime) -> bool:
+    """Whether a place on the shift may be offered to this volunteer as a floater.
+
+    Matchable (consent), free now, and passing `floater_violations`: the same rule
+    that puts them in the ranked list beside the shift.
+    """
+    from ..recommendations import floater_pool, rank_floaters
+
+    if volunteer is None:
+        return False
+    pool = floater_pool(now, volunteer_ids=[volunteer.id])
+    return any(
+        item.volunteer.id == volunteer.id
+        for item in rank_floaters(pool, shift, now, limit=None)
+    )

@@ -67,3 +67,15 @@ def refuse_if_closed(shift: Shift, now: datetime) -> None:
     """Refuse (409 shift_closed) a shift that is not open."""
     if not is_open(shift, now):
         raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
+
+
+def refuse_if_over(shift: Shift, now: datetime) -> None:
+    """Refuse (409 shift_closed) a shift that is over or whose opportunity is not
+    open; a running shift is still open to a place offered on the floor."""
+    opportunity = shift.opportunity
+    if not (
+        opportunity.status is OpportunityStatus.PUBLISHED
+        and opportunity.organization.status is OrganizationStatus.VERIFIED
+        and shift.ends_at > now
+    ):
+        raise Conflict("shift_closed", str(_l("This shift is no longer open.")))

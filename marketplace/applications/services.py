@@ -6,6 +6,7 @@ with conditional UPDATEs that the database applies atomically.
 """
 
 import math
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -36,11 +37,15 @@ from ..models import (
 )
 from ..notifications import about_application, notify
 from .eligibility import (
+    lock_volunteer,
     overlapping_held_shift,
     refuse_if_cannot_take,
+    refuse_if_not_allowed,
     refuse_if_not_invitable,
+    refuse_overlap,
 )
-from .openness import is_open, opportunity_visible, refuse_if_closed
+from .openness import is_open, opportunity_visible, refuse_if_closed, refuse_if_over
+from .questions import check_answers
 
 # Applications that may still change (a volunteer can withdraw them).
 ACTIVE = frozenset(
@@ -113,14 +118,25 @@ def load_open_shift(shift_id: int) -> Shift:
 
 
 def apply_to_shift(
-    volunteer: User, shift_id: int, message: str = "", now: datetime | None = None
+    volunteer: User,
+    shift_id: int,
+    message: str = "",
+    now: datetime | None = None,
+    answers: Mapping | None = None,
 ) -> Application:
-    """Apply to a shift: hold a spot, join the waitlist, or wait for review."""
+    """Apply to a shift: hold a spot, join the waitlist, or wait for review.
+
+    `answers` to the opportunity's questions (by question id or field name) are
+    checked (a required one missing: 422); None is a way in that does not ask
+    them (invitations, offers), and keeps none.
+    """
     now = now or utcnow()
     shift = load_open_shift(shift_id)
     opportunity = shift.opportunity
+    kept = check_answers(opportunity.questions, answers) if answers is not None else {}
     refuse_if_cannot_take(volunteer, shift, now)
     application = _open_application(volunteer, shift, message)
+    application.answers = kept
     if opportunity.approval_mode is ApprovalMode.REVIEW:
         application.status = ApplicationStatus.PENDING
     elif _take_spot(shift.id):
@@ -384,6 +400,78 @@ def decide_many(
             raise ItemFailed(item, error) from error
         decided.append(application)
     return decided
+
+
+def accept_many(
+    member: User, opportunity_id: int, application_ids: list[int]
+) -> list[Application]:
+    """Accept every listed application of the opportunity, or none.
+
+    Within capacity: a shift with no spot left refuses its application, and the
+    first refusal names it (ItemFailed); the caller rolls back on the error.
+    """
+    accepted = []
+    for application_id in dict.fromkeys(application_ids):
+        application = None
+        try:
+            application = access.get_application_or_404(
+                application_id, for_user=member, action=access.ACT
+            )
+            if application.shift.opportunity_id != opportunity_id:
+                application = None  # another opportunity's: not named
+                raise NotFound()
+            accept_application(member, application)
+        except DomainError as error:
+            item = str(_l("Application #%(id)d", id=application_id))
+            if application is not None:
+                item = str(
+                    _l(
+                        "%(name)s (application #%(id)d)",
+                        name=application.volunteer.display_name,
+                        id=application_id,
+                    )
+                )
+            raise ItemFailed(item, error) from error
+        accepted.append(application)
+    return accepted
+
+
+def take_offered_place(
+    volunteer: User, shift_id: int, now: datetime | None = None
+) -> Application:
+    """Give the volunteer a place offered to them (a floater's or a cover offer).
+
+    The shift may be running (not over); the age rule and the overlap rule apply
+    and the place is held at once within capacity (409 shift_full), through the
+    same conditional UPDATE as applying. An application they have there already
+    is reused: one holding a place is `already_applied`.
+    """
+    now = now or utcnow()
+    shift = load_open_shift(shift_id)
+    refuse_if_over(shift, now)
+    refuse_if_not_allowed(volunteer, shift)
+    lock_volunteer(volunteer)
+    refuse_overlap(volunteer, shift)
+    existing = db.session.scalar(
+        sa.select(Application).where(
+            Application.shift_id == shift.id, Application.volunteer_id == volunteer.id
+        )
+    )
+    if existing is not None and existing.status in HOLDS_SPOT:
+        raise Conflict(
+            "already_applied", str(_l("You already have a place on this shift."))
+        )
+    if not _take_spot(shift.id):
+        raise Conflict("shift_full", str(_l("The shift is full: no spot is left.")))
+    if existing is None:
+        existing = _open_application(volunteer, shift, "")
+        existing.status = _spot_status(existing)
+        existing.status_changed_at = now
+        db.session.flush()
+    elif not _set_status(existing, _spot_status(existing), existing.status):
+        raise Conflict("invalid_status", str(_l("This application changed meanwhile.")))
+    existing.attendance, existing.hours = None, None
+    return existing
 
 
 def _tell_organization(

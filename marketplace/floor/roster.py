@@ -12,6 +12,7 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from ..applications.questions import answers_for
 from ..extensions import db
 from ..models import (
     Application,
@@ -65,10 +66,10 @@ class RosterLine:
 def roster_answers(applications: list[Application]) -> dict[int, dict]:
     """Each application's answers to its opportunity's questions, by application id.
 
-    The one place rosters, their CSV and the API read answers from; until the
-    opportunity questions exist every application answers nothing.
+    The one place rosters, their CSV and the API read answers from (the questions'
+    own home is applications.questions).
     """
-    return {application.id: {} for application in applications}
+    return answers_for(applications)
 
 
 def _roster(query: sa.Select) -> list[RosterLine]:

@@ -21,6 +21,7 @@ from ..errors import Forbidden
 from ..expo import next_expo_days
 from ..exports import csv_response
 from ..extensions import db
+from ..floaters.services import short_shifts
 from ..i18n import to_bangkok
 from ..inputs import day_in_range, record_id
 from ..models import ApplicationStatus, Organization, OrganizationStatus, utcnow
@@ -70,13 +71,18 @@ def _board_rows() -> dict:
     zone = (request.args.get("zone") or "").strip()[:200] or None
     organization_ids = board.board_organizations(current_user, organization_id)
     rows = board.coverage(day, organization_ids, zone)
+    wall = request.args.get("wall") == "1"
     return {
         "day": day,
         "rows": rows,
         "zone": zone,
         "organization_id": organization_id,
         "refreshed_at": utcnow(),
-        "wall": request.args.get("wall") == "1",
+        "wall": wall,
+        # The short shifts running now or soon, to show the floaters free for each.
+        "gap_shifts": {}
+        if wall
+        else {gap.shift.id: gap.shift for gap in short_shifts(current_user)},
     }
 
 

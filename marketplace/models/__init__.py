@@ -2,7 +2,7 @@
 
 from .application import HOLDS_SPOT, Application, ApplicationStatus, Attendance
 from .audit import AuditEvent, EmailOutbox, Notification
-from .floor import ShiftLead
+from .floor import Floater, Offer, OfferKind, OfferStatus, ShiftLead
 from .impact import (
     Certificate,
     Feedback,
@@ -34,11 +34,18 @@ from .organization import (
 )
 from .profile import AvailabilityWindow, VolunteerProfile
 from .proposal import ProposalRun, RunStatus
+from .question import Question, QuestionKind
 from .taxonomy import Cause, Skill
 from .types import utcnow
 from .user import ApiToken, Consent, ConsentPurpose, RecoveryCode, Role, User
 
 __all__ = [
+    "Floater",
+    "Offer",
+    "OfferKind",
+    "OfferStatus",
+    "Question",
+    "QuestionKind",
     "RoundStatus",
     "ReportedValue",
     "PledgeKind",

@@ -61,6 +61,11 @@ class Application(db.Model):
     )
     hours: so.Mapped[float | None]
     source: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    # Answers to the opportunity's questions: question id (text) -> the text,
+    # a choice's value, or a list of values (applications.questions reads them).
+    answers: so.Mapped[dict] = so.mapped_column(
+        sa.JSON, default=dict, server_default="{}"
+    )
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     # When the status last changed: orders the waitlist and the approval queue.
     status_changed_at: so.Mapped[datetime] = so.mapped_column(

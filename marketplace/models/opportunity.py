@@ -14,6 +14,7 @@ from .types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .application import Application
+    from .question import Question
 
 
 class ApprovalMode(enum.StrEnum):
@@ -77,6 +78,10 @@ class Opportunity(db.Model):
         back_populates="opportunity",
         cascade="all, delete-orphan",
         order_by="Shift.starts_at",
+    )
+    # The questions its apply form asks (applications.questions).
+    questions: so.Mapped[list["Question"]] = so.relationship(
+        cascade="all, delete-orphan", order_by="(Question.position, Question.id)"
     )
 
     __table_args__ = (

@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 
 from ..forms import Form, SubForm
 from ..inputs import BoundedDateField, TextLength
-from ..models import Application, Opportunity, Organization, User
+from ..models import Application, Opportunity, Organization, Question, User
 from ..volunteers.forms import MultiCheckboxField
 
 
@@ -162,3 +162,31 @@ class AttendanceForm(Form):
     """Attended with hours, or no-show."""
 
     hours = FloatField(_l("Hours"), validators=[Optional()])
+
+
+class QuestionForm(Form):
+    """A question the opportunity's apply form asks (e.g. a T-shirt size)."""
+
+    kind = RadioField(
+        _l("Kind of answer"),
+        choices=[
+            SelectChoice("text", _l("Short text")),
+            SelectChoice("choice", _l("One choice")),
+            SelectChoice("choices", _l("Several choices")),
+        ],
+        default="text",
+    )
+    label_th = StringField(
+        _l("Question in Thai"),
+        validators=[DataRequired(), TextLength(Question.label_th)],
+    )
+    label_en = StringField(
+        _l("Question in English (optional)"),
+        validators=[TextLength(Question.label_en)],
+    )
+    choices = TextAreaField(
+        _l("Choices, one a line: Thai | English"),
+        validators=[TextLength(max=3000)],
+        render_kw={"rows": 4, "placeholder": "S\nM\nL\nXL"},
+    )
+    required = BooleanField(_l("An answer is required"))

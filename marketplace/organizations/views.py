@@ -18,7 +18,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -28,6 +28,12 @@ from .. import access
 from ..access import role_required
 from ..applications import queries as application_queries
 from ..applications import services as workflow
+from ..applications.questions import (
+    QuestionInput,
+    add_question,
+    answers_for,
+    remove_question,
+)
 from ..auth.limits import member_invite_limit
 from ..expo import EXPO_LAT, EXPO_LON, EXPO_PLACE, EXPO_PLACE_EN, next_expo_days
 from ..exports import (
@@ -52,6 +58,7 @@ from ..models import (
     OpportunityStatus,
     Organization,
     OrganizationStatus,
+    Question,
     Role,
     Shift,
     Skill,
@@ -75,6 +82,7 @@ from .forms import (
     MemberForm,
     OpportunityForm,
     OrganizationForm,
+    QuestionForm,
 )
 
 bp = Blueprint("organizations", __name__)
@@ -519,6 +527,7 @@ def applicants(opportunity_id: int):
         opportunity=opportunity,
         by_shift=by_shift,
         summaries=summaries,
+        answers=answers_for(applications),
         needed=len(needed),
         form=DecisionForm(),
         suggested=suggested,
@@ -633,14 +642,20 @@ def applicants_csv(opportunity_id: int):
     applications = _applicants(opportunity)
     not_shared = profile_not_shared([a.volunteer_id for a in applications])
     machine = wants_machine_csv()
+    questions = opportunity.questions
+    answers = answers_for(applications)
+    locale = str(get_locale())
     rows = [
-        _applicant_row(
-            application,
-            application.volunteer.email
-            if application.volunteer_id not in not_shared
-            else _("Profile not shared"),
-            machine,
-        )
+        [
+            *_applicant_row(
+                application,
+                application.volunteer.email
+                if application.volunteer_id not in not_shared
+                else _("Profile not shared"),
+                machine,
+            ),
+            *(answers[application.id].get(q.label(locale), "") for q in questions),
+        ]
         for application in applications
     ]
     if log_staff_view(
@@ -652,7 +667,8 @@ def applicants_csv(opportunity_id: int):
     ):
         db.session.commit()
     headers = APPLICANT_COLUMNS if machine else APPLICANT_HEADERS
-    return csv_response(headers, rows, f"applicants-{opportunity.id}")
+    columns = (*headers, *(q.label(locale) for q in questions))
+    return csv_response(columns, rows, f"applicants-{opportunity.id}")
 
 
 def _decide(
@@ -690,6 +706,67 @@ def decline(application_id: int):
         workflow.decline_application,
         lambda name: _("%(name)s is declined; they see your message.", name=name),
     )
+
+
+@bp.route(
+    "/manage/opportunities/<int:opportunity_id>/questions", methods=["GET", "POST"]
+)
+@role_required(Role.ORGANIZER)
+def questions(opportunity_id: int):
+    """The questions the apply form asks; add one at the end."""
+    opportunity = _opportunity(opportunity_id, access.ACT)
+    form = QuestionForm()
+    if form.validate_on_submit():
+        data = QuestionInput(
+            kind=form.kind.data,
+            label_th=form.label_th.data or "",
+            label_en=form.label_en.data or "",
+            choices=form.choices.data or "",
+            required=form.required.data,
+        )
+        with committing(_("Question added."), form=form) as saved:
+            add_question(current_user, opportunity, data)
+        if saved:
+            return redirect(url_for(".questions", opportunity_id=opportunity.id))
+    return render_template(
+        "organizations/questions.html", opportunity=opportunity, form=form
+    )
+
+
+@bp.post("/manage/questions/<int:question_id>/delete")
+@role_required(Role.ORGANIZER)
+def delete_question(question_id: int):
+    """Remove a question from the apply form."""
+    question = db.session.get(Question, question_id)
+    if question is None:
+        abort(404)
+    opportunity_id = question.opportunity_id
+    with committing(_("Question removed."), kind="info"):
+        remove_question(current_user, question_id)
+    return redirect(url_for(".questions", opportunity_id=opportunity_id))
+
+
+@bp.post("/manage/opportunities/<int:opportunity_id>/applicants/accept")
+@role_required(Role.ORGANIZER)
+def accept_many(opportunity_id: int):
+    """Accept the ticked applicants at once: all of them, or none (named why)."""
+    opportunity = _opportunity(opportunity_id, access.ACT)
+    ids = [
+        int(value)
+        for value in request.form.getlist("application_id")
+        if value.isdigit() and 0 < int(value) < 2**31
+    ][:500]
+    back = url_for(".applicants", opportunity_id=opportunity.id)
+    if not ids:
+        flash(_("Tick the applicants to accept first."), "warning")
+        return redirect(back)
+    count = len(dict.fromkeys(ids))
+    done = ngettext(
+        "%(num)d applicant accepted.", "%(num)d applicants accepted.", count
+    )
+    with committing(done):
+        workflow.accept_many(current_user, opportunity.id, ids)
+    return redirect(back)
 
 
 def _decide_with_message(application_id: int, action, done: Callable[[str], str]):

@@ -116,6 +116,8 @@ OWNERS: dict[str, Owner] = {
     "outcome_comment": Owner(_by("user_id"), section="outcome_comments"),
     "outcome_endorsement": Owner(_by("user_id"), section="outcome_endorsements"),
     "audit_event": Owner(_by("actor_id"), section="activity"),
+    "floater": Owner(_by("volunteer_id"), delete=True, section="floating"),
+    "offer": Owner(_by("volunteer_id"), delete=True, section="offers"),
 }
 
 _TAXONOMY = {
@@ -198,6 +200,7 @@ REGISTER: dict[str, dict[str, Any]] = {
         "attendance": KEPT,
         "hours": KEPT,
         "source": KEPT,  # the funnel counts applications by source
+        "answers": Own({}),  # answers to the opportunity's questions
         "created_at": KEPT,
         "status_changed_at": KEPT,
         "checked_in_at": KEPT,
@@ -303,6 +306,25 @@ REGISTER: dict[str, dict[str, Any]] = {
         "data": QUOTES,
         "created_at": KEPT,
     },
+    "floater": {
+        "id": KEPT,
+        "volunteer_id": KEPT,
+        "free_from": KEPT,
+        "free_until": KEPT,
+    },
+    "offer": {
+        "id": KEPT,
+        "kind": KEPT,
+        "status": KEPT,
+        "shift_id": KEPT,
+        "volunteer_id": KEPT,
+        "offered_by_id": ACTOR,
+        "giver_application_id": KEPT,
+        "application_id": KEPT,
+        "created_at": KEPT,
+        "expires_at": KEPT,
+        "answered_at": KEPT,
+    },
     # --- Organisations' and the expo's data (may quote people) ------------------
     "organization": {
         "id": NOT_PERSONAL,
@@ -361,6 +383,16 @@ REGISTER: dict[str, dict[str, Any]] = {
         "ends_at": NOT_PERSONAL,
         "capacity": NOT_PERSONAL,
         "spots_taken": NOT_PERSONAL,
+    },
+    "question": {
+        "id": NOT_PERSONAL,
+        "opportunity_id": NOT_PERSONAL,
+        "position": NOT_PERSONAL,
+        "kind": NOT_PERSONAL,
+        "label_th": QUOTES,
+        "label_en": QUOTES,
+        "choices": QUOTES,
+        "required": NOT_PERSONAL,
     },
     "proposal_run": {
         "id": NOT_PERSONAL,

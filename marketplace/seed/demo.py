@@ -39,6 +39,7 @@ from ..models import (
 from ..models.taxonomy import opportunity_skill
 from ..privacy.consents import record_consents
 from . import language_codes, read_data
+from .floor import build_floor_demo
 from .impact import build_impact_demo
 from .journeys import Journeys
 
@@ -91,15 +92,17 @@ def demo_logins() -> list[DemoLogin]:
             DEMO_PASSWORD,
             "My shifts: two past shifts served, an open feedback survey, a "
             "certificate, an invitation, a waitlisted and an approved shift "
-            "that you lead; recommendations on the home page.",
+            "that you lead; recommendations on the home page; a place offered to "
+            "take now under I'm free now (/floor/free).",
         ),
         DemoLogin(
             "organisation member",
             ORGANIZER_EMAIL,
             DEMO_PASSWORD,
             "Your organisation's dashboard: four applicants waiting for review "
-            "and a shift running right now to check volunteers in; the coverage "
-            "board shows it short, with its shift lead.",
+            "(with their T-shirt sizes) and a shift running right now to check "
+            "volunteers in; the coverage board shows it short, with its shift "
+            "lead, and floaters free now to offer it to (Floaters).",
         ),
         DemoLogin(
             "staff",
@@ -160,6 +163,15 @@ class DemoBuilder:
             opportunities,
         ).build()
         db.session.flush()
+        floor = build_floor_demo(
+            self.rng,
+            volunteers[0],
+            organizer_org,
+            volunteers[1:],
+            self.now,
+            self.notice_version,
+        )
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -168,6 +180,7 @@ class DemoBuilder:
             "applications": applications,
             **impact,
             **showcase,
+            **floor,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:

@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from ..access import role_required
 from ..applications import services as workflow
+from ..applications.questions import field_name
 from ..auth.limits import application_address_limit, application_limit
 from ..caching import public_page, rendered, shared_fragment, shared_value
 from ..errors import ValidationFailed
@@ -33,6 +34,7 @@ from ..models import (
     Cause,
     Notification,
     Opportunity,
+    QuestionKind,
     Role,
     Shift,
     Skill,
@@ -279,9 +281,15 @@ def apply(shift_id: int):
     if not form.validate_on_submit():
         flash(_("Please check your message and try again."), "danger")
         return redirect(back)
+    answers = {
+        field_name(q): request.form.getlist(field_name(q))
+        if q.kind is QuestionKind.CHOICES
+        else request.form.get(field_name(q), "")
+        for q in shift.opportunity.questions
+    }
     with committing() as applied:
         application = workflow.apply_to_shift(
-            current_user, shift_id, (form.message.data or "").strip()
+            current_user, shift_id, (form.message.data or "").strip(), answers=answers
         )
     if applied:
         flash(_APPLIED_MESSAGES[application.status.value](), "success")

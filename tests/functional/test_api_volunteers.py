@@ -354,6 +354,7 @@ def test_withdraw_frees_the_spot_and_promotes_the_earliest(api, organization):
         "message": "",
         "attendance": None,
         "hours": None,
+        "answers": {},
     }
 
 

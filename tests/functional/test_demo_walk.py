@@ -163,3 +163,25 @@ def test_the_demo_has_a_rejected_organisation_to_fix_and_resend(demo):
     dashboard = client.get(f"/organizations/{organization.id}/dashboard")
     assert 'data-testid="resubmit"' in dashboard.get_data(as_text=True)
     assert not organization.opportunities
+
+
+def test_the_demo_floor_has_an_offer_floaters_and_answers(demo):
+    from marketplace.models import Floater, Offer, OfferStatus, Question
+
+    volunteer = db.session.scalar(sa.select(User).where(User.email == VOLUNTEER_EMAIL))
+    now = utcnow()
+    offer = db.session.scalar(
+        sa.select(Offer).where(Offer.volunteer_id == volunteer.id)
+    )
+    assert offer.status is OfferStatus.OPEN and offer.expires_at > now
+    assert db.session.scalar(sa.select(sa.func.count(Floater.id))) >= 2
+    size = db.session.scalar(sa.select(Question).where(Question.required))
+    answered = db.session.scalars(
+        sa.select(Application)
+        .join(Application.shift)
+        .where(
+            Shift.opportunity_id == size.opportunity_id,
+            Application.status == ApplicationStatus.PENDING,
+        )
+    ).all()
+    assert answered and all(str(size.id) in a.answers for a in answered)

@@ -54,6 +54,8 @@ NOT_STORED = {
     "OpportunityInSchema.languages",
     "OpportunityPatchSchema.languages",
     "ProfileInSchema.languages",
+    # Split into choices of at most 100 characters each (applications.questions).
+    "QuestionForm.choices",
 }
 
 

@@ -7,6 +7,7 @@ Each module has MATRIX ((endpoint, method) -> roles allowed), extend_world(world
 
 from . import (
     certificates,
+    floaters,
     floor,
     impact,
     memberships,
@@ -25,4 +26,5 @@ AREAS = (
     memberships,
     two_factor,
     floor,
+    floaters,
 )

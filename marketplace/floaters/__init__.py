@@ -1,0 +1,1 @@
+"""The expo floor's floaters: "I'm free now", ranked beside short shifts, offers."""
