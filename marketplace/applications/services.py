@@ -113,13 +113,20 @@ def load_open_shift(shift_id: int) -> Shift:
 
 
 def apply_to_shift(
-    volunteer: User, shift_id: int, message: str = "", now: datetime | None = None
+    volunteer: User,
+    shift_id: int,
+    message: str = "",
+    now: datetime | None = None,
+    running_ok: bool = False,
 ) -> Application:
-    """Apply to a shift: hold a spot, join the waitlist, or wait for review."""
+    """Apply to a shift: hold a spot, join the waitlist, or wait for review.
+
+    `running_ok`: the shift may have started (walk-ins at the expo booth).
+    """
     now = now or utcnow()
     shift = load_open_shift(shift_id)
     opportunity = shift.opportunity
-    refuse_if_cannot_take(volunteer, shift, now)
+    refuse_if_cannot_take(volunteer, shift, now, running_ok)
     application = _open_application(volunteer, shift, message)
     if opportunity.approval_mode is ApprovalMode.REVIEW:
         application.status = ApplicationStatus.PENDING

@@ -36,6 +36,7 @@ from .proposal import ProposalRun, RunStatus
 from .taxonomy import Cause, Skill
 from .types import utcnow
 from .user import ApiToken, Consent, ConsentPurpose, RecoveryCode, Role, User
+from .walkin import Kiosk, PhoneCode, WalkIn
 
 __all__ = [
     "RoundStatus",
@@ -81,4 +82,7 @@ __all__ = [
     "User",
     "VolunteerProfile",
     "utcnow",
+    "Kiosk",
+    "PhoneCode",
+    "WalkIn",
 ]

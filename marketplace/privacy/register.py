@@ -97,6 +97,12 @@ def _feedback_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
     )
 
 
+def _phone_code_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
+    """One-time codes sent to the person's phone number (kiosk look-ups)."""
+    phone = user.profile.phone if getattr(user, "profile", None) else None
+    return table.c.phone == phone if phone else sa.false()
+
+
 OWNERS: dict[str, Owner] = {
     "user": Owner(_by("id"), section="account"),
     "volunteer_profile": Owner(_by("user_id"), section="profile"),
@@ -115,6 +121,8 @@ OWNERS: dict[str, Owner] = {
     "outcome_comment": Owner(_by("user_id"), section="outcome_comments"),
     "outcome_endorsement": Owner(_by("user_id"), section="outcome_endorsements"),
     "audit_event": Owner(_by("actor_id"), section="activity"),
+    "walk_in": Owner(_by("user_id"), section="walk_ins"),
+    "phone_code": Owner(_phone_code_rows, delete=True),
 }
 
 _TAXONOMY = {
@@ -295,6 +303,27 @@ REGISTER: dict[str, dict[str, Any]] = {
         "data": QUOTES,
         "created_at": KEPT,
     },
+    "walk_in": {
+        "id": KEPT,
+        "organization_id": KEPT,
+        "user_id": KEPT,
+        "application_id": KEPT,
+        "kiosk_id": KEPT,
+        "code": KEPT,  # random, says nothing about the person
+        "source": KEPT,  # the funnel counts sign-ups by source
+        "is_returning": KEPT,
+        "created_at": KEPT,
+    },
+    "phone_code": {
+        "id": KEPT,
+        "kiosk_id": KEPT,
+        "phone": Own(None, identifies=True),
+        "code_hash": SECRET,
+        "created_at": KEPT,
+        "expires_at": KEPT,
+        "attempts": NOT_PERSONAL,
+        "used_at": KEPT,
+    },
     # --- Organisations' and the expo's data (may quote people) ------------------
     "organization": {
         "id": NOT_PERSONAL,
@@ -319,6 +348,15 @@ REGISTER: dict[str, dict[str, Any]] = {
         "verified_by_id": ACTOR,
     },
     "organization_cause": {"organization_id": NOT_PERSONAL, "cause_id": NOT_PERSONAL},
+    "kiosk": {
+        "id": NOT_PERSONAL,
+        "organization_id": NOT_PERSONAL,
+        "started_by_id": ACTOR,
+        "token_hash": NOT_PERSONAL,  # a digest of the tablet's random secret
+        "started_at": NOT_PERSONAL,
+        "expires_at": NOT_PERSONAL,
+        "ended_at": NOT_PERSONAL,
+    },
     "opportunity": {
         "id": NOT_PERSONAL,
         "organization_id": NOT_PERSONAL,

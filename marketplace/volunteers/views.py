@@ -1,5 +1,6 @@
 """The volunteer journey: search, opportunity, apply, profile, my shifts, calendar."""
 
+import segno
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -39,6 +40,7 @@ from ..models import (
 from ..models.taxonomy import opportunity_skill, volunteer_skill
 from ..models.user import new_calendar_token
 from ..privacy import minors
+from ..walkin.services import returning_token
 from ..web import (
     committing,
     language_choices,
@@ -408,11 +410,14 @@ def my_shifts():
         .order_by(Notification.created_at.desc())
         .limit(10)
     ).all()
+    returning = returning_token(current_user)
     return render_template(
         "volunteers/my_shifts.html",
         applications=workflow.applications_of(current_user),
         notifications=notifications,
         now=utcnow(),
+        returning_code=returning,
+        returning_qr=segno.make(returning, error="m").svg_inline(scale=4, border=2),
     )
 
 

@@ -13,6 +13,7 @@ from . import (
     privacy,
     security,
     two_factor,
+    walk_in,
 )
 
 AREAS = (
@@ -23,4 +24,5 @@ AREAS = (
     security,
     memberships,
     two_factor,
+    walk_in,
 )
