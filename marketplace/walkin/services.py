@@ -90,8 +90,13 @@ def _bangkok_day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def booth_shifts(organization: Organization, now: datetime | None = None) -> list:
+def booth_shifts(
+    organization: Organization, now: datetime | None = None, with_room: bool = True
+) -> list:
     """The organisation's shifts today and on the expo days with room, not over.
+
+    `with_room=False` keeps full shifts too: a person who chose a shift as it
+    filled up joins its waitlist instead of hitting an error.
 
     A running shift counts (whatever day it started): a walk-in can join it and,
     at a kiosk, be checked in at once.
@@ -112,7 +117,7 @@ def booth_shifts(organization: Organization, now: datetime | None = None) -> lis
                 Opportunity.organization_id == organization.id,
                 *opportunity_open(),
                 Shift.ends_at > now,
-                Shift.spots_taken < Shift.capacity,
+                Shift.spots_taken < Shift.capacity if with_room else sa.true(),
                 sa.or_(Shift.starts_at <= now, in_a_day),
             )
             .options(so.contains_eager(Shift.opportunity))
@@ -122,8 +127,8 @@ def booth_shifts(organization: Organization, now: datetime | None = None) -> lis
 
 
 def booth_shift(organization: Organization, shift_id: int, now: datetime) -> Shift:
-    """One shift of the organisation a walk-in may take (404 otherwise)."""
-    for shift in booth_shifts(organization, now):
+    """One shift of the organisation a walk-in may take, full or not (else 404)."""
+    for shift in booth_shifts(organization, now, with_room=False):
         if shift.id == shift_id:
             return shift
     raise NotFound()

@@ -216,13 +216,31 @@ def test_a_shift_of_another_organisation_is_not_found(client, booth):
     assert client.post(url, data=form()).status_code == 404
 
 
-def test_the_full_shift_waitlists_and_overlap_is_refused(client, booth):
+def test_a_full_shift_is_not_offered_but_a_late_form_waitlists(client, booth):
     shift = booth["later"]
     shift.spots_taken = shift.capacity
     db.session.commit()
-    url = f"/expo/walk-in/{booth['organization'].id}/shifts/{shift.id}"
-    # A full shift is not offered at the booth.
-    assert client.get(url).status_code == 404
+    organization = booth["organization"]
+    listing = client.get(f"/expo/walk-in/{organization.id}").get_data(as_text=True)
+    assert f"/shifts/{shift.id}" not in listing
+    url = f"/expo/walk-in/{organization.id}/shifts/{shift.id}"
+    assert client.post(url, data=form()).status_code == 302
+    application = db.session.scalar(sa.select(Application))
+    assert application.status is ApplicationStatus.WAITLISTED
+
+
+def test_an_overlapping_shift_is_refused_through_the_one_service(client, booth):
+    organization = booth["organization"]
+    clash = factories.make_opportunity(
+        organization, title="ซ้อนเวลา", starts=expo_start(), capacity=3
+    ).shifts[0]
+    db.session.commit()
+    first = f"/expo/walk-in/{organization.id}/shifts/{booth['later'].id}"
+    assert client.post(first, data=form()).status_code == 302
+    second = f"/expo/walk-in/{organization.id}/shifts/{clash.id}"
+    response = client.post(second, data={})
+    assert response.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(WalkIn.id))) == 1
 
 
 def test_csrf_is_required(client, booth):
