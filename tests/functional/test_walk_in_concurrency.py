@@ -55,14 +55,14 @@ def phone(url: str):
     return submit
 
 
-def test_a_hundred_walk_ins_for_ten_spots(app, database_url):
+def test_a_hundred_walk_ins_for_ten_spots(app, database_url, tmp_path):
     organization = factories.make_organization()
     shift = factories.make_opportunity(
         organization, starts=expo_start(), capacity=10
     ).shifts[0]
     db.session.commit()
     with (
-        open("/tmp/walkin_gunicorn.log", "w") as log,
+        open(tmp_path / "gunicorn.log", "w") as log,
         gunicorn_server(database_url, workers=2, stderr=log) as base,
     ):
         url = f"{base}/expo/walk-in/{organization.id}/shifts/{shift.id}"
