@@ -41,6 +41,7 @@ from ..privacy.consents import record_consents
 from . import language_codes, read_data
 from .impact import build_impact_demo
 from .journeys import Journeys
+from .walk_ins import build_walk_ins
 
 DEMO_PASSWORD = "expo-demo-2570"  # noqa: S105  (printed by `make run`; demo only)
 VOLUNTEER_EMAIL = "volunteer@example.org"
@@ -156,6 +157,8 @@ class DemoBuilder:
             opportunities,
         ).build()
         db.session.flush()
+        walk_ins = build_walk_ins(organizer_org)
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -164,6 +167,7 @@ class DemoBuilder:
             "applications": applications,
             **impact,
             **showcase,
+            **walk_ins,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:

@@ -64,15 +64,15 @@ RETURNING_MAX_AGE = timedelta(days=1)
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     """A phone number in E.164 (+66 by default), or raise ValidationFailed."""
-    message = str(_l("Enter a phone number such as 081 234 5678."))
     text = (raw or "").strip()
-    if not text or len(text) > 32:
-        raise ValidationFailed(fields={"phone": [message]})
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        raise ValidationFailed(fields={"phone": [message]}) from None
-    if not phonenumbers.is_valid_number(number):
+    number = None
+    if text and len(text) <= 32:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        message = str(_l("Enter a phone number such as 081 234 5678."))
         raise ValidationFailed(fields={"phone": [message]})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
