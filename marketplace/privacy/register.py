@@ -105,6 +105,8 @@ def _phone_code_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
 
 OWNERS: dict[str, Owner] = {
     "user": Owner(_by("id"), section="account"),
+    # Before the profile, whose phone number erasure clears.
+    "phone_code": Owner(_phone_code_rows, delete=True),
     "volunteer_profile": Owner(_by("user_id"), section="profile"),
     "availability_window": Owner(_by("profile_id"), delete=True),
     "volunteer_skill": Owner(_by("profile_id"), delete=True),
@@ -122,7 +124,6 @@ OWNERS: dict[str, Owner] = {
     "outcome_endorsement": Owner(_by("user_id"), section="outcome_endorsements"),
     "audit_event": Owner(_by("actor_id"), section="activity"),
     "walk_in": Owner(_by("user_id"), section="walk_ins"),
-    "phone_code": Owner(_phone_code_rows, delete=True),
 }
 
 _TAXONOMY = {

@@ -243,13 +243,6 @@ def test_an_overlapping_shift_is_refused_through_the_one_service(client, booth):
     assert db.session.scalar(sa.select(sa.func.count(WalkIn.id))) == 1
 
 
-def test_csrf_is_required(client, booth):
-    url = f"/expo/walk-in/{booth['organization'].id}/shifts/{booth['later'].id}"
-    response = client.post(url, data=form(), csrf=False)
-    assert response.status_code in (400, 200)
-    assert db.session.scalar(sa.select(sa.func.count(WalkIn.id))) == 0
-
-
 # --- Kiosk -------------------------------------------------------------------------
 
 
@@ -447,3 +440,45 @@ def test_one_time_codes_are_limited_per_booth(limited, booth):
         for _ in range(3)
     ]
     assert statuses == [302, 302, 429]
+
+
+def test_every_walk_in_post_needs_the_csrf_token(client, auth, booth):
+    url = f"/expo/walk-in/{booth['organization'].id}/shifts/{booth['later'].id}"
+    assert client.post(url, data=form(), csrf=False).status_code == 400
+    start_kiosk(client, auth, booth)
+    for path, data in (
+        (f"/expo/kiosk/shifts/{booth['running'].id}", form()),
+        ("/expo/kiosk/phone", {"phone": "0812345678"}),
+        ("/expo/kiosk/scan", {"code": "x"}),
+        ("/expo/kiosk/next", {}),
+        ("/expo/kiosk/end", {}),
+    ):
+        assert client.post(path, data=data, csrf=False).status_code == 400, path
+    assert db.session.scalar(sa.select(sa.func.count(WalkIn.id))) == 0
+    assert db.session.scalar(sa.select(sa.func.count(PhoneCode.id))) == 0
+
+
+def test_erasure_removes_the_phone_codes_sent_to_the_person(client, auth, booth):
+    from marketplace.privacy.services import erase_user
+
+    volunteer = factories.make_user(email="otp@example.org")
+    volunteer.profile.phone = "+66812345678"
+    db.session.commit()
+    start_kiosk(client, auth, booth)
+    client.post("/expo/kiosk/phone", data={"phone": "0812345678"})
+    assert db.session.scalar(sa.select(sa.func.count(PhoneCode.id))) == 1
+    erase_user(volunteer, volunteer, "asked")
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(PhoneCode.id))) == 0
+
+
+def test_the_funnel_names_the_kiosk(app, booth):
+    from marketplace.impact.funnel import booth_organization_ids
+
+    class Row:
+        key = f"kiosk:{booth['organization'].id}"
+
+    class Funnel:
+        by_source = [Row()]
+
+    assert booth_organization_ids(Funnel()) == {booth["organization"].id}
