@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from .privacy.views import bp as privacy_bp
     from .staff.views import bp as staff_bp
     from .volunteers.views import bp as volunteers_bp
+    from .walkin.views import bp as walkin_bp
 
     app.url_map.converters["int"] = RecordIdConverter
     app.before_request(refuse_nul_bytes)
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
         privacy_bp,
         floor_bp,
         floaters_bp,
+        walkin_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

@@ -99,6 +99,10 @@ class Config:
         "PASSWORD_RESET_ADDRESS_LIMIT", "60 per hour"
     )
     APPLICATION_LIMIT = os.environ.get("APPLICATION_LIMIT", "60 per hour")
+    # Walk-in sign-ups, scans and code checks per expo booth (phone and kiosk),
+    # and the one-time codes a booth's kiosk may send.
+    WALK_IN_LIMIT = os.environ.get("WALK_IN_LIMIT", "600 per hour")
+    WALK_IN_CODE_LIMIT = os.environ.get("WALK_IN_CODE_LIMIT", "60 per hour")
     # Wider per address: at the expo many volunteers apply from the venue Wi-Fi.
     APPLICATION_ADDRESS_LIMIT = os.environ.get(
         "APPLICATION_ADDRESS_LIMIT", "600 per hour"

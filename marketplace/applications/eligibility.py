@@ -136,13 +136,15 @@ def lock_volunteer(volunteer: User) -> None:
     )
 
 
-def refuse_if_cannot_take(volunteer: User, shift: Shift, now: datetime) -> None:
+def refuse_if_cannot_take(
+    volunteer: User, shift: Shift, now: datetime, running_ok: bool = False
+) -> None:
     """Refuse a shift the volunteer may not take now: closed, age, or overlap.
 
     The volunteer's row is locked before the overlap check, so two applications
-    at once cannot both pass it.
+    at once cannot both pass it. `running_ok` lets a walk-in join a running shift.
     """
-    refuse_if_closed(shift, now)
+    refuse_if_closed(shift, now, running_ok)
     refuse_if_not_allowed(volunteer, shift)
     lock_volunteer(volunteer)
     refuse_overlap(volunteer, shift)

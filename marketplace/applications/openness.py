@@ -53,19 +53,24 @@ def opportunity_listed(now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
     )
 
 
-def is_open(shift: Shift, now: datetime) -> bool:
-    """Python: the same rule as `shift_open`, for one loaded shift."""
+def is_open(shift: Shift, now: datetime, running_ok: bool = False) -> bool:
+    """Python: the same rule as `shift_open`, for one loaded shift.
+
+    `running_ok`: a shift that has started but not ended is open too (a walk-in
+    at the expo booth joins a shift that is on now).
+    """
     opportunity = shift.opportunity
+    not_over = shift.ends_at > now if running_ok else shift.starts_at > now
     return (
         opportunity.status is OpportunityStatus.PUBLISHED
         and opportunity.organization.status is OrganizationStatus.VERIFIED
-        and shift.starts_at > now
+        and not_over
     )
 
 
-def refuse_if_closed(shift: Shift, now: datetime) -> None:
+def refuse_if_closed(shift: Shift, now: datetime, running_ok: bool = False) -> None:
     """Refuse (409 shift_closed) a shift that is not open."""
-    if not is_open(shift, now):
+    if not is_open(shift, now, running_ok):
         raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
 
 

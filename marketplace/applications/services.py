@@ -123,18 +123,20 @@ def apply_to_shift(
     message: str = "",
     now: datetime | None = None,
     answers: Mapping | None = None,
+    running_ok: bool = False,
 ) -> Application:
     """Apply to a shift: hold a spot, join the waitlist, or wait for review.
 
     `answers` to the opportunity's questions (by question id or field name) are
     checked (a required one missing: 422); None is a way in that does not ask
-    them (invitations, offers), and keeps none.
+    them (invitations, offers), and keeps none. `running_ok`: the shift may have
+    started (walk-ins at the expo booth).
     """
     now = now or utcnow()
     shift = load_open_shift(shift_id)
     opportunity = shift.opportunity
     kept = check_answers(opportunity.questions, answers) if answers is not None else {}
-    refuse_if_cannot_take(volunteer, shift, now)
+    refuse_if_cannot_take(volunteer, shift, now, running_ok)
     application = _open_application(volunteer, shift, message)
     application.answers = kept
     if opportunity.approval_mode is ApprovalMode.REVIEW:

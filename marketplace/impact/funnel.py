@@ -33,6 +33,8 @@ WAS_ACCEPTED = frozenset(
     {ApplicationStatus.ACCEPTED, ApplicationStatus.APPROVED, ApplicationStatus.REJECTED}
 )
 BOOTH_PREFIX = "booth:"
+# A sign-up at the organisation's booth kiosk (walk-in mode on its tablet).
+KIOSK_PREFIX = "kiosk:"
 
 
 @dataclass
@@ -197,8 +199,9 @@ def booth_organization_ids(funnel: Funnel) -> set[int]:
     ids = set()
     for row in funnel.by_source:
         key = row.key or ""
-        if key.startswith(BOOTH_PREFIX) and key[len(BOOTH_PREFIX) :].isdigit():
-            ids.add(int(key[len(BOOTH_PREFIX) :]))
+        for prefix in (BOOTH_PREFIX, KIOSK_PREFIX):
+            if key.startswith(prefix) and key[len(prefix) :].isdigit():
+                ids.add(int(key[len(prefix) :]))
     return ids
 
 

@@ -136,6 +136,10 @@ def _label_funnel(funnel: funnels.Funnel, locale: str) -> None:
             row.label = _("Booth: %(name)s", name=org or key)
         elif key in SOURCE_LABELS:
             row.label = str(SOURCE_LABELS[key])
+        elif key.startswith(funnels.KIOSK_PREFIX):
+            booth = key[len(funnels.KIOSK_PREFIX) :]
+            org = names.get(int(booth)) if booth.isdigit() else None
+            row.label = _("Booth kiosk: %(name)s", name=org or key)
         else:
             row.label = key or _("Direct or not recorded")
     for row in funnel.by_province:

@@ -178,9 +178,12 @@ def booths():
 
 @bp.get("/expo/booth/<int:organization_id>")
 def booth(organization_id: int):
-    """A booth's QR code: remember where the visitor came from, show the partner."""
+    """A booth's QR code: remember where the visitor came from, open the walk-in.
+
+    The walk-in flow lists the partner's shifts with room (and links its page).
+    """
     organization = db.session.get(Organization, organization_id)
     if organization is None or not organization.is_verified:
         abort(404)
     remember_source(booth_source(organization.id))
-    return redirect(url_for("organizations.profile", organization_id=organization.id))
+    return redirect(url_for("walkin.shifts", organization_id=organization.id))

@@ -38,6 +38,7 @@ from .question import Question, QuestionKind
 from .taxonomy import Cause, Skill
 from .types import utcnow
 from .user import ApiToken, Consent, ConsentPurpose, RecoveryCode, Role, User
+from .walkin import Kiosk, PhoneCode, WalkIn
 
 __all__ = [
     "Floater",
@@ -90,4 +91,7 @@ __all__ = [
     "User",
     "VolunteerProfile",
     "utcnow",
+    "Kiosk",
+    "PhoneCode",
+    "WalkIn",
 ]

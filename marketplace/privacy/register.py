@@ -97,8 +97,16 @@ def _feedback_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
     )
 
 
+def _phone_code_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
+    """One-time codes sent to the person's phone number (kiosk look-ups)."""
+    phone = user.profile.phone if getattr(user, "profile", None) else None
+    return table.c.phone == phone if phone else sa.false()
+
+
 OWNERS: dict[str, Owner] = {
     "user": Owner(_by("id"), section="account"),
+    # Before the profile, whose phone number erasure clears.
+    "phone_code": Owner(_phone_code_rows, delete=True),
     "volunteer_profile": Owner(_by("user_id"), section="profile"),
     "availability_window": Owner(_by("profile_id"), delete=True),
     "volunteer_skill": Owner(_by("profile_id"), delete=True),
@@ -118,6 +126,7 @@ OWNERS: dict[str, Owner] = {
     "audit_event": Owner(_by("actor_id"), section="activity"),
     "floater": Owner(_by("volunteer_id"), delete=True, section="floating"),
     "offer": Owner(_by("volunteer_id"), delete=True, section="offers"),
+    "walk_in": Owner(_by("user_id"), section="walk_ins"),
 }
 
 _TAXONOMY = {
@@ -325,6 +334,27 @@ REGISTER: dict[str, dict[str, Any]] = {
         "expires_at": KEPT,
         "answered_at": KEPT,
     },
+    "walk_in": {
+        "id": KEPT,
+        "organization_id": KEPT,
+        "user_id": KEPT,
+        "application_id": KEPT,
+        "kiosk_id": KEPT,
+        "code": KEPT,  # random, says nothing about the person
+        "source": KEPT,  # the funnel counts sign-ups by source
+        "is_returning": KEPT,
+        "created_at": KEPT,
+    },
+    "phone_code": {
+        "id": KEPT,
+        "kiosk_id": KEPT,
+        "phone": Own(None, identifies=True),
+        "code_hash": SECRET,
+        "created_at": KEPT,
+        "expires_at": KEPT,
+        "attempts": NOT_PERSONAL,
+        "used_at": KEPT,
+    },
     # --- Organisations' and the expo's data (may quote people) ------------------
     "organization": {
         "id": NOT_PERSONAL,
@@ -349,6 +379,15 @@ REGISTER: dict[str, dict[str, Any]] = {
         "verified_by_id": ACTOR,
     },
     "organization_cause": {"organization_id": NOT_PERSONAL, "cause_id": NOT_PERSONAL},
+    "kiosk": {
+        "id": NOT_PERSONAL,
+        "organization_id": NOT_PERSONAL,
+        "started_by_id": ACTOR,
+        "token_hash": NOT_PERSONAL,  # a digest of the tablet's random secret
+        "started_at": NOT_PERSONAL,
+        "expires_at": NOT_PERSONAL,
+        "ended_at": NOT_PERSONAL,
+    },
     "opportunity": {
         "id": NOT_PERSONAL,
         "organization_id": NOT_PERSONAL,

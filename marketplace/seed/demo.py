@@ -42,6 +42,7 @@ from . import language_codes, read_data
 from .floor import build_floor_demo
 from .impact import build_impact_demo
 from .journeys import Journeys
+from .walk_ins import build_walk_ins
 
 DEMO_PASSWORD = "expo-demo-2570"  # noqa: S105  (printed by `make run`; demo only)
 VOLUNTEER_EMAIL = "volunteer@example.org"
@@ -101,7 +102,8 @@ def demo_logins() -> list[DemoLogin]:
             DEMO_PASSWORD,
             "Your organisation's dashboard: four applicants waiting for review "
             "(with their T-shirt sizes) and a shift running right now to check "
-            "volunteers in; the coverage board shows it short, with its shift "
+            "volunteers in, two walk-ins from the booth and the Booth kiosk "
+            "button; the coverage board shows the shift short, with its shift "
             "lead, and floaters free now to offer it to (Floaters).",
         ),
         DemoLogin(
@@ -172,6 +174,8 @@ class DemoBuilder:
             self.notice_version,
         )
         db.session.flush()
+        walk_ins = build_walk_ins(organizer_org)
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -181,6 +185,7 @@ class DemoBuilder:
             **impact,
             **showcase,
             **floor,
+            **walk_ins,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:

@@ -1,5 +1,6 @@
 """The volunteer journey: search, opportunity, apply, profile, my shifts, calendar."""
 
+import segno
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -44,6 +45,7 @@ from ..models import (
 from ..models.taxonomy import opportunity_skill, volunteer_skill
 from ..models.user import new_calendar_token
 from ..privacy import minors
+from ..walkin.services import returning_token
 from ..web import (
     committing,
     language_choices,
@@ -446,6 +448,7 @@ def my_shifts():
     ).all()
     applications = workflow.applications_of(current_user)
     now = utcnow()
+    returning = returning_token(current_user)
     return render_template(
         "volunteers/my_shifts.html",
         applications=applications,
@@ -454,6 +457,8 @@ def my_shifts():
         ended_invitations={
             a.id for a in applications if workflow.invitation_ended(a, now)
         },
+        returning_code=returning,
+        returning_qr=segno.make(returning, error="m").svg_inline(scale=4, border=2),
     )
 
 

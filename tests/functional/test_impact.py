@@ -263,7 +263,7 @@ def test_booth_scan_register_apply_reaches_the_funnel(client, auth, member):
     db.session.commit()
     scan = client.get(f"/expo/booth/{organization.id}")
     assert scan.status_code == 302
-    assert scan.headers["Location"].endswith(f"/organizations/{organization.id}")
+    assert scan.headers["Location"].endswith(f"/expo/walk-in/{organization.id}")
     response = client.post(
         "/register",
         data={

@@ -15,6 +15,7 @@ from . import (
     privacy,
     security,
     two_factor,
+    walk_in,
 )
 
 AREAS = (
@@ -27,4 +28,5 @@ AREAS = (
     two_factor,
     floor,
     floaters,
+    walk_in,
 )
