@@ -270,7 +270,10 @@ def test_reasons_count_nice_to_have_skills_with_the_required():
     parts = components(teacher, wanted, shift(), distance_km=4.2)
     match = Match(1, 1, wanted.id, score(parts), parts, 4.2, None)
     assert reasons(match, wanted, teacher, "th")[0] == "คุณมีทักษะที่ต้องการ 2 จาก 3 อย่าง"
-    assert reasons(match, wanted, teacher, "en")[0] == "you have 2 of the 3 skills asked for"
+    assert (
+        reasons(match, wanted, teacher, "en")[0]
+        == "you have 2 of the 3 skills asked for"
+    )
 
 
 def test_no_distance_without_both_locations():
