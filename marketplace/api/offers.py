@@ -11,8 +11,8 @@ from ..models import Offer, Role
 from .schemas import (
     BangkokDateTime,
     ErrorSchema,
+    OutputSchema,
     PageArgsSchema,
-    Schema,
     page_of,
     page_schema,
 )
@@ -21,7 +21,7 @@ blp = Blueprint("api_offers", __name__, description="Places offered to volunteer
 BEARER = [{"bearerAuth": []}]
 
 
-class OfferSchema(Schema):
+class OfferSchema(OutputSchema):
     id = ma.fields.Integer()
     shift_id = ma.fields.Integer()
     opportunity_id = ma.fields.Integer()

@@ -58,13 +58,13 @@ class OrganizationRefSchema(OutputSchema):
     name = ma.fields.String()
 
 
-class ChoiceSchema(Schema):
+class ChoiceSchema(OutputSchema):
     value = ma.fields.String()
     th = ma.fields.String()
     en = ma.fields.String()
 
 
-class QuestionSchema(Schema):
+class QuestionSchema(OutputSchema):
     id = ma.fields.Integer()
     kind = ma.fields.String(metadata={"description": "text, choice or choices"})
     label_th = ma.fields.String()
@@ -94,11 +94,16 @@ class OpportunitySchema(OutputSchema):
     shifts = ma.fields.List(ma.fields.Nested(ShiftSchema))
     distance_km = ma.fields.Float(allow_none=True)
     min_age = ma.fields.Integer(allow_none=True)
+
+
+class OpportunityDetailSchema(OpportunitySchema):
+    """One opportunity read on its own: with the questions applying asks."""
+
     questions = ma.fields.List(
         ma.fields.Nested(QuestionSchema),
         metadata={
-            "description": "What applying asks (one opportunity's page only): "
-            "send `answers` {question id: value} when applying."
+            "description": "What applying asks: send `answers` "
+            "{question id: value} when applying."
         },
     )
 
@@ -210,7 +215,7 @@ def list_opportunities(args):
 
 
 @blp.route("/opportunities/<int:opportunity_id>", methods=["GET"])
-@blp.response(200, OpportunitySchema)
+@blp.response(200, OpportunityDetailSchema)
 @blp.alt_response(404, schema=ErrorSchema, description="not_found")
 def get_opportunity(opportunity_id: int):
     """One listed opportunity."""

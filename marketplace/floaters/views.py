@@ -126,8 +126,17 @@ def floaters_for_gap(shift) -> list:
 
 
 def may_offer(shift) -> bool:
-    """Whether the current user may offer places on the shift (members, staff)."""
-    return current_user.is_authenticated and access.can_coordinate(current_user, shift)
+    """Whether the current user may offer places on the shift (members, staff).
+
+    Asked once per organisation a request: the board lists many of its shifts.
+    """
+    if not current_user.is_authenticated:
+        return False
+    answers = g.setdefault("may_offer_floaters", {})
+    organization_id = shift.opportunity.organization_id
+    if organization_id not in answers:
+        answers[organization_id] = access.can_coordinate(current_user, shift)
+    return answers[organization_id]
 
 
 @bp.record_once

@@ -9,6 +9,7 @@ from ..api.schemas import (
     BangkokDateTime,
     Day,
     ErrorSchema,
+    OutputSchema,
     PageArgsSchema,
     RecordId,
     Schema,
@@ -32,7 +33,7 @@ class CoverageArgsSchema(PageArgsSchema):
     zone = text(Opportunity.location_label, load_default=None)
 
 
-class CoverageItemSchema(Schema):
+class CoverageItemSchema(OutputSchema):
     shift_id = ma.fields.Integer()
     opportunity_id = ma.fields.Integer()
     organization_id = ma.fields.Integer()
@@ -49,13 +50,13 @@ class CoverageItemSchema(Schema):
     zone = ma.fields.String()
 
 
-class RosterVolunteerSchema(Schema):
+class RosterVolunteerSchema(OutputSchema):
     id = ma.fields.Integer()
     display_name = ma.fields.String()
     phone = ma.fields.String(allow_none=True)
 
 
-class RosterItemSchema(Schema):
+class RosterItemSchema(OutputSchema):
     application_id = ma.fields.Integer()
     volunteer = ma.fields.Nested(RosterVolunteerSchema)
     status = ma.fields.String()
@@ -69,7 +70,7 @@ class LeadInSchema(Schema):
     volunteer_id = RecordId(required=True)
 
 
-class LeadSchema(Schema):
+class LeadSchema(OutputSchema):
     shift_id = ma.fields.Integer()
     volunteer_id = ma.fields.Integer()
     created_at = BangkokDateTime()

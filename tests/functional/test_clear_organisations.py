@@ -108,7 +108,7 @@ def test_capacity_below_one_is_explained_by_the_field(client, organizer, capacit
     )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert 'id="shifts-0-capacity-errors"' in page
+    assert 'id="shifts-0-capacity-error"' in page
     assert "อย่างน้อย 1" in page
     assert db.session.scalar(sa.select(sa.func.count(Opportunity.id))) == 0
 
@@ -298,9 +298,9 @@ def test_a_3000_character_search_is_a_message_by_the_field(client):
     response = client.get("/opportunities", query_string={"q": LONG_QUERY})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert 'data-testid="q-errors"' in page
+    assert 'data-testid="error-q"' in page
     assert "3,002" in page or "3002" in page
-    assert 'aria-describedby="q-errors"' in page
+    assert 'aria-describedby="q-error"' in page
 
 
 @pytest.mark.slow
@@ -323,4 +323,4 @@ def test_gunicorn_lets_a_long_search_through_to_the_app(database_url):
         response = urllib.request.urlopen(f"{base}/opportunities?{query}")
         with response:
             assert response.status == 200
-            assert 'data-testid="q-errors"' in response.read().decode()
+            assert 'data-testid="error-q"' in response.read().decode()

@@ -208,7 +208,7 @@ def test_board_and_api_queries_do_not_grow_with_rows(
     with count_queries() as many:
         for url in urls:
             assert client.get(url).status_code == 200
-    assert len(many) == len(few)
+    assert len(many) == len(few), "\n".join(str(q)[:160] for q in many)
 
 
 # --- Leads ---------------------------------------------------------------------------
@@ -453,7 +453,7 @@ def test_roster_queries_do_not_grow_with_people(
     with count_queries() as many:
         for url in urls:
             assert client.get(url).status_code == 200
-    assert len(many) == len(few)
+    assert len(many) == len(few), "\n".join(str(q)[:160] for q in many)
 
 
 def test_sign_in_sheet_is_thai_and_printable(client, auth, floor):

@@ -100,7 +100,7 @@ def test_a_generated_client_logs_in_reads_and_applies(
             ApplyIn,
             Export,
             Location,
-            Opportunity,
+            OpportunityDetail,
             OpportunityPage,
             Token,
             TokenCreate,
@@ -124,7 +124,7 @@ def test_a_generated_client_logs_in_reads_and_applies(
         one = get_api_v1_opportunities_opportunity_id.sync(
             opportunity.id, client=volunteer
         )
-        assert isinstance(one, Opportunity)
+        assert isinstance(one, OpportunityDetail)
         assert isinstance(one.location, Location)
         assert (one.location.lat, one.location.lon) == (13.7563, 100.5018)
         assert one.location.label == "สวนลุมพินี"

@@ -56,6 +56,12 @@ NOT_STORED = {
     "ProfileInSchema.languages",
     # Split into choices of at most 100 characters each (applications.questions).
     "QuestionForm.choices",
+    # Phone numbers are stored as E.164 (at most 16 characters) once parsed;
+    # the codes typed at a kiosk are looked up, never stored.
+    "WalkInForm.phone",
+    "PhoneForm.phone",
+    "ScanForm.code",
+    "PhoneCodeForm.code",
 }
 
 

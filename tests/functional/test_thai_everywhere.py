@@ -73,7 +73,7 @@ def test_an_unknown_place_gets_a_suggestion_and_a_known_abbreviation_is_found(cl
     page = client.get("/opportunities?where=เชียงไหม่").get_data(as_text=True)
     assert "ไม่พบสถานที่ “เชียงไหม่” หมายถึง “เชียงใหม่”" in page
     page = client.get("/opportunities?where=ซ.ลาดพร้าว 71").get_data(as_text=True)
-    assert "ไม่พบสถานที่" not in page
+    assert "ไม่พบสถานที่ “" not in page
     client.post("/language", data={"locale": "en"})
     page = client.get("/opportunities?where=Atlantis").get_data(as_text=True)
     assert "Type a district or province" in page
