@@ -63,9 +63,12 @@ document.addEventListener("click", function (event) {
   var summary = document.querySelector("[data-error-summary]");
   if (summary) {
     summary.focus();
-    /* Scrolling to a "#fragment" in the address at load can take the focus away. */
+    /* Scrolling to a "#fragment" in the address at load (#main, after the skip
+       link) can take the focus away, to the body or to the fragment's target. */
     window.addEventListener("load", function () {
-      if (document.activeElement === document.body) { summary.focus(); }
+      var now = document.activeElement;
+      var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
+      if (now === document.body || now === target) { summary.focus(); }
     });
   }
   document.addEventListener("click", function (event) {
