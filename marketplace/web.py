@@ -103,9 +103,15 @@ def commit_or_explain(change: Callable[[], object], done: str, kind="success") -
 
 
 def show_field_errors(form: FlaskForm, error: ValidationFailed) -> None:
-    """Attach a service's field errors to the form fields (or the form as a whole)."""
+    """Attach a service's field errors to the form fields (or the form as a whole).
+
+    Services name fields as the API does; a form whose field has another name maps
+    it in its `error_fields` (e.g. ``{"location": "place"}``), so the message is
+    shown next to that field, not above the form.
+    """
+    renamed = getattr(form, "error_fields", {})
     for name, messages in error.fields.items():
-        field = getattr(form, name, None)
+        field = getattr(form, renamed.get(name, name), None)
         if field is not None and hasattr(field, "errors"):
             field.errors = [*field.errors, *messages]
         else:
