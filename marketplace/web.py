@@ -10,6 +10,7 @@ from flask import Flask, flash, redirect, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 
 from .caching import memoized
 from .errors import DomainError, ValidationFailed, is_refusal
@@ -150,14 +151,37 @@ def unread_notifications() -> int:
     )
 
 
+def notification_html(kind: str, data: dict) -> Markup:
+    """A notification's line for a page, marking what people wrote.
+
+    Names, titles and messages are escaped and carry `lang` when they are not in
+    the page's language (WCAG 3.1.2).
+    """
+    from .i18n import in_language
+    from .notifications import message_text
+
+    locale = str(get_locale())
+    marked = {
+        key: (
+            in_language(value, locale)
+            if isinstance(value, str)
+            else value
+            if value is None or isinstance(value, int | float)
+            else escape(str(value))
+        )
+        for key, value in data.items()
+    }
+    # The catalogue text is trusted; every value put into it was escaped above.
+    return Markup(message_text(kind, marked))  # noqa: S704  # nosec B704
+
+
 def init_template_globals(app: Flask) -> None:
     """Functions the base layout calls."""
     from .forms import error_id, form_problems
-    from .notifications import message_text
 
     app.jinja_env.globals.update(
         unread_notifications=unread_notifications,
-        notification_text=message_text,
+        notification_text=notification_html,
         form_problems=form_problems,
         error_id=error_id,
     )
