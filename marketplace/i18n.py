@@ -118,6 +118,14 @@ def lang_attribute(text, page_locale: str) -> Markup:
     return Markup(' lang="{}"').format(language)
 
 
+def lang_render_kw(text, page_locale: str) -> dict[str, str]:
+    """`{"lang": "th"}` for a form choice (an <option>) in the other language."""
+    language = text_language(str(text or ""))
+    if language is None or language == page_locale:
+        return {}
+    return {"lang": language}
+
+
 def init_template_helpers(app: Flask) -> None:
     """Register the date filters and locale globals for the templates."""
 
@@ -172,6 +180,11 @@ def init_template_helpers(app: Flask) -> None:
     def lang_of_filter(text) -> Markup:
         """For a block of user-written text: `<p{{ text|lang_of }}>`."""
         return lang_attribute(text, current_locale())
+
+    @app.template_filter("lang_kw")
+    def lang_kw_filter(text) -> dict[str, str]:
+        """For a form field holding typed text: `f(**f.data|lang_kw)`."""
+        return lang_render_kw(text, current_locale())
 
     @app.template_filter("localized")
     def localized_filter(entry) -> str:

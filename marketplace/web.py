@@ -10,6 +10,7 @@ from flask import Flask, flash, redirect, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 
 from .caching import memoized
 from .errors import DomainError, ValidationFailed, is_refusal
@@ -103,9 +104,15 @@ def commit_or_explain(change: Callable[[], object], done: str, kind="success") -
 
 
 def show_field_errors(form: FlaskForm, error: ValidationFailed) -> None:
-    """Attach a service's field errors to the form fields (or the form as a whole)."""
+    """Attach a service's field errors to the form fields (or the form as a whole).
+
+    Services name fields as the API does; a form whose field has another name maps
+    it in its `error_fields` (e.g. ``{"location": "place"}``), so the message is
+    shown next to that field, not above the form.
+    """
+    renamed = getattr(form, "error_fields", {})
     for name, messages in error.fields.items():
-        field = getattr(form, name, None)
+        field = getattr(form, renamed.get(name, name), None)
         if field is not None and hasattr(field, "errors"):
             field.errors = [*field.errors, *messages]
         else:
@@ -144,14 +151,37 @@ def unread_notifications() -> int:
     )
 
 
+def notification_html(kind: str, data: dict) -> Markup:
+    """A notification's line for a page, marking what people wrote.
+
+    Names, titles and messages are escaped and carry `lang` when they are not in
+    the page's language (WCAG 3.1.2).
+    """
+    from .i18n import in_language
+    from .notifications import message_text
+
+    locale = str(get_locale())
+    marked = {
+        key: (
+            in_language(value, locale)
+            if isinstance(value, str)
+            else value
+            if value is None or isinstance(value, int | float)
+            else escape(str(value))
+        )
+        for key, value in data.items()
+    }
+    # The catalogue text is trusted; every value put into it was escaped above.
+    return Markup(message_text(kind, marked))  # noqa: S704  # nosec B704
+
+
 def init_template_globals(app: Flask) -> None:
     """Functions the base layout calls."""
     from .forms import error_id, form_problems
-    from .notifications import message_text
 
     app.jinja_env.globals.update(
         unread_notifications=unread_notifications,
-        notification_text=message_text,
+        notification_text=notification_html,
         form_problems=form_problems,
         error_id=error_id,
     )

@@ -31,6 +31,9 @@ class PlaceArgsSchema(PageArgsSchema):
 
 class PlaceSchema(OutputSchema):
     label = ma.fields.String()
+    label_en = ma.fields.String(
+        metadata={"description": "`label` in English, for English pages"}
+    )
     province = ma.fields.String()
     lat = ma.fields.Float()
     lon = ma.fields.Float()
@@ -68,6 +71,7 @@ def list_places(args):
     places = [
         {
             "label": place.label("th"),
+            "label_en": place.label("en"),
             "province": place.province_th,
             "lat": place.lat,
             "lon": place.lon,

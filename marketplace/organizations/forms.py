@@ -81,6 +81,9 @@ class ShiftRow(SubForm):
 class OpportunityForm(Form):
     """Post or edit an opportunity with any number of shifts."""
 
+    # The services' "location" (API name) is typed in `place` here.
+    error_fields = {"location": "place"}
+
     title = StringField(
         _l("Title"), validators=[DataRequired(), TextLength(Opportunity.title)]
     )

@@ -19,7 +19,7 @@ from ..database import DB_INT_MAX
 from ..errors import ValidationFailed
 from ..exports import csv_response, local_date, wants_machine_csv
 from ..extensions import db
-from ..i18n import to_bangkok
+from ..i18n import lang_render_kw, to_bangkok
 from ..impact.indicators import INDICATORS
 from ..labels import PLEDGE_KIND_LABELS
 from ..models import Cause, OutcomeStatus, utcnow
@@ -261,7 +261,10 @@ def report(outcome_id: int):
         abort(403)
     opportunities = services.reportable_opportunities(current_user, outcome)
     form = ReportForm()
-    form.opportunity_id.choices = [(str(o.id), o.title) for o in opportunities]
+    locale = str(get_locale())
+    form.opportunity_id.choices = [
+        (str(o.id), o.title, lang_render_kw(o.title, locale)) for o in opportunities
+    ]
     if form.validate_on_submit():
         data = services.ReportInput(
             opportunity_id=_int_or_none(form.opportunity_id.data),

@@ -30,6 +30,9 @@ class MultiCheckboxField(SelectMultipleField):
 class ProfileForm(Form):
     """Everything matching needs; the week grid is read from `slot` checkboxes."""
 
+    # The services' "location" (API name) is typed in `place` here.
+    error_fields = {"location": "place"}
+
     skills = MultiCheckboxField(_l("Skills"), choices=[], validate_choice=False)
     causes = MultiCheckboxField(
         _l("Causes you care about"), choices=[], validate_choice=False

@@ -248,3 +248,18 @@ def test_check_in_on_a_phone_by_keyboard(live_server, phone):
     db.session.rollback()
     stored = db.session.get(Application, held.id)
     assert stored.attendance is Attendance.ATTENDED and stored.hours == 2.5
+
+
+def test_english_pages_suggest_places_in_english(live_server, page):
+    factories.make_user(email="v@example.org").locale = "en"  # their saved language
+    db.session.commit()
+    log_in(page, live_server, "v@example.org")
+    page.goto(f"{live_server}/me/profile")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("[data-map=picker][data-ready=true]")).to_be_attached()
+    page.locator("#place").focus()
+    page.keyboard.type("ปทุมว")
+    expect(page.get_by_test_id("place-count")).to_contain_text("places suggested")
+    page.keyboard.press("Enter")
+    expect(page.locator("#place")).to_have_value(re.compile("^Pathum Wan, Bangkok$"))
+    assert page.locator("#lat").input_value()

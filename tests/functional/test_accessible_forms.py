@@ -285,3 +285,38 @@ def test_a_bad_search_filter_is_explained_next_to_it(client):
     assert page.index_of(id="cause") < page.index_of(id="cause-error")
     assert page.index_of(id="cause-error") < page.index_of(id="search-skills")
     assert "collapse" not in page.by_id("search-form")["class"]
+
+
+def test_an_unknown_place_is_explained_at_the_profile_place_field(client, volunteer):
+    data = {"place": "ไม่มีที่นี่แน่นอน", "max_distance_km": "20"}
+    response = client.post("/me/profile", data=data)
+    assert response.status_code == 200
+    page = _Page(response.get_data(as_text=True))
+    # The service says "location" (its API name); the form's field is `place`.
+    _assert_announced(page, "place", "ไม่มีที่นี่แน่นอน")
+    assert 'href="#place"' in page.html  # the summary links to the field
+
+
+def test_an_unknown_place_is_explained_at_the_opportunity_place_field(
+    client, auth, people
+):
+    organization = people["org"]
+    auth.login("member@example.org")
+    day = (utcnow() + timedelta(days=9)).date().isoformat()
+    data = {
+        "title": "ต้อนรับผู้เข้างาน",
+        "causes": ["community"],
+        "approval_mode": "review",
+        "place": "ไม่มีที่นี่แน่นอน",
+        "shifts-0-day": day,
+        "shifts-0-start": "09:00",
+        "shifts-0-end": "12:00",
+        "shifts-0-capacity": "4",
+        "action": "draft",
+    }
+    url = f"/organizations/{organization.id}/opportunities/new"
+    response = client.post(url, data=data)
+    assert response.status_code == 200
+    page = _Page(response.get_data(as_text=True))
+    _assert_announced(page, "place", "ไม่มีที่นี่แน่นอน")
+    assert 'href="#place"' in page.html

@@ -39,6 +39,24 @@ def test_places_in_thai_and_english(api):
     assert api.get("/api/v1/places?q=เชียงใหม่").get_json()["items"]
 
 
+def test_places_carry_an_english_label_for_english_pages(api, app):
+    from marketplace.locations import geocode_place
+
+    place = api.get("/api/v1/places?q=ปทุมวัน").get_json()["items"][0]
+    assert place["label"] == "ปทุมวัน, กรุงเทพมหานคร"  # the contract's field, as is
+    assert place["label_en"] == "Pathum Wan, Bangkok"
+    province = api.get("/api/v1/places?q=เชียงใหม่").get_json()["items"][0]
+    assert (province["label"], province["label_en"]) == ("เชียงใหม่", "Chiang Mai")
+    # An English suggestion, once chosen, is found again when the form is sent.
+    with app.test_request_context():
+        found = geocode_place(place["label_en"])
+    assert found is not None
+    assert (round(found.lat, 3), round(found.lon, 3)) == (
+        round(place["lat"], 3),
+        round(place["lon"], 3),
+    )
+
+
 def test_unknown_place_gives_no_items(api):
     body = api.get("/api/v1/places?q=Atlantis").get_json()
     assert body["items"] == [] and body["total"] == 0

@@ -73,6 +73,7 @@ def test_an_unknown_place_gets_a_suggestion_and_a_known_abbreviation_is_found(cl
     page = client.get("/opportunities?where=เชียงไหม่").get_data(as_text=True)
     assert "ไม่พบสถานที่ “เชียงไหม่” หมายถึง “เชียงใหม่”" in page
     page = client.get("/opportunities?where=ซ.ลาดพร้าว 71").get_data(as_text=True)
+    # (The place box's hint for no suggestions also starts "ไม่พบสถานที่…".)
     assert "ไม่พบสถานที่ “" not in page
     client.post("/language", data={"locale": "en"})
     page = client.get("/opportunities?where=Atlantis").get_data(as_text=True)
@@ -123,3 +124,20 @@ def test_english_pages_use_the_source_texts_and_plurals(client):
     page = client.get("/opportunities").get_data(as_text=True)
     assert '<html lang="en">' in page and "Opportunities" in page
     assert "more shifts" in page or "spots left" in page
+
+
+def test_notifications_mark_thai_names_and_escape_what_people_typed(client, auth):
+    from marketplace.notifications import notify
+
+    user = factories.make_user(email="n@example.org")
+    notify(user, "application_received", volunteer="มานี <b>มีนา</b>", title="Tea")
+    db.session.commit()
+    auth.login("n@example.org")
+    client.post("/language", data={"locale": "en"})
+    page = client.get("/notifications").get_data(as_text=True)
+    # The Thai name is read with the Thai voice; the English title needs no mark.
+    assert (
+        'New application from <span lang="th">มานี &lt;b&gt;มีนา&lt;/b&gt;</span>'
+        " for “Tea”." in page
+    )
+    assert "<b>มีนา" not in page

@@ -126,6 +126,7 @@
     var lonInput = input.dataset.lon ? document.querySelector(input.dataset.lon) : null;
     var found = {};
     var timer = null;
+    var english = (document.documentElement.lang || "").indexOf("en") === 0;
     var live = document.createElement("div");
     live.className = "visually-hidden";
     live.setAttribute("aria-live", "polite");
@@ -161,9 +162,11 @@
           .then(function (body) {
             list.innerHTML = "";
             body.items.forEach(function (place) {
-              found[place.label] = place;
+              /* English pages suggest the English name (the server finds both). */
+              var label = english && place.label_en ? place.label_en : place.label;
+              found[label] = place;
               var option = document.createElement("option");
-              option.value = place.label;
+              option.value = label;
               list.appendChild(option);
             });
             announce(body.items.length);
