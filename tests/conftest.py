@@ -191,6 +191,15 @@ def volunteer(auth):
 
 
 @pytest.fixture
+def organizer(auth):
+    """An organiser (o@example.org, "ผู้ประสานงาน"), logged in on `client`."""
+    user = factories.make_user(Role.ORGANIZER, email="o@example.org", name="ผู้ประสานงาน")
+    db.session.commit()
+    auth.login("o@example.org")
+    return user
+
+
+@pytest.fixture
 def api_volunteer(api):
     """A volunteer (v@example.org) and their bearer headers for `api`."""
     from tests.functional.test_api_accounts import bearer, login_token

@@ -140,19 +140,22 @@ def coverage(
     start, end = day_bounds(day)
     held = Application.status.in_([status.value for status in HOLDS_SPOT])
     unrecorded = sa.and_(held, Application.attendance.is_(None))
+    shown = (
+        Shift.id,
+        Shift.opportunity_id,
+        Opportunity.organization_id,
+        Opportunity.title,
+        Organization.name_th,
+        Organization.name_en,
+        Opportunity.location_label,
+        Opportunity.remote,
+        Shift.starts_at,
+        Shift.ends_at,
+        Shift.capacity,
+    )
     query = (
         sa.select(
-            Shift.id,
-            Shift.opportunity_id,
-            Opportunity.organization_id,
-            Opportunity.title,
-            Organization.name_th,
-            Organization.name_en,
-            Opportunity.location_label,
-            Opportunity.remote,
-            Shift.starts_at,
-            Shift.ends_at,
-            Shift.capacity,
+            *shown,
             _count(held).label("held"),
             _count(Application.attendance == Attendance.ATTENDED.value).label(
                 "checked_in"
@@ -167,19 +170,7 @@ def coverage(
             Shift.starts_at < end,
             Opportunity.status != OpportunityStatus.DRAFT,
         )
-        .group_by(
-            Shift.id,
-            Shift.opportunity_id,
-            Opportunity.organization_id,
-            Opportunity.title,
-            Organization.name_th,
-            Organization.name_en,
-            Opportunity.location_label,
-            Opportunity.remote,
-            Shift.starts_at,
-            Shift.ends_at,
-            Shift.capacity,
-        )
+        .group_by(*shown)
     )
     if organization_ids is not None:
         query = query.where(Opportunity.organization_id.in_(organization_ids))

@@ -78,18 +78,9 @@ def log_staff_view(
     organization_id: int | None = None,
 ) -> bool:
     """Record that a staff member (not a member of the organisation) saw people."""
-    if not volunteer_ids or not viewer.is_authenticated or not viewer.is_staff:
+    if not viewer.is_authenticated or not viewer.is_staff:
         return False
-    if organization_id is not None and access.is_member(viewer, organization_id):
-        return False
-    record_event(
-        viewer,
-        "personal_data.viewed",
-        target,
-        page=page,
-        volunteers=sorted(set(volunteer_ids)),
-    )
-    return True
+    return _log_view(viewer, page, volunteer_ids, target, organization_id)
 
 
 def log_lead_view(
@@ -104,7 +95,21 @@ def log_lead_view(
     A lead sees the shift's roster with phone numbers on the shift's day; each
     look is a personal-data view in the audit log, as a staff member's is.
     """
-    if not volunteer_ids or not viewer.is_authenticated:
+    if not viewer.is_authenticated:
+        return False
+    return _log_view(viewer, page, volunteer_ids, target, organization_id, as_lead=True)
+
+
+def _log_view(
+    viewer: User,
+    page: str,
+    volunteer_ids: list[int],
+    target: Any,
+    organization_id: int | None,
+    **details: Any,
+) -> bool:
+    """Audit a look at people's data, unless none or the organisation's own member."""
+    if not volunteer_ids:
         return False
     if organization_id is not None and access.is_member(viewer, organization_id):
         return False
@@ -114,7 +119,7 @@ def log_lead_view(
         target,
         page=page,
         volunteers=sorted(set(volunteer_ids)),
-        as_lead=True,
+        **details,
     )
     return True
 

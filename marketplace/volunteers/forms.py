@@ -27,7 +27,26 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class ProfileForm(Form):
+class GuardianFields:
+    """A minor's parent or guardian: who, how to reach them, and their consent.
+
+    Asked by the profile and by the walk-in form at a booth.
+    """
+
+    guardian_name = StringField(
+        _l("Parent's or guardian's name"),
+        validators=[TextLength(VolunteerProfile.guardian_name)],
+    )
+    guardian_contact = StringField(
+        _l("Parent's or guardian's phone or e-mail"),
+        validators=[TextLength(VolunteerProfile.guardian_contact)],
+    )
+    guardian_consent = BooleanField(
+        _l("My parent or guardian agrees that I volunteer and that my data is used")
+    )
+
+
+class ProfileForm(GuardianFields, Form):
     """Everything matching needs; the week grid is read from `slot` checkboxes."""
 
     # The services' "location" (API name) is typed in `place` here.
@@ -61,17 +80,6 @@ class ProfileForm(Form):
         _l("Date of birth (optional)"),
         validators=[Optional()],
         description=_l("Needed for opportunities with a minimum age."),
-    )
-    guardian_name = StringField(
-        _l("Parent's or guardian's name"),
-        validators=[TextLength(VolunteerProfile.guardian_name)],
-    )
-    guardian_contact = StringField(
-        _l("Parent's or guardian's phone or e-mail"),
-        validators=[TextLength(VolunteerProfile.guardian_contact)],
-    )
-    guardian_consent = BooleanField(
-        _l("My parent or guardian agrees that I volunteer and that my data is used")
     )
 
 

@@ -6,10 +6,11 @@ from wtforms.validators import DataRequired, Optional
 
 from ..forms import Form
 from ..inputs import BoundedDateField, TextLength
-from ..models import User, VolunteerProfile
+from ..models import User
+from ..volunteers.forms import GuardianFields
 
 
-class WalkInForm(Form):
+class WalkInForm(GuardianFields, Form):
     """A newcomer at the booth: name, phone, e-mail (optional), age and consents."""
 
     display_name = StringField(
@@ -26,17 +27,6 @@ class WalkInForm(Form):
         description=_l("We send you a link to set a password."),
     )
     date_of_birth = BoundedDateField(_l("Date of birth"), validators=[Optional()])
-    guardian_name = StringField(
-        _l("Parent's or guardian's name"),
-        validators=[TextLength(VolunteerProfile.guardian_name)],
-    )
-    guardian_contact = StringField(
-        _l("Parent's or guardian's phone or e-mail"),
-        validators=[TextLength(VolunteerProfile.guardian_contact)],
-    )
-    guardian_consent = BooleanField(
-        _l("My parent or guardian agrees that I volunteer and that my data is used")
-    )
     accept_terms = BooleanField(
         _l("I accept the terms of use and the privacy notice"), default=False
     )

@@ -68,10 +68,9 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
-def page(request, browser):
-    """A fresh browser page; a screenshot is kept when the test fails."""
-    context = browser.new_context(viewport=request.param, locale="th-TH")
+def _open_page(browser, viewport, request):
+    """A fresh page in its own context; a screenshot is kept when the test fails."""
+    context = browser.new_context(viewport=viewport, locale="th-TH")
     page = context.new_page()
     page.set_default_timeout(10_000)
     # Confirmations ("Withdraw from …?") are answered yes and kept for asserting.
@@ -89,6 +88,18 @@ def page(request, browser):
         name = request.node.nodeid.replace("/", "_").replace("::", "-")
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     context.close()
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
+def page(request, browser):
+    """A fresh browser page, on a phone and on a desktop."""
+    yield from _open_page(browser, request.param, request)
+
+
+@pytest.fixture
+def phone(request, browser):
+    """A phone only: for what is used on the day (check-in, the booth's QR code)."""
+    yield from _open_page(browser, PHONE, request)
 
 
 def save_screenshot(page, name: str) -> Path:

@@ -2,24 +2,13 @@
 
 from datetime import timedelta
 
-import pytest
 from playwright.sync_api import expect
 
 from marketplace.extensions import db
 from marketplace.models import Application, ApplicationStatus, Attendance, Role, utcnow
 from tests import factories
-from tests.browser.conftest import PHONE, expect_done, save_screenshot
+from tests.browser.conftest import expect_done, save_screenshot
 from tests.browser.test_volunteer_journey import log_in
-
-
-@pytest.fixture
-def phone(browser):
-    """A phone-sized page only: the check-in page is used on the day, on a phone."""
-    context = browser.new_context(viewport=PHONE, locale="th-TH")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 def test_both_check_in_buttons_submit_on_a_phone(live_server, phone):

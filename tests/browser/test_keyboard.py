@@ -7,7 +7,6 @@ phone, asserting where the focus lands at each step.
 import re
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
@@ -21,7 +20,7 @@ from marketplace.models import (
     utcnow,
 )
 from tests import factories
-from tests.browser.conftest import PHONE, expect_done, save_screenshot
+from tests.browser.conftest import expect_done, save_screenshot
 from tests.browser.test_volunteer_journey import log_in
 
 FOCUSED = """() => {
@@ -202,16 +201,6 @@ def test_profile_place_by_keyboard_without_sending_the_form(live_server, page):
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("picker-status")).to_contain_text("กำหนดตำแหน่ง")
     assert page.url.endswith("/me/profile")
-
-
-@pytest.fixture
-def phone(browser):
-    """The check-in page is used on the day, on a phone."""
-    context = browser.new_context(viewport=PHONE, locale="th-TH")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 def test_check_in_on_a_phone_by_keyboard(live_server, phone):

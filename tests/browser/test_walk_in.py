@@ -9,22 +9,11 @@ from playwright.sync_api import expect
 from marketplace.extensions import db
 from marketplace.models import Application, ApplicationStatus, Role, WalkIn, utcnow
 from tests import factories
-from tests.browser.conftest import PHONE, save_screenshot
+from tests.browser.conftest import save_screenshot
 from tests.browser.test_volunteer_journey import log_in
 from tests.functional.test_walk_in import expo_start
 
 TABLET = {"width": 820, "height": 1180}
-
-
-@pytest.fixture
-def phone(browser):
-    """A phone: the booth QR code is scanned with one."""
-    context = browser.new_context(viewport=PHONE, locale="th-TH")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.on("dialog", lambda dialog: dialog.accept())
-    yield page
-    context.close()
 
 
 def screens(page) -> list[str]:

@@ -25,14 +25,6 @@ from tests import factories
 from tests.servers import gunicorn_server
 
 
-@pytest.fixture
-def organizer(auth):
-    user = factories.make_user(Role.ORGANIZER, email="o@example.org", name="ผู้ประสานงาน")
-    db.session.commit()
-    auth.login("o@example.org")
-    return user
-
-
 def _post_opportunity(client, organization, **fields):
     day = (utcnow() + timedelta(days=9)).date().isoformat()
     data = {

@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from marketplace.extensions import db
@@ -25,14 +24,6 @@ from marketplace.models import (
     utcnow,
 )
 from tests import factories
-
-
-@pytest.fixture
-def organizer(auth):
-    user = factories.make_user(Role.ORGANIZER, email="o@example.org", name="ผู้ประสานงาน")
-    db.session.commit()
-    auth.login("o@example.org")
-    return user
 
 
 def test_register_an_organization_and_wait_for_staff(client, organizer):
