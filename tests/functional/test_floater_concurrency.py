@@ -19,7 +19,8 @@ from tests.servers import gunicorn_server, post_json
 pytestmark = pytest.mark.slow
 
 
-def test_twenty_floaters_taking_one_place(app, database_url):
+def _one_place_at_the_expo():
+    """An organiser and an expo shift with one place, starting in 20 minutes."""
     member = factories.make_user(email="m@example.org", role=factories.Role.ORGANIZER)
     org = factories.make_organization(members=[member])
     shift = factories.make_opportunity(
@@ -29,12 +30,17 @@ def test_twenty_floaters_taking_one_place(app, database_url):
         skills=(),
         is_expo=True,
     ).shifts[0]
+    return member, shift
+
+
+def test_twenty_floaters_taking_one_place(app, database_url):
+    member, shift = _one_place_at_the_expo()
     lifetime = current_app.config["API_TOKEN_LIFETIME"]
     calls = []
     with app.test_request_context():
         for n in range(20):
             volunteer = factories.make_user(email=f"f{n}@example.org")
-            factories.make_matchable(volunteer, org)
+            factories.make_matchable(volunteer, shift.opportunity.organization)
             services.say_free(volunteer, 2)
             offer = services.send_offer(member, shift, volunteer)
             token = issue_token(volunteer, lifetime)[0]
@@ -65,20 +71,12 @@ def test_twenty_floaters_taking_one_place(app, database_url):
 
 def test_twenty_threads_taking_one_place_in_process(app):
     """The same race without a server: each thread its own session and commit."""
-    member = factories.make_user(email="m@example.org", role=factories.Role.ORGANIZER)
-    org = factories.make_organization(members=[member])
-    shift = factories.make_opportunity(
-        org,
-        starts=utcnow().replace(microsecond=0) + timedelta(minutes=20),
-        capacity=1,
-        skills=(),
-        is_expo=True,
-    ).shifts[0]
+    member, shift = _one_place_at_the_expo()
     offers = []
     with app.test_request_context():
         for n in range(20):
             volunteer = factories.make_user(email=f"t{n}@example.org")
-            factories.make_matchable(volunteer, org)
+            factories.make_matchable(volunteer, shift.opportunity.organization)
             services.say_free(volunteer, 2)
             offers.append(
                 (volunteer.id, services.send_offer(member, shift, volunteer).id)
