@@ -317,6 +317,20 @@ def test_a_member_of_another_organisation_cannot_start_its_kiosk(client, auth, b
     assert db.session.scalar(sa.select(sa.func.count(Kiosk.id))) == 0
 
 
+def test_only_members_are_offered_the_kiosk_button(client, auth, booth):
+    """Staff may open a dashboard, but only the organisation's members run its booth."""
+    dashboard = f"/organizations/{booth['organization'].id}/dashboard"
+    auth.login("member@example.org")
+    assert 'data-testid="start-kiosk"' in client.get(dashboard).get_data(as_text=True)
+    auth.logout()
+    factories.make_user(Role.ORGANIZER, email="staff@example.org", is_staff=True)
+    db.session.commit()
+    auth.login("staff@example.org")
+    page = client.get(dashboard)
+    assert page.status_code == 200
+    assert 'data-testid="start-kiosk"' not in page.get_data(as_text=True)
+
+
 def test_a_returning_volunteer_scans_their_my_shifts_code(client, auth, app, booth):
     volunteer = factories.make_user(email="back@example.org", name="ชูใจ กลับมา")
     db.session.commit()
