@@ -60,3 +60,12 @@ def test_reversed_dates_are_explained(client):
 def test_home_cause_tiles_open_the_search(client):
     page = client.get("/").get_data(as_text=True)
     assert 'href="/opportunities?cause=education"' in page
+
+
+def test_results_come_before_the_map_on_every_screen(client):
+    """On a phone the first screen after a search shows results, not the map."""
+    factories.make_opportunity(factories.make_organization(), title="ปลูกป่าชายเลน")
+    db.session.commit()
+    page = client.get("/opportunities?q=ปลูกป่า").get_data(as_text=True)
+    assert page.index('class="card h-100') < page.index('data-map="results"')
+    assert not re.search(r'class="col-lg-5 order-1', page)
