@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -26,6 +27,7 @@ from ..i18n import to_bangkok
 from ..inputs import day_in_range, record_id
 from ..models import ApplicationStatus, Organization, OrganizationStatus, utcnow
 from ..organizations.forms import AttendanceForm
+from ..organizations.views import attendance_message
 from ..privacy.services import log_lead_view
 from ..web import committing
 from . import coverage as board
@@ -167,8 +169,10 @@ def attendance(application_id: int):
     attended = request.form.get("attended") == "yes"
     if form.validate() or not attended:
         hours = form.hours.data if attended else None
-        with committing(_("Done."), form=form) as recorded:
+        with committing(form=form) as recorded:
             workflow.record_attendance(current_user, application, attended, hours)
+        if recorded:
+            flash(attendance_message(application, attended), "success")
         if recorded or not form.hours.errors:
             return redirect(
                 url_for(".shift_page", shift_id=application.shift_id)

@@ -838,6 +838,18 @@ def check_in_qr(shift_id: int):
     return Response(out.getvalue(), mimetype="image/svg+xml")
 
 
+def attendance_message(application: Application, attended: bool) -> str:
+    """What was recorded, naming the volunteer (the check-in and floor pages)."""
+    name = application.volunteer.display_name
+    if attended:
+        return _(
+            "%(name)s attended: %(hours)s hours recorded.",
+            name=name,
+            hours=f"{application.hours or 0:g}",
+        )
+    return _("%(name)s is marked as not coming.", name=name)
+
+
 @bp.post("/manage/applications/<int:application_id>/attendance")
 @role_required(Role.ORGANIZER)
 def attendance(application_id: int):
@@ -852,17 +864,7 @@ def attendance(application_id: int):
         with committing(form=form) as recorded:
             workflow.record_attendance(current_user, application, attended, hours)
         if recorded:
-            name = application.volunteer.display_name
-            flash(
-                _(
-                    "%(name)s attended: %(hours)s hours recorded.",
-                    name=name,
-                    hours=f"{application.hours or 0:g}",
-                )
-                if attended
-                else _("%(name)s is marked as not coming.", name=name),
-                "success",
-            )
+            flash(attendance_message(application, attended), "success")
         if recorded or not form.hours.errors:
             return redirect(url_for(".check_in_page", shift_id=application.shift_id))
     problems = {application.id: list(form.hours.errors or form.form_errors)}

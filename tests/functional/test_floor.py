@@ -355,7 +355,10 @@ def test_lead_takes_attendance_on_the_floor_page(client, auth, floor):
         data={"attended": "yes", "hours": "1.5"},
     )
     assert response.status_code == 302
-    assert db.session.get(Application, floor["lead"].id).hours == 1.5
+    recorded = db.session.get(Application, floor["lead"].id)
+    assert recorded.hours == 1.5
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"{recorded.volunteer.display_name} มาร่วมงาน บันทึก 1.5 ชั่วโมงแล้ว" in shown
     too_long = client.post(
         f"/floor/applications/{floor['lead'].id}/attendance",
         data={"attended": "yes", "hours": "99"},
