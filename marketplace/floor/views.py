@@ -6,7 +6,6 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     current_app,
-    flash,
     redirect,
     render_template,
     request,
@@ -27,7 +26,7 @@ from ..i18n import to_bangkok
 from ..inputs import day_in_range, record_id
 from ..models import ApplicationStatus, Organization, OrganizationStatus, utcnow
 from ..organizations.forms import AttendanceForm
-from ..organizations.views import attendance_message
+from ..organizations.views import save_attendance
 from ..privacy.services import log_lead_view
 from ..web import committing
 from . import coverage as board
@@ -165,21 +164,13 @@ def attendance(application_id: int):
     application = access.get_application_or_404(
         application_id, for_user=current_user, action=access.ATTEND
     )
-    form = AttendanceForm()
-    attended = request.form.get("attended") == "yes"
-    if form.validate() or not attended:
-        hours = form.hours.data if attended else None
-        with committing(form=form) as recorded:
-            workflow.record_attendance(current_user, application, attended, hours)
-        if recorded:
-            flash(attendance_message(application, attended), "success")
-        if recorded or not form.hours.errors:
-            return redirect(
-                url_for(".shift_page", shift_id=application.shift_id)
-                + f"#attendee-{application.id}"
-            )
-    problems = {application.id: list(form.hours.errors or form.form_errors)}
-    return _floor_page(application.shift, problems, status=422)
+    problems = save_attendance(application)
+    if problems is None:
+        return redirect(
+            url_for(".shift_page", shift_id=application.shift_id)
+            + f"#attendee-{application.id}"
+        )
+    return _floor_page(application.shift, {application.id: problems}, status=422)
 
 
 @bp.post("/floor/shifts/<int:shift_id>/leads")

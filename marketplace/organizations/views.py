@@ -838,8 +838,27 @@ def check_in_qr(shift_id: int):
     return Response(out.getvalue(), mimetype="image/svg+xml")
 
 
-def attendance_message(application: Application, attended: bool) -> str:
-    """What was recorded, naming the volunteer (the check-in and floor pages)."""
+def save_attendance(application: Application) -> list[str] | None:
+    """Record the attendance posted for an application (check-in and floor pages).
+
+    None when it is recorded, or refused with a message flashed; else the hours'
+    problems to show next to that volunteer's row.
+    """
+    form = AttendanceForm()
+    attended = request.form.get("attended") == "yes"
+    if form.validate() or not attended:
+        hours = form.hours.data if attended else None
+        with committing(form=form) as recorded:
+            workflow.record_attendance(current_user, application, attended, hours)
+        if recorded:
+            flash(_attendance_message(application, attended), "success")
+        if recorded or not form.hours.errors:
+            return None
+    return list(form.hours.errors or form.form_errors)
+
+
+def _attendance_message(application: Application, attended: bool) -> str:
+    """What was recorded, naming the volunteer."""
     name = application.volunteer.display_name
     if attended:
         return _(
@@ -857,18 +876,10 @@ def attendance(application_id: int):
     application = access.get_application_or_404(
         application_id, for_user=current_user, action=access.ACT
     )
-    form = AttendanceForm()
-    attended = request.form.get("attended") == "yes"
-    if form.validate() or not attended:
-        hours = form.hours.data if attended else None
-        with committing(form=form) as recorded:
-            workflow.record_attendance(current_user, application, attended, hours)
-        if recorded:
-            flash(attendance_message(application, attended), "success")
-        if recorded or not form.hours.errors:
-            return redirect(url_for(".check_in_page", shift_id=application.shift_id))
-    problems = {application.id: list(form.hours.errors or form.form_errors)}
-    return _check_in(application.shift, problems, status=422)
+    problems = save_attendance(application)
+    if problems is None:
+        return redirect(url_for(".check_in_page", shift_id=application.shift_id))
+    return _check_in(application.shift, {application.id: problems}, status=422)
 
 
 @bp.route("/check-in/<int:shift_id>/<token>", methods=["GET", "POST"])
