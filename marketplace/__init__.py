@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
     from .database import engine_options, register_sqlite_policy
     from .extensions import babel, csrf, db, limiter, migrate
     from .i18n import select_locale, select_timezone
+    from .jobs import init_jobs
 
     register_sqlite_policy()
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
@@ -58,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     )
     limiter.init_app(app)
     init_login_manager(app)
+    init_jobs(app)
     init_password_hasher(app)
     init_caching(app)
 

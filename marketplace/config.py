@@ -151,6 +151,10 @@ class Config:
     # How a staff proposal runs: "process" (a `flask propose-matches` process the
     # page starts) or "inline" (inside the request; tests only).
     PROPOSAL_RUNNER = os.environ.get("PROPOSAL_RUNNER", "process")
+    # The job queue's storage (marketplace/jobs.py): sqlite:///file by default,
+    # redis://host:6379/0 in production. Read by jobs.py from the environment.
+    HUEY_STORAGE_URI = os.environ.get("HUEY_STORAGE_URI")
+    HUEY_IMMEDIATE = False
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = _flag("MAIL_USE_TLS", False)
@@ -205,6 +209,8 @@ class TestingConfig(Config):
     ARGON2_PARALLELISM = 1
     SERVER_NAME = None
     PROPOSAL_RUNNER = "inline"
+    # Tasks run at once, in the test's process, in their own app context.
+    HUEY_IMMEDIATE = True
     STAFF_MFA_REQUIRED = False
 
 

@@ -1,0 +1,115 @@
+"""The job queue: background work runs on huey, never in a thread or a subprocess
+started by a web request.
+
+One huey instance serves the whole code base. Its storage is HUEY_STORAGE_URI:
+`sqlite:///path` (the embedded default, instance/huey.sqlite3) or
+`redis://host:6379/0` (production, shared by every app server and consumer).
+Tests run each task at once, in the process that enqueued it (`immediate`).
+
+Feature code uses three things from here:
+- `@task(...)` / `@periodic_task(crontab(...))`: a function that runs on the
+  consumer inside its own app context (its own database session), committing its
+  own work;
+- `after_commit(some_task, *args)`: enqueue once the current transaction is
+  committed, so the consumer sees what the request wrote (and nothing is
+  enqueued for work that was rolled back).
+"""
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import Flask
+from huey import RedisHuey, SqliteHuey, crontab
+from huey.api import Huey
+
+from .extensions import db
+
+__all__ = ["after_commit", "crontab", "huey", "init_jobs", "periodic_task", "task"]
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+DEFAULT_STORAGE = f"sqlite:///{INSTANCE_DIR / 'huey.sqlite3'}"
+
+
+def make_huey(uri: str) -> Huey:
+    """The huey for a storage URI: sqlite:///file or redis://…"""
+    parts = urlsplit(uri)
+    if parts.scheme == "sqlite":
+        path = Path(parts.path[1:] if parts.path.startswith("//") else parts.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey("marketplace", filename=str(path), utc=True)
+    if parts.scheme in {"redis", "rediss"}:
+        return RedisHuey("marketplace", url=uri, utc=True)
+    raise ValueError(f"HUEY_STORAGE_URI must be sqlite:/// or redis://, not {uri!r}")
+
+
+# Decided at import, from the environment, because tasks are declared at import
+# time; create_app checks that the app's setting agrees (startup.check_settings).
+huey = make_huey(os.environ.get("HUEY_STORAGE_URI") or DEFAULT_STORAGE)
+
+_app: Flask | None = None
+
+
+def init_jobs(app: Flask) -> None:
+    """Bind the queue to the app: tasks run in its context; tests run them at once."""
+    global _app
+    _app = app
+    huey.immediate = bool(app.config.get("HUEY_IMMEDIATE"))
+
+
+def _in_app_context(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Run the task in a fresh app context: its own session, like a consumer's."""
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if _app is None:
+            raise RuntimeError("the job queue is not bound to an app (init_jobs)")
+        with _app.app_context():
+            try:
+                return function(*args, **kwargs)
+            finally:
+                db.session.remove()
+
+    return run
+
+
+def task(**options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Declare a background task (huey options: retries, retry_delay, …)."""
+
+    def declare(function: Callable[..., Any]) -> Any:
+        return huey.task(**options)(_in_app_context(function))
+
+    return declare
+
+
+def periodic_task(schedule: Callable[..., bool], **options: Any) -> Any:
+    """Declare a task the consumer runs on a schedule (`crontab(minute="*/5")`)."""
+
+    def declare(function: Callable[..., Any]) -> Any:
+        return huey.periodic_task(schedule, **options)(_in_app_context(function))
+
+    return declare
+
+
+def after_commit(job: Any, *args: Any, **kwargs: Any) -> None:
+    """Enqueue `job(*args)` when the current transaction commits (never on rollback)."""
+    pending = db.session.info.setdefault("jobs_after_commit", [])
+    pending.append((job, args, kwargs))
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+def _enqueue_pending(session: so.Session) -> None:
+    """Enqueue what the committed transaction asked for."""
+    for job, args, kwargs in session.info.pop("jobs_after_commit", []):
+        job(*args, **kwargs)
+
+
+@sa.event.listens_for(so.Session, "after_rollback")
+def _forget_pending(session: so.Session) -> None:
+    """Work of a rolled-back transaction is never enqueued."""
+    session.info.pop("jobs_after_commit", None)
