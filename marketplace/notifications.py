@@ -1,6 +1,8 @@
 """Telling people what happened: in-app notifications and e-mails in the outbox."""
 
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import force_locale
@@ -45,74 +47,125 @@ def queue_email(user: User, subject: str, body: str) -> EmailOutbox | None:
     return email
 
 
-def message_text(kind: str, data: dict[str, Any]) -> str:
-    """One line about a notification, in the current language."""
-    title = data.get("title", "")
-    texts = {
-        "application_received": lambda: _(
+@dataclass(frozen=True)
+class Kind:
+    """One kind of message: what it says, where it points, what one can answer.
+
+    `text` is the one line (in the current language) every channel shows; `link`
+    names the page it is about as (endpoint, values), made absolute from
+    PUBLIC_URL; `next_step` says what to do now; `actions` are the one-tap
+    answers (marketplace/actions.py) as (label, code) pairs; `topic` is the group
+    a person chooses channels for.
+    """
+
+    text: Callable[[dict[str, Any]], str]
+    link: Callable[[dict[str, Any]], tuple[str, dict[str, Any]]] | None = None
+    next_step: Callable[[dict[str, Any]], str] | None = None
+    actions: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None
+    topic: str = "news"
+
+
+# Every kind of message the marketplace sends; a feature adds its own here.
+KINDS: dict[str, Kind] = {
+    "application_received": Kind(
+        lambda d: _(
             "New application from %(name)s for “%(title)s”.",
-            name=data.get("volunteer", ""),
-            title=title,
-        ),
-        "application_accepted": lambda: _(
-            "You have a spot on “%(title)s”. Staff will confirm it soon.", title=title
-        ),
-        "application_declined": lambda: _(
-            "The organisation could not take you on “%(title)s”.", title=title
-        ),
-        "application_approved": lambda: _(
-            "Confirmed: you volunteer on “%(title)s”.", title=title
-        ),
-        "application_rejected": lambda: _(
-            "Staff did not confirm your place on “%(title)s”.", title=title
-        ),
-        "match_approved": lambda: _(
+            name=d.get("volunteer", ""),
+            title=d.get("title", ""),
+        )
+    ),
+    "application_accepted": Kind(
+        lambda d: _(
+            "You have a spot on “%(title)s”. Staff will confirm it soon.",
+            title=d.get("title", ""),
+        )
+    ),
+    "application_declined": Kind(
+        lambda d: _(
+            "The organisation could not take you on “%(title)s”.",
+            title=d.get("title", ""),
+        )
+    ),
+    "application_approved": Kind(
+        lambda d: _(
+            "Confirmed: you volunteer on “%(title)s”.", title=d.get("title", "")
+        )
+    ),
+    "application_rejected": Kind(
+        lambda d: _(
+            "Staff did not confirm your place on “%(title)s”.", title=d.get("title", "")
+        )
+    ),
+    "match_approved": Kind(
+        lambda d: _(
             "Staff confirmed %(name)s on “%(title)s”.",
-            name=data.get("volunteer", ""),
-            title=title,
-        ),
-        "match_rejected": lambda: _(
+            name=d.get("volunteer", ""),
+            title=d.get("title", ""),
+        )
+    ),
+    "match_rejected": Kind(
+        lambda d: _(
             "Staff did not confirm %(name)s on “%(title)s”.",
-            name=data.get("volunteer", ""),
-            title=title,
-        ),
-        "promoted_from_waitlist": lambda: _(
-            "A spot freed up: you now have a place on “%(title)s”.", title=title
-        ),
-        "organization_verified": lambda: _(
+            name=d.get("volunteer", ""),
+            title=d.get("title", ""),
+        )
+    ),
+    "promoted_from_waitlist": Kind(
+        lambda d: _(
+            "A spot freed up: you now have a place on “%(title)s”.",
+            title=d.get("title", ""),
+        )
+    ),
+    "organization_verified": Kind(
+        lambda d: _(
             "%(name)s is verified: you can publish opportunities now.",
-            name=data.get("organization", ""),
-        ),
-        "organization_rejected": lambda: _(
+            name=d.get("organization", ""),
+        )
+    ),
+    "organization_rejected": Kind(
+        lambda d: _(
             "%(name)s was not verified: %(reason)s",
-            name=data.get("organization", ""),
-            reason=data.get("reason", ""),
-        ),
-        "shift_reminder": lambda: _(
+            name=d.get("organization", ""),
+            reason=d.get("reason", ""),
+        )
+    ),
+    "shift_reminder": Kind(
+        lambda d: _(
             "Reminder: “%(title)s” is tomorrow at %(time)s.",
-            title=title,
-            time=data.get("time", ""),
-        ),
-        "membership_invited": lambda: _(
+            title=d.get("title", ""),
+            time=d.get("time", ""),
+        )
+    ),
+    "membership_invited": Kind(
+        lambda d: _(
             "%(inviter)s invites you to join %(name)s. Accept or decline the "
             "invitation under My organisations → Invitations.",
-            inviter=data.get("inviter", ""),
-            name=data.get("organization", ""),
-        ),
-        "invited": lambda: _(
+            inviter=d.get("inviter", ""),
+            name=d.get("organization", ""),
+        )
+    ),
+    "invited": Kind(
+        lambda d: _(
             "%(name)s invites you to “%(title)s”.",
-            name=data.get("organization", ""),
-            title=title,
-        ),
-        "place_offered": lambda: _(
+            name=d.get("organization", ""),
+            title=d.get("title", ""),
+        )
+    ),
+    "place_offered": Kind(
+        lambda d: _(
             "A place on “%(title)s” is offered to you for %(minutes)s minutes: "
             "take it under I'm free now.",
-            title=title,
-            minutes=data.get("minutes", ""),
-        ),
-    }
-    text = texts.get(kind)
-    line = text() if text else title
+            title=d.get("title", ""),
+            minutes=d.get("minutes", ""),
+        )
+    ),
+}
+
+
+def message_text(kind: str, data: dict[str, Any]) -> str:
+    """One line about a notification, in the current language."""
+    entry = KINDS.get(kind)
+    line = entry.text(data) if entry else data.get("title", "")
     said = data.get("message") or data.get("reason")
     if said:
         # What the organisation or staff wrote with their decision reaches the person.
