@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from .floor.views import bp as floor_bp
     from .impact.views import bp as impact_bp
     from .inputs import refuse_nul_bytes
+    from .line.views import bp as line_bp
     from .main.views import bp as main_bp
     from .organizations.views import bp as organizations_bp
     from .outcomes.views import bp as outcomes_bp
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
         floor_bp,
         floaters_bp,
         walkin_bp,
+        line_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)
@@ -114,6 +116,8 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Add the filters and globals the templates use."""
     from .i18n import init_template_helpers
+    from .line import login_enabled
+    from .line.services import current_user_linked
     from .links import public_url
     from .web import init_template_globals
 
@@ -121,6 +125,9 @@ def register_template_helpers(app: Flask) -> None:
     init_template_globals(app)
     # Links that leave the page (to copy, print or subscribe to) use PUBLIC_URL.
     app.jinja_env.globals["public_url"] = public_url
+    # "Log in with LINE" and the account's LINE page show only when configured.
+    app.jinja_env.globals["line_login_enabled"] = login_enabled
+    app.jinja_env.globals["line_linked"] = current_user_linked
 
 
 def register_commands(app: Flask) -> None:

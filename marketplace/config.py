@@ -165,6 +165,36 @@ class Config:
     )
     MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
 
+    # LINE (docs/line.md). The Messaging API channel: its id, its secret (checks
+    # the webhooks' X-Line-Signature) and a long-lived channel access token
+    # (pushes and replies). The LINE Login channel: its id and secret (the OpenID
+    # Connect client; ID tokens are signed with the secret). Without them LINE is
+    # off; production refuses some set and some missing (marketplace/line).
+    LINE_CHANNEL_ID = os.environ.get("LINE_CHANNEL_ID")
+    LINE_CHANNEL_SECRET = os.environ.get("LINE_CHANNEL_SECRET")
+    LINE_CHANNEL_ACCESS_TOKEN = os.environ.get("LINE_CHANNEL_ACCESS_TOKEN")
+    LINE_LOGIN_CHANNEL_ID = os.environ.get("LINE_LOGIN_CHANNEL_ID")
+    LINE_LOGIN_CHANNEL_SECRET = os.environ.get("LINE_LOGIN_CHANNEL_SECRET")
+    # Where LINE's APIs are: the Messaging API and the token endpoint, and the
+    # login pages; tests point them at a stand-in on loopback. The issuer is the
+    # `iss` every ID token must carry.
+    LINE_API_BASE_URL = os.environ.get("LINE_API_BASE_URL", "https://api.line.me")
+    LINE_LOGIN_BASE_URL = os.environ.get(
+        "LINE_LOGIN_BASE_URL", "https://access.line.me"
+    )
+    LINE_LOGIN_ISSUER = os.environ.get("LINE_LOGIN_ISSUER", "https://access.line.me")
+    # How LINE Login offers the official account as a friend: "aggressive" (a
+    # separate screen after consent) or "normal" (an option on the consent screen).
+    LINE_BOT_PROMPT = os.environ.get("LINE_BOT_PROMPT", "aggressive")
+    # Push messages per month (Asia/Bangkok) before LINE falls back to e-mail. The
+    # free plan of a LINE Official Account in Thailand includes 300 messages a
+    # month; set the number of your plan. Replies to webhooks are free.
+    LINE_PUSH_QUOTA = int(os.environ.get("LINE_PUSH_QUOTA", "300"))
+    # Seconds to wait for LINE's API before a push counts as a temporary failure.
+    LINE_TIMEOUT = float(os.environ.get("LINE_TIMEOUT", "10"))
+    # Webhook requests allowed per client address (LINE sends from few addresses).
+    LINE_WEBHOOK_LIMIT = os.environ.get("LINE_WEBHOOK_LIMIT", "1200 per minute")
+
     # flask-smorest: the OpenAPI document at /api/openapi.json.
     API_TITLE = "Good Society Marketplace API"
     API_VERSION = "v1"

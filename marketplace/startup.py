@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from .config import OSM_TILE_URL
+from .line import check_line_settings
 from .links import check_public_url, public_host
 from .security import tile_source
 
@@ -99,6 +100,7 @@ def _check_production(app: Flask) -> None:
             "(redis://host:6379/0), or RATELIMIT_ENABLED=false when a proxy "
             "enforces the limits (see docs/deploy.md, Rate limits)."
         )
+    check_line_settings(config)
     if thai_catalogue_missing(app):
         raise RuntimeError(
             "The Thai catalogue (marketplace/translations/th/LC_MESSAGES/"

@@ -254,3 +254,19 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
+
+
+@pytest.fixture
+def line_standin() -> Iterator:
+    """A stand-in of LINE on loopback (tests/standins/line.py)."""
+    from tests.standins.line import LineStandIn
+
+    with LineStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def line(app, line_standin):
+    """LINE on: the app's LINE settings point at the stand-in."""
+    app.config.update(line_standin.settings())
+    return line_standin

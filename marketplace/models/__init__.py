@@ -17,6 +17,7 @@ from .impact import (
     ReportedValue,
     RoundStatus,
 )
+from .line import LineAccount, LinePushCount, LineWebhookEvent
 from .opportunity import (
     ApprovalMode,
     Opportunity,
@@ -94,4 +95,7 @@ __all__ = [
     "Kiosk",
     "PhoneCode",
     "WalkIn",
+    "LineAccount",
+    "LinePushCount",
+    "LineWebhookEvent",
 ]

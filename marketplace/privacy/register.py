@@ -127,6 +127,8 @@ OWNERS: dict[str, Owner] = {
     "floater": Owner(_by("volunteer_id"), delete=True, section="floating"),
     "offer": Owner(_by("volunteer_id"), delete=True, section="offers"),
     "walk_in": Owner(_by("user_id"), section="walk_ins"),
+    # Erasure unlinks LINE: the row goes, pushes stop, LINE Login opens nothing.
+    "line_account": Owner(_by("user_id"), delete=True, section="line"),
 }
 
 _TAXONOMY = {
@@ -345,6 +347,21 @@ REGISTER: dict[str, dict[str, Any]] = {
         "is_returning": KEPT,
         "created_at": KEPT,
     },
+    "line_account": {
+        "id": KEPT,
+        "user_id": KEPT,
+        "line_user_id": Own(None, identifies=True),
+        "display_name": Own(None, identifies=True),
+        "is_friend": KEPT,
+        "linked_at": KEPT,
+    },
+    # Which webhook events were handled (LINE's random ids), and pushes per month.
+    "line_webhook_event": {
+        "id": NOT_PERSONAL,
+        "webhook_event_id": NOT_PERSONAL,
+        "received_at": NOT_PERSONAL,
+    },
+    "line_push_count": {"month": NOT_PERSONAL, "pushes": NOT_PERSONAL},
     "phone_code": {
         "id": KEPT,
         "kiosk_id": KEPT,

@@ -222,7 +222,7 @@ class StaffAccount(Conflict):
 def _personal_strings(user: User) -> list[str]:
     """The user's identifying strings (register.identifying), to search text for."""
     values = []
-    for name in ("user", "volunteer_profile"):
+    for name in ("user", "volunteer_profile", "line_account"):
         table = db.metadata.tables[name]
         row = db.session.execute(
             sa.select(*(table.c[c] for c in register.identifying(name))).where(
