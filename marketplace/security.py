@@ -23,11 +23,13 @@ def tile_source(tile_url: str) -> str:
 
 
 @cache
-def content_security_policy(tile_url: str = OSM_TILE_URL) -> str:
+def content_security_policy(tile_url: str = OSM_TILE_URL, login_at: str = "") -> str:
     """The CSP: scripts and styles only from our own origin (nothing inline).
 
     Map tiles are the one outside resource, loaded by the visitor's browser from
-    the configured tile server (MAP_TILE_URL).
+    the configured tile server (MAP_TILE_URL). `login_at`: the origin of LINE
+    Login, where the "Log in with LINE" form's answer redirects (form-action
+    covers redirects after a form is sent).
     """
     return "; ".join(
         [
@@ -40,7 +42,7 @@ def content_security_policy(tile_url: str = OSM_TILE_URL) -> str:
             "object-src 'none'",
             "base-uri 'none'",
             "frame-ancestors 'none'",
-            "form-action 'self'",
+            f"form-action 'self' {login_at}".strip(),
         ]
     )
 
@@ -66,6 +68,15 @@ PERMISSIONS_POLICY = ", ".join(
 )
 
 
+def _line_login_origin(app: Flask) -> str:
+    """LINE Login's origin when it is configured, else nothing."""
+    from .line import login_enabled
+
+    if not login_enabled(app.config):
+        return ""
+    return tile_source(app.config["LINE_LOGIN_BASE_URL"])
+
+
 def init_security_headers(app: Flask) -> None:
     """Add the headers after every request."""
 
@@ -74,7 +85,9 @@ def init_security_headers(app: Flask) -> None:
         headers = response.headers
         headers.setdefault(
             "Content-Security-Policy",
-            content_security_policy(app.config.get("MAP_TILE_URL") or OSM_TILE_URL),
+            content_security_policy(
+                app.config.get("MAP_TILE_URL") or OSM_TILE_URL, _line_login_origin(app)
+            ),
         )
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -42,6 +42,7 @@ from . import language_codes, read_data
 from .floor import build_floor_demo
 from .impact import build_impact_demo
 from .journeys import Journeys
+from .line import build_line_demo
 from .walk_ins import build_walk_ins
 
 DEMO_PASSWORD = "expo-demo-2570"  # noqa: S105  (printed by `make run`; demo only)
@@ -175,6 +176,7 @@ class DemoBuilder:
         )
         db.session.flush()
         walk_ins = build_walk_ins(organizer_org)
+        line = build_line_demo(volunteers[0])
         db.session.flush()
         return {
             "organizations": len(organizations),
@@ -186,6 +188,7 @@ class DemoBuilder:
             **showcase,
             **floor,
             **walk_ins,
+            **line,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:

@@ -24,6 +24,7 @@ from marketplace.seed.demo import demo_logins
 from tests import factories
 from tests.browser.conftest import DESKTOP
 from tests.crawl import crawl, english_messages, untranslated
+from tests.standins.line import OFFLINE_SETTINGS as LINE_OFFLINE
 
 AXE = (Path(__file__).parent / "vendor/axe-core/axe.min.js").read_text()
 # Experimental in axe-core, but part of WCAG 2.5.3 and found by the issue.
@@ -42,6 +43,7 @@ PIXEL = base64.b64decode(
 
 @pytest.fixture
 def demo(app):
+    app.config.update(LINE_OFFLINE)  # the LINE pages are walked too
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     return app

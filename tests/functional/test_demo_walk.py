@@ -36,10 +36,12 @@ from marketplace.seed.demo import (
     demo_logins,
 )
 from tests.crawl import crawl, english_messages
+from tests.standins.line import OFFLINE_SETTINGS as LINE_OFFLINE
 
 
 @pytest.fixture
 def demo(app):
+    app.config.update(LINE_OFFLINE)  # the LINE pages are walked too
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     return app

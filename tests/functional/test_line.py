@@ -97,7 +97,11 @@ def client_module_line_user_id(user):
 
 def test_login_and_register_pages_offer_line_when_configured(line, client):
     for page in ("/login", "/register"):
-        assert 'data-testid="line-login"' in client.get(page).get_data(as_text=True)
+        answer = client.get(page)
+        assert 'data-testid="line-login"' in answer.get_data(as_text=True)
+        # The form's answer redirects to LINE Login: form-action allows it.
+        policy = answer.headers["Content-Security-Policy"]
+        assert f"form-action 'self' {line.url}" in policy
 
 
 # --- Pushes -------------------------------------------------------------------------

@@ -32,6 +32,17 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 ISSUER = "https://access.line.me"
+# LINE configured but pointing at a closed port: the pages show everything about
+# LINE (the crawls walk them) and nothing can reach LINE.
+OFFLINE_SETTINGS = {
+    "LINE_CHANNEL_ID": "1",
+    "LINE_CHANNEL_SECRET": "s" * 32,
+    "LINE_CHANNEL_ACCESS_TOKEN": "offline",
+    "LINE_LOGIN_CHANNEL_ID": "2",
+    "LINE_LOGIN_CHANNEL_SECRET": "l" * 32,
+    "LINE_API_BASE_URL": "http://127.0.0.1:9",
+    "LINE_LOGIN_BASE_URL": "http://127.0.0.1:9",
+}
 
 
 @dataclass

@@ -10,6 +10,7 @@ from . import (
     floaters,
     floor,
     impact,
+    line,
     memberships,
     outcomes,
     privacy,
@@ -29,4 +30,5 @@ AREAS = (
     floor,
     floaters,
     walk_in,
+    line,
 )
