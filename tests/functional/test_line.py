@@ -154,6 +154,33 @@ def test_past_the_monthly_quota_push_raises_unavailable(line, app):
     assert db.session.get(LinePushCount, line_client.month_of(utcnow())).pushes == 2
 
 
+def test_concurrent_pushes_never_overshoot_the_quota(app):
+    """Twelve workers counting a push at the same instant, five allowed."""
+    from collections import Counter
+
+    from tests.functional.test_concurrency import fire_together
+
+    app.config["LINE_PUSH_QUOTA"] = 5
+    now = utcnow()
+
+    def count():
+        with app.test_request_context(method="POST"):
+            try:
+                taken = line_client.reserve_push(now)
+                db.session.commit()
+                return taken
+            except Exception as error:  # shown in the failure
+                db.session.rollback()
+                return repr(error)[:300]
+            finally:
+                db.session.remove()
+
+    results = fire_together([count for _ in range(12)])
+    assert Counter(results) == {True: 5, False: 7}, Counter(results)
+    db.session.rollback()
+    assert line_client.pushes_in_month(now) == 5
+
+
 def test_a_blocked_user_is_marked_not_a_friend(line, app):
     person = line.add_user("Mali", is_friend=False)  # blocked the account
     volunteer = factories.make_user()
