@@ -228,6 +228,14 @@ def test_webhook_signature_good_bad_missing(line, client):
     assert db.session.scalar(sa.select(LineAccount.is_friend)) is True
 
 
+def test_a_signed_body_that_is_not_understood_still_gets_200(line, client):
+    body = "not json"
+    headers = {"X-Line-Signature": line.signature(body)}
+    answer = client.post("/line/webhook", data=body, headers=headers, csrf=False)
+    assert answer.status_code == 200  # LINE would send it again otherwise
+    assert line.replies == []
+
+
 def test_follow_and_unfollow_update_friendship(line, client):
     person = line.add_user("Mali LINE", is_friend=True)
     volunteer = factories.make_user()
