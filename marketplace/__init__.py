@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from .database import RecordIdConverter
     from .floaters.views import bp as floaters_bp
     from .floor.views import bp as floor_bp
+    from .groups.views import bp as groups_bp
     from .impact.views import bp as impact_bp
     from .inputs import refuse_nul_bytes
     from .main.views import bp as main_bp
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
         floor_bp,
         floaters_bp,
         walkin_bp,
+        groups_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

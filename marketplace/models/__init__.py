@@ -3,6 +3,14 @@
 from .application import HOLDS_SPOT, Application, ApplicationStatus, Attendance
 from .audit import AuditEvent, EmailOutbox, Notification
 from .floor import Floater, Offer, OfferKind, OfferStatus, ShiftLead
+from .group import (
+    Group,
+    GroupKind,
+    GroupMember,
+    GroupPlace,
+    GroupReservation,
+    ReservationStatus,
+)
 from .impact import (
     Certificate,
     Feedback,
@@ -94,4 +102,10 @@ __all__ = [
     "Kiosk",
     "PhoneCode",
     "WalkIn",
+    "Group",
+    "GroupKind",
+    "GroupMember",
+    "GroupPlace",
+    "GroupReservation",
+    "ReservationStatus",
 ]
