@@ -9,6 +9,7 @@ from . import (
     certificates,
     floaters,
     floor,
+    groups,
     impact,
     memberships,
     outcomes,
@@ -16,6 +17,7 @@ from . import (
     security,
     two_factor,
     walk_in,
+    groups,
 )
 
 AREAS = (
@@ -29,4 +31,5 @@ AREAS = (
     floor,
     floaters,
     walk_in,
+    groups,
 )
