@@ -17,7 +17,6 @@ from . import (
     security,
     two_factor,
     walk_in,
-    groups,
 )
 
 AREAS = (
