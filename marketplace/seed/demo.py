@@ -40,6 +40,7 @@ from ..models.taxonomy import opportunity_skill
 from ..privacy.consents import record_consents
 from . import language_codes, read_data
 from .floor import build_floor_demo
+from .groups import build_groups_demo
 from .impact import build_impact_demo
 from .journeys import Journeys
 from .walk_ins import build_walk_ins
@@ -176,6 +177,8 @@ class DemoBuilder:
         db.session.flush()
         walk_ins = build_walk_ins(organizer_org)
         db.session.flush()
+        groups = build_groups_demo(self.rng, volunteers[0], volunteers[1:], self.now)
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -186,6 +189,7 @@ class DemoBuilder:
             **showcase,
             **floor,
             **walk_ins,
+            **groups,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:
