@@ -42,7 +42,7 @@ class JoinForm(Form):
         description=_l("8 letters and digits, as the leader gave it: ABCD-EFGH."),
         validators=[
             DataRequired(message=_l("Type the join code.")),
-            TextLength(max=20),
+            TextLength(Group.join_code),
         ],
     )
 
