@@ -1,6 +1,8 @@
 """Groups' pages: my groups, a new group, joining with a code, the group's page,
 reserving places on a shift, and the group's report (page and CSV)."""
 
+from datetime import date
+
 from flask import (
     Blueprint,
     current_app,
@@ -259,6 +261,10 @@ def cancel_reservation(reservation_id: int):
 # --- The report ----------------------------------------------------------------------
 
 
+# Reports cover the platform's years, not year 1 or 9999 (no date overflow).
+EARLIEST, LATEST = date(2000, 1, 1), date(2199, 12, 31)
+
+
 def _period(form: PeriodForm):
     """The asked period, or this year; a reversed or broken one is said so."""
     start, end = reports.default_period()
@@ -268,6 +274,13 @@ def _period(form: PeriodForm):
         end = form.end.data or end
     else:
         problem = _("Give dates as year-month-day, for example 2027-01-31.")
+    if not (EARLIEST <= start <= LATEST and EARLIEST <= end <= LATEST):
+        start, end = reports.default_period()
+        problem = _(
+            "Choose dates between %(first)s and %(last)s.",
+            first=EARLIEST.year,
+            last=LATEST.year,
+        )
     if start > end:
         problem = _("The start of the period is after its end: they were swapped.")
         start, end = end, start

@@ -415,9 +415,12 @@ def test_report_page_and_csv_for_the_leader_only(app, client, auth):
     assert rows[0] == ["breakdown", "key", "name", "hours", "value_thb", "left_group"]
     assert rows[-1][0] == "total" and float(rows[-1][3]) == 2.0
     assert any(row[2].startswith("'=HYPERLINK") for row in rows)
-    broken = client.get(f"/groups/{group.id}/report?start=nonsense&end=2000-02-30")
-    assert broken.status_code == 200
-    assert 'data-testid="period-problem"' in broken.get_data(as_text=True)
+    for query in ("start=nonsense&end=2000-02-30", "start=0001-01-01&end=9999-12-31"):
+        broken = client.get(f"/groups/{group.id}/report?{query}")
+        assert broken.status_code == 200
+        assert 'data-testid="period-problem"' in broken.get_data(as_text=True)
+        csv_answer = client.get(f"/groups/{group.id}/report.csv?{query}")
+        assert csv_answer.status_code == 200
 
 
 # --- Pages, access and CSRF --------------------------------------------------------
