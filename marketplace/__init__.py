@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from .database import RecordIdConverter
     from .floaters.views import bp as floaters_bp
     from .floor.views import bp as floor_bp
+    from .groups.views import bp as groups_bp
     from .impact.views import bp as impact_bp
     from .inputs import refuse_nul_bytes
     from .line.views import bp as line_bp
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         floaters_bp,
         walkin_bp,
         line_bp,
+        groups_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

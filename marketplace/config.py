@@ -146,6 +146,11 @@ class Config:
 
     # What an hour of volunteering is worth, for the human-capital figures.
     HOUR_VALUE_THB = float(os.environ.get("HOUR_VALUE_THB", "150"))
+    # Groups (issue 15): a reservation's unfilled places go back to the shift this
+    # many hours before it starts (a periodic task, every five minutes).
+    GROUP_RELEASE_HOURS = int(os.environ.get("GROUP_RELEASE_HOURS", "24"))
+    # Wrong join codes a volunteer may try (code guessing); right ones do not count.
+    GROUP_JOIN_FAILURE_LIMIT = os.environ.get("GROUP_JOIN_FAILURE_LIMIT", "10 per hour")
 
     GEOCODER = os.environ.get("GEOCODER", "offline")
     # How a staff proposal runs: "process" (a `flask propose-matches` process the

@@ -159,6 +159,26 @@ KINDS: dict[str, Kind] = {
             minutes=d.get("minutes", ""),
         )
     ),
+    "group_leader": Kind(
+        lambda d: _("You now lead the group %(group)s.", group=d.get("group", "")),
+        link=lambda d: ("groups.group", {"group_id": d.get("group_id")}),
+        next_step=lambda d: _(
+            "Share the group's join code and reserve places on shifts for it."
+        ),
+        topic="news",
+    ),
+    "group_places_released": Kind(
+        lambda d: _(
+            "Unfilled places of %(group)s on “%(title)s” went back to the "
+            "shift: %(count)s.",
+            count=d.get("count", ""),
+            group=d.get("group", ""),
+            title=d.get("title", ""),
+        ),
+        link=lambda d: ("groups.group", {"group_id": d.get("group_id")}),
+        next_step=lambda d: _("Members can still apply to the shift one by one."),
+        topic="shifts",
+    ),
 }
 
 

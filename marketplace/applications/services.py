@@ -1,8 +1,11 @@
 """The match workflow: applying, waitlisting, withdrawing and promotion.
 
 The capacity invariant (spots held <= capacity) is kept here and only here:
-`_take_spot` and `_release_spot` are the only code that changes `shift.spots_taken`,
-with conditional UPDATEs that the database applies atomically.
+`_take_spot` and `_release_spot` (and their many-spot forms for a group's
+reservation, `_take_spots` and `_release_spots`) are the only code that changes
+`shift.spots_taken`, with conditional UPDATEs that the database applies atomically.
+`spots_taken` counts the applications holding a spot plus the unfilled places of
+the groups' active reservations (marketplace/groups).
 """
 
 import math
@@ -79,6 +82,27 @@ def _release_spot(shift_id: int) -> None:
         sa.update(Shift)
         .where(Shift.id == shift_id, Shift.spots_taken > 0)
         .values(spots_taken=Shift.spots_taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _take_spots(shift_id: int, count: int) -> bool:
+    """Hold `count` spots at once, or none (a group's reservation): one UPDATE."""
+    result = db.session.execute(
+        sa.update(Shift)
+        .where(Shift.id == shift_id, Shift.spots_taken + count <= Shift.capacity)
+        .values(spots_taken=Shift.spots_taken + count)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _release_spots(shift_id: int, count: int) -> None:
+    """Give `count` held spots back at once (a reservation's unfilled places)."""
+    db.session.execute(
+        sa.update(Shift)
+        .where(Shift.id == shift_id, Shift.spots_taken >= count)
+        .values(spots_taken=Shift.spots_taken - count)
         .execution_options(synchronize_session=False)
     )
 

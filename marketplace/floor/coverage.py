@@ -124,6 +124,21 @@ def _count(condition) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
+def _reserved_for_groups() -> sa.ScalarSelect:
+    """SQL (correlated to Shift): the groups' unfilled reserved places on it."""
+    from ..models import GroupReservation, ReservationStatus
+
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(GroupReservation.held), 0))
+        .where(
+            GroupReservation.shift_id == Shift.id,
+            GroupReservation.status == ReservationStatus.ACTIVE,
+        )
+        .correlate(Shift)
+        .scalar_subquery()
+    )
+
+
 def coverage(
     day: date,
     organization_ids: list[int] | None = None,
@@ -134,7 +149,7 @@ def coverage(
 
     `held` counts accepted and approved applications, `checked_in` attended ones,
     `missing` held ones without attendance once the shift started 15 minutes ago,
-    `open` the places not held.
+    `open` the places not held (a group's unfilled reserved places are held too).
     """
     now = now or utcnow()
     start, end = day_bounds(day)
@@ -161,6 +176,7 @@ def coverage(
                 "checked_in"
             ),
             _count(unrecorded).label("unrecorded"),
+            _reserved_for_groups().label("reserved"),
         )
         .join(Opportunity, Shift.opportunity_id == Opportunity.id)
         .join(Organization, Opportunity.organization_id == Organization.id)
@@ -191,7 +207,7 @@ def coverage(
             held=int(row.held),
             checked_in=int(row.checked_in),
             missing=int(row.unrecorded) if row.starts_at + MISSING_AFTER <= now else 0,
-            open=max(row.capacity - int(row.held), 0),
+            open=max(row.capacity - int(row.held) - int(row.reserved), 0),
             started=row.starts_at <= now,
         )
         for row in db.session.execute(query)

@@ -3,6 +3,14 @@
 from .application import HOLDS_SPOT, Application, ApplicationStatus, Attendance
 from .audit import AuditEvent, EmailOutbox, Notification
 from .floor import Floater, Offer, OfferKind, OfferStatus, ShiftLead
+from .group import (
+    Group,
+    GroupKind,
+    GroupMember,
+    GroupPlace,
+    GroupReservation,
+    ReservationStatus,
+)
 from .impact import (
     Certificate,
     Feedback,
@@ -98,4 +106,10 @@ __all__ = [
     "LineAccount",
     "LinePushCount",
     "LineWebhookEvent",
+    "Group",
+    "GroupKind",
+    "GroupMember",
+    "GroupPlace",
+    "GroupReservation",
+    "ReservationStatus",
 ]

@@ -103,6 +103,15 @@ def _phone_code_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
     return table.c.phone == phone if phone else sa.false()
 
 
+def _group_place_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
+    """Places the person took in their groups' reservations (through applications)."""
+    from ..models import Application
+
+    return table.c.application_id.in_(
+        sa.select(Application.id).where(Application.volunteer_id == user.id)
+    )
+
+
 OWNERS: dict[str, Owner] = {
     "user": Owner(_by("id"), section="account"),
     # Before the profile, whose phone number erasure clears.
@@ -129,6 +138,10 @@ OWNERS: dict[str, Owner] = {
     "walk_in": Owner(_by("user_id"), section="walk_ins"),
     # Erasure unlinks LINE: the row goes, pushes stop, LINE Login opens nothing.
     "line_account": Owner(_by("user_id"), delete=True, section="line"),
+    # Erasure takes a person out of every group (groups.services.leave_all_groups
+    # hands over what they led first); the places they took through a group go.
+    "group_member": Owner(_by("user_id"), delete=True, section="groups"),
+    "group_place": Owner(_group_place_rows, delete=True, section="group_places"),
 }
 
 _TAXONOMY = {
@@ -512,6 +525,41 @@ REGISTER: dict[str, dict[str, Any]] = {
         "note": QUOTES,
         "recorded_by_id": ACTOR,
         "created_at": NOT_PERSONAL,
+    },
+    # --- Groups (issue 15) ----------------------------------------------------
+    "volunteer_group": {
+        "id": NOT_PERSONAL,
+        "name": QUOTES,  # a family's group may carry its name
+        "kind": NOT_PERSONAL,
+        "leader_id": ACTOR,  # handed over (or the group closed) before erasure
+        "join_code": NOT_PERSONAL,
+        "created_at": NOT_PERSONAL,
+        "closed_at": NOT_PERSONAL,
+    },
+    "group_member": {
+        "id": KEPT,
+        "group_id": KEPT,
+        "user_id": KEPT,
+        "joined_at": KEPT,
+        "left_at": KEPT,
+    },
+    "group_reservation": {
+        "id": NOT_PERSONAL,
+        "group_id": NOT_PERSONAL,
+        "shift_id": NOT_PERSONAL,
+        "places": NOT_PERSONAL,
+        "held": NOT_PERSONAL,
+        "status": NOT_PERSONAL,
+        "release_at": NOT_PERSONAL,
+        "created_by_id": ACTOR,
+        "created_at": NOT_PERSONAL,
+        "ended_at": NOT_PERSONAL,
+    },
+    "group_place": {
+        "id": KEPT,
+        "reservation_id": KEPT,
+        "application_id": KEPT,
+        "created_at": KEPT,
     },
 }
 

@@ -203,7 +203,24 @@ def export_user_data(user: User) -> dict[str, Any]:
     )
     for row in data["memberships"]:
         row["organization"] = names.get(row["organization_id"])
+    _name_groups(data["groups"])
     return data
+
+
+def _name_groups(rows: list[dict[str, Any]]) -> None:
+    """Add each group's name and kind to the person's membership rows."""
+    from ..models import Group
+
+    groups = {
+        group.id: group
+        for group in db.session.scalars(
+            sa.select(Group).where(Group.id.in_([row["group_id"] for row in rows]))
+        )
+    }
+    for row in rows:
+        group = groups.get(row["group_id"])
+        row["group"] = group.name if group else None
+        row["kind"] = group.kind.value if group else None
 
 
 # --- Erasure -----------------------------------------------------------------------
@@ -361,6 +378,11 @@ def erase_user(
         notice_version,
     )
     db.session.flush()
+
+    # Out of every group: a group they lead goes to another member, or closes.
+    from ..groups.services import leave_all_groups
+
+    leave_all_groups(user, now)
 
     _erase_own_rows(user, now)
     _scrub_everyone(strings)

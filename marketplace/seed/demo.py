@@ -40,6 +40,7 @@ from ..models.taxonomy import opportunity_skill
 from ..privacy.consents import record_consents
 from . import language_codes, read_data
 from .floor import build_floor_demo
+from .groups import build_groups_demo
 from .impact import build_impact_demo
 from .journeys import Journeys
 from .line import build_line_demo
@@ -178,6 +179,8 @@ class DemoBuilder:
         walk_ins = build_walk_ins(organizer_org)
         line = build_line_demo(volunteers[0])
         db.session.flush()
+        groups = build_groups_demo(self.rng, volunteers[0], volunteers[1:], self.now)
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -189,6 +192,7 @@ class DemoBuilder:
             **floor,
             **walk_ins,
             **line,
+            **groups,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:

@@ -9,6 +9,7 @@ from . import (
     certificates,
     floaters,
     floor,
+    groups,
     impact,
     line,
     memberships,
@@ -31,4 +32,5 @@ AREAS = (
     floaters,
     walk_in,
     line,
+    groups,
 )

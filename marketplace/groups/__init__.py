@@ -1,0 +1,1 @@
+"""Groups (issue 15): join codes, reserved places on shifts, the group's report."""
