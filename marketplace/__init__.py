@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .certificates.views import bp as certificates_bp
     from .database import RecordIdConverter
+    from .edonation.views import bp as edonation_bp
     from .floaters.views import bp as floaters_bp
     from .floor.views import bp as floor_bp
     from .impact.views import bp as impact_bp
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
         floor_bp,
         floaters_bp,
         walkin_bp,
+        edonation_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

@@ -159,6 +159,22 @@ KINDS: dict[str, Kind] = {
             minutes=d.get("minutes", ""),
         )
     ),
+    "edonation_verified": Kind(
+        lambda d: _(
+            "%(name)s: your e-Donation details are verified. Donors now see "
+            "“Donate with tax deduction” on your page.",
+            name=d.get("organization", ""),
+        ),
+        topic="organisations",
+    ),
+    "edonation_rejected": Kind(
+        # The staff's reason follows as "Their message" (message_text).
+        lambda d: _(
+            "%(name)s: your e-Donation details were not verified.",
+            name=d.get("organization", ""),
+        ),
+        topic="organisations",
+    ),
 }
 
 
