@@ -10,14 +10,17 @@ from ..inputs import TextLength
 from ..models import EDonation
 from .images import MAX_BYTES
 
+TAX_ID_TYPED = 20
+
 
 class EDonationForm(Form):
     """The tax id and the bank-issued e-Donation QR image."""
 
     tax_id = StringField(
         _l("Tax id (13 digits)"),
-        validators=[DataRequired()],
-        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 17},
+        # 13 digits, as typed with the Revenue Department's dashes: 0-99-4-000-61772-1.
+        validators=[DataRequired(), TextLength(max=TAX_ID_TYPED)],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
     qr_image = FileField(
         _l("e-Donation QR image from your bank (PNG or JPEG, up to 2 MB)"),
