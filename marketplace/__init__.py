@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .certificates.views import bp as certificates_bp
     from .database import RecordIdConverter
+    from .edonation.views import bp as edonation_bp
     from .floaters.views import bp as floaters_bp
     from .floor.views import bp as floor_bp
     from .groups.views import bp as groups_bp
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
         walkin_bp,
         line_bp,
         groups_bp,
+        edonation_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

@@ -141,6 +141,7 @@ LONG_TEXT = {
     "application.decision_message": 2000,
     "application.message": 2000,
     "certificate.revoked_reason": 500,
+    "e_donation.rejection_reason": 2000,
     "feedback.comment": 2000,
     "opportunity.accessibility": 2000,
     "opportunity.description": 5000,

@@ -179,6 +179,34 @@ KINDS: dict[str, Kind] = {
         next_step=lambda d: _("Members can still apply to the shift one by one."),
         topic="shifts",
     ),
+    "edonation_verified": Kind(
+        lambda d: _(
+            "%(name)s: your e-Donation details are verified. Donors now see "
+            "“Donate with tax deduction” on your page.",
+            name=d.get("organization", ""),
+        ),
+        link=lambda d: (
+            "edonation.details",
+            {"organization_id": d.get("organization_id")},
+        ),
+        next_step=lambda d: _(
+            "When pledged money arrives through e-Donation, mark the pledge received."
+        ),
+        topic="organisations",
+    ),
+    "edonation_rejected": Kind(
+        # The staff's reason follows as "Their message" (message_text).
+        lambda d: _(
+            "%(name)s: your e-Donation details were not verified.",
+            name=d.get("organization", ""),
+        ),
+        link=lambda d: (
+            "edonation.details",
+            {"organization_id": d.get("organization_id")},
+        ),
+        next_step=lambda d: _("Fix the details and send them again."),
+        topic="organisations",
+    ),
 }
 
 

@@ -1,8 +1,10 @@
 """Factories for test data: plain functions that add rows and flush."""
 
+import io
 import itertools
 from datetime import datetime, timedelta
 
+import segno
 import sqlalchemy as sa
 
 from marketplace.auth.passwords import hash_password
@@ -302,3 +304,10 @@ def make_matchable(
     record_consents(volunteer, {ConsentPurpose.MATCHING: True}, "test")
     db.session.flush()
     return volunteer
+
+
+def png_bytes(content: str = "e-Donation demo") -> bytes:
+    """A small real PNG (a QR code), as a bank's e-Donation QR would be uploaded."""
+    out = io.BytesIO()
+    segno.make(content).save(out, kind="png", scale=4)
+    return out.getvalue()

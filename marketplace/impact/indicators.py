@@ -81,6 +81,12 @@ INDICATORS = {
         Indicator("hours_value_thb", "มูลค่าชั่วโมงอาสา", "Value of hours served", "THB"),
         Indicator("pledged_thb", "เงินบริจาคและคำมั่น", "Pledged and donated", "THB"),
         Indicator("donated_thb", "เงินบริจาคที่ได้รับแล้ว", "Donated", "THB"),
+        Indicator(
+            "fulfilled_thb",
+            "คำมั่นที่ได้รับผ่าน e-Donation แล้ว",
+            "Pledges received through e-Donation",
+            "THB",
+        ),
     )
 }
 
@@ -248,11 +254,18 @@ def _feedback_count(where: ImpactFilter, answer: so.InstrumentedAttribute) -> fl
     )
 
 
-def _pledged(where: ImpactFilter, kind: PledgeKind | None = None) -> float:
-    """Money pledged or donated (both when kind is None) for the filter."""
+def _pledged(
+    where: ImpactFilter, kind: PledgeKind | None = None, fulfilled: bool = False
+) -> float:
+    """Money pledged or donated (both when kind is None) for the filter.
+
+    `fulfilled`: only pledges their organisation marked received (e-Donation).
+    """
     query = sa.select(sa.func.sum(Pledge.amount_thb))
     if kind is not None:
         query = query.where(Pledge.kind == kind)
+    if fulfilled:
+        query = query.where(Pledge.fulfilled_at.is_not(None))
     if where.province is not None:
         query = query.join(Organization, Pledge.organization_id == Organization.id)
         query = query.where(Organization.province == where.province)
@@ -303,6 +316,7 @@ def indicator_values(
         ),
         "pledged_thb": lambda: _pledged(where),
         "donated_thb": lambda: _pledged(where, PledgeKind.DONATION),
+        "fulfilled_thb": lambda: _pledged(where, PledgeKind.PLEDGE, fulfilled=True),
     }
     unknown = set(keys or ()) - set(computations)
     if unknown:

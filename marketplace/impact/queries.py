@@ -34,6 +34,7 @@ HEADLINE_KEYS = [
     "new_partners",
     "pledged_thb",
     "donated_thb",
+    "fulfilled_thb",
 ]
 
 _APPROVED = sa.case((Application.status == ApplicationStatus.APPROVED, 1), else_=0)
@@ -212,21 +213,25 @@ class Giving:
     partner: str
     pledged_thb: float
     donated_thb: float
+    # Of the pledged: what the receiving organisations marked received (e-Donation).
+    fulfilled_thb: float = 0.0
 
 
 def giving(where: ImpactFilter, locale: str = "th") -> list[Giving]:
     """Pledges and donations by the giving partner they came through."""
     partner = sa.orm.aliased(Organization)
+    fulfilled = Pledge.fulfilled_at.is_not(None)
     query = (
         sa.select(
             partner.id,
             partner.name_th,
             partner.name_en,
             Pledge.kind,
+            fulfilled,
             sa.func.sum(Pledge.amount_thb),
         )
         .join(partner, Pledge.source_partner_id == partner.id)
-        .group_by(partner.id, partner.name_th, partner.name_en, Pledge.kind)
+        .group_by(partner.id, partner.name_th, partner.name_en, Pledge.kind, fulfilled)
     )
     if where.organization_id is not None:
         query = query.where(Pledge.organization_id == where.organization_id)
@@ -241,10 +246,13 @@ def giving(where: ImpactFilter, locale: str = "th") -> list[Giving]:
     if where.last_day is not None:
         query = query.where(Pledge.pledged_on <= where.last_day)
     totals: dict[int, list] = {}
-    for partner_id, name_th, name_en, kind, amount in db.session.execute(query):
+    rows = db.session.execute(query)
+    for partner_id, name_th, name_en, kind, received, amount in rows:
         name = (name_en or name_th) if locale == "en" else name_th
-        entry = totals.setdefault(partner_id, [name, 0.0, 0.0])
+        entry = totals.setdefault(partner_id, [name, 0.0, 0.0, 0.0])
         entry[1 if kind is PledgeKind.PLEDGE else 2] += float(amount or 0)
+        if kind is PledgeKind.PLEDGE and received:
+            entry[3] += float(amount or 0)
     rows = [Giving(pid, *values) for pid, values in totals.items()]
     return sorted(rows, key=lambda g: -(g.pledged_thb + g.donated_thb))
 

@@ -241,8 +241,16 @@ def build_report(
         "giving": Table(
             "giving",
             _("Money through the giving partners"),
-            [_("Giving partner"), _("Pledged (THB)"), _("Donated (THB)")],
-            [[g.partner, g.pledged_thb, g.donated_thb] for g in giving],
+            [
+                _("Giving partner"),
+                _("Pledged (THB)"),
+                _("Received through e-Donation (THB)"),
+                _("Donated (THB)"),
+            ],
+            [
+                [g.partner, g.pledged_thb, g.fulfilled_thb, g.donated_thb]
+                for g in giving
+            ],
         ),
     }
     funnel = None

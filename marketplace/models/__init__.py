@@ -2,6 +2,7 @@
 
 from .application import HOLDS_SPOT, Application, ApplicationStatus, Attendance
 from .audit import AuditEvent, EmailOutbox, Notification
+from .edonation import EDonation, EDonationStatus
 from .floor import Floater, Offer, OfferKind, OfferStatus, ShiftLead
 from .group import (
     Group,
@@ -50,6 +51,8 @@ from .user import ApiToken, Consent, ConsentPurpose, RecoveryCode, Role, User
 from .walkin import Kiosk, PhoneCode, WalkIn
 
 __all__ = [
+    "EDonation",
+    "EDonationStatus",
     "Floater",
     "Offer",
     "OfferKind",

@@ -224,6 +224,11 @@ class Pledge(db.Model):
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # The receiving organisation says the pledged money arrived through e-Donation.
+    fulfilled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    fulfilled_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
 
     cause: so.Mapped[Cause | None] = so.relationship()
     organization: so.Mapped[Organization | None] = so.relationship(

@@ -35,6 +35,7 @@ from ..applications.questions import (
     remove_question,
 )
 from ..auth.limits import member_invite_limit
+from ..edonation.services import verified_details
 from ..expo import EXPO_LAT, EXPO_LON, EXPO_PLACE, EXPO_PLACE_EN, next_expo_days
 from ..exports import (
     csv_response,
@@ -152,6 +153,7 @@ def profile(organization_id: int):
         organization=organization,
         opportunities=opportunities,
         is_member=is_member,
+        donate=verified_details({organization.id}).get(organization.id),
     )
 
 

@@ -21,6 +21,7 @@ from ..models import (
     OutcomeRound,
     OutcomeStatus,
     Pledge,
+    PledgeKind,
     ReportedValue,
     User,
 )
@@ -198,6 +199,11 @@ class PledgeTotals:
 
     total: Decimal
     count: int
+    # Of the total: pledges still open, pledges the receiving organisation marked
+    # received through e-Donation, and money recorded as already given.
+    pledged: Decimal
+    fulfilled: Decimal
+    donated: Decimal
     by_cause: list[tuple[Cause | None, Decimal, int]]
     by_partner: list[tuple[Organization, Decimal, int]]
 
@@ -223,9 +229,20 @@ def pledge_totals(partner_ids: set[int] | None) -> PledgeTotals:
         .group_by(Organization.id)
         .order_by(amount.desc())
     ).all()
+    state = sa.case(
+        (Pledge.kind == PledgeKind.DONATION, "donated"),
+        (Pledge.fulfilled_at.is_not(None), "fulfilled"),
+        else_="pledged",
+    )
+    by_state = dict(
+        db.session.execute(sa.select(state, amount).where(*where).group_by(state)).all()
+    )
     return PledgeTotals(
         total=sum((_money(row[1]) for row in by_partner), Decimal("0.00")),
         count=sum(row[2] for row in by_partner),
+        pledged=_money(by_state.get("pledged")),
+        fulfilled=_money(by_state.get("fulfilled")),
+        donated=_money(by_state.get("donated")),
         by_cause=[(c, _money(a), n) for c, a, n in by_cause],
         by_partner=[(p, _money(a), n) for p, a, n in by_partner],
     )

@@ -16,8 +16,9 @@ from flask_login import current_user, login_required
 
 from ..access import staff_required
 from ..database import DB_INT_MAX
+from ..edonation.services import verified_details
 from ..errors import ValidationFailed
-from ..exports import csv_response, local_date, wants_machine_csv
+from ..exports import csv_response, local_date, timestamp, wants_machine_csv
 from ..extensions import db
 from ..i18n import lang_render_kw, to_bangkok
 from ..impact.indicators import INDICATORS
@@ -324,6 +325,9 @@ def _pledge_page(form: PledgeForm, scope: set[int] | None):
         form=form,
         pledges=pledges,
         totals=queries.pledge_totals(scope),
+        donate=verified_details(
+            {p.organization_id for p in pledges if p.organization_id is not None}
+        ),
     )
 
 
@@ -371,6 +375,7 @@ PLEDGE_COLUMNS = (
     "source_partner",
     "pledged_on",
     "note",
+    "fulfilled_e_donation_at",
 )
 PLEDGE_HEADERS = (
     _l("Pledge number"),
@@ -381,6 +386,7 @@ PLEDGE_HEADERS = (
     _l("Giving partner"),
     _l("Date"),
     _l("Note"),
+    _l("Received through e-Donation"),
 )
 
 
@@ -396,6 +402,7 @@ def _pledge_row(pledge, locale: str, machine: bool) -> list:
             pledge.source_partner.name_th,
             pledge.pledged_on.isoformat(),
             pledge.note,
+            timestamp(pledge.fulfilled_at),
         ]
     return [
         pledge.id,
@@ -408,6 +415,7 @@ def _pledge_row(pledge, locale: str, machine: bool) -> list:
         pledge.source_partner.name(locale),
         local_date(pledge.pledged_on),
         pledge.note,
+        local_date(pledge.fulfilled_at),
     ]
 
 

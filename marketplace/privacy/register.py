@@ -525,6 +525,21 @@ REGISTER: dict[str, dict[str, Any]] = {
         "note": QUOTES,
         "recorded_by_id": ACTOR,
         "created_at": NOT_PERSONAL,
+        "fulfilled_at": NOT_PERSONAL,
+        "fulfilled_by_id": ACTOR,
+    },
+    # An organisation's tax id and its bank's QR: a juristic person's data.
+    "e_donation": {
+        "organization_id": NOT_PERSONAL,
+        "tax_id": NOT_PERSONAL,
+        "qr_png": NOT_PERSONAL,
+        "qr_sha256": NOT_PERSONAL,
+        "status": NOT_PERSONAL,
+        "submitted_by_id": ACTOR,
+        "submitted_at": NOT_PERSONAL,
+        "reviewed_by_id": ACTOR,
+        "reviewed_at": NOT_PERSONAL,
+        "rejection_reason": QUOTES,
     },
     # --- Groups (issue 15) ----------------------------------------------------
     "volunteer_group": {

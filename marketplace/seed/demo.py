@@ -39,6 +39,7 @@ from ..models import (
 from ..models.taxonomy import opportunity_skill
 from ..privacy.consents import record_consents
 from . import language_codes, read_data
+from .edonation import build_edonation_demo
 from .floor import build_floor_demo
 from .groups import build_groups_demo
 from .impact import build_impact_demo
@@ -106,14 +107,16 @@ def demo_logins() -> list[DemoLogin]:
             "(with their T-shirt sizes) and a shift running right now to check "
             "volunteers in, two walk-ins from the booth and the Booth kiosk "
             "button; the coverage board shows the shift short, with its shift "
-            "lead, and floaters free now to offer it to (Floaters).",
+            "lead, and floaters free now to offer it to (Floaters); e-Donation: "
+            "your verified QR and a pledge to mark received.",
         ),
         DemoLogin(
             "staff",
             STAFF_EMAIL,
             DEMO_PASSWORD,
             "Approvals, organisations waiting for verification, the matching "
-            "proposal, the impact dashboard, the coverage board and the audit log.",
+            "proposal, the impact dashboard, the coverage board, e-Donation details "
+            "to check and the audit log.",
         ),
     ]
 
@@ -181,6 +184,20 @@ class DemoBuilder:
         db.session.flush()
         groups = build_groups_demo(self.rng, volunteers[0], volunteers[1:], self.now)
         db.session.flush()
+        edonation = build_edonation_demo(
+            self.rng,
+            self.today,
+            staff,
+            organizer_org,
+            next(
+                o
+                for o in organizations.values()
+                if o is not organizer_org
+                and o.is_verified
+                and o.kind is not OrganizationKind.GIVING_PARTNER
+            ),
+        )
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -193,6 +210,7 @@ class DemoBuilder:
             **walk_ins,
             **line,
             **groups,
+            **edonation,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:

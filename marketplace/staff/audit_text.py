@@ -74,6 +74,10 @@ ACTIONS = {
     "outcome.value_reported": _l("reported a value"),
     "personal_data.viewed": _l("saw volunteers' personal data"),
     "pledge.recorded": _l("recorded a pledge"),
+    "pledge.fulfilled": _l("marked a pledge received through e-Donation"),
+    "edonation.submitted": _l("sent e-Donation details"),
+    "edonation.verified": _l("verified e-Donation details"),
+    "edonation.rejected": _l("did not verify e-Donation details"),
     "proposal.started": _l("started a matching proposal"),
     "shift.lead_appointed": _l("made a volunteer a shift lead"),
     "shift.lead_removed": _l("removed a shift lead"),
@@ -112,6 +116,8 @@ DETAILS = {
     "baseline": _l("Baseline"),
     "target": _l("Target"),
     "shifts": _l("Shifts"),
+    "tax_id": _l("Tax id"),
+    "via": _l("Through"),
 }
 
 

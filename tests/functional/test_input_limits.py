@@ -62,6 +62,8 @@ NOT_STORED = {
     "PhoneForm.phone",
     "ScanForm.code",
     "PhoneCodeForm.code",
+    # Typed with dashes, stored as its 13 digits once validated.
+    "EDonationForm.tax_id",
 }
 
 

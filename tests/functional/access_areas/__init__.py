@@ -7,6 +7,7 @@ Each module has MATRIX ((endpoint, method) -> roles allowed), extend_world(world
 
 from . import (
     certificates,
+    edonation,
     floaters,
     floor,
     groups,
@@ -33,4 +34,5 @@ AREAS = (
     walk_in,
     line,
     groups,
+    edonation,
 )
