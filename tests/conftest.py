@@ -254,3 +254,22 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
+
+
+@pytest.fixture
+def held_jobs(app):
+    """Hold enqueued tasks in an in-memory queue instead of running them at once.
+
+    Yields the huey instance: `huey.pending()` lists what was enqueued, and
+    `huey.execute(task)` runs one the way the consumer would.
+    """
+    from huey.storage import MemoryStorage
+
+    from marketplace.jobs import huey
+
+    storage, immediate = huey.storage, huey._immediate
+    huey.storage, huey._immediate = MemoryStorage(huey.name), False
+    try:
+        yield huey
+    finally:
+        huey.storage, huey._immediate = storage, immediate
