@@ -1,0 +1,141 @@
+"""The job queue's settings, and the periodic work it runs (marketplace/jobs.py)."""
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from marketplace import create_app
+from marketplace.config import ProductionConfig, TestingConfig
+from marketplace.extensions import db
+from marketplace.jobs import huey, make_huey, sqlite_path
+from marketplace.models import User, utcnow
+from tests import factories
+from tests.servers import ROOT
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "postgresql://db/queue",
+        "huey.sqlite3",
+        "sqlite://",
+        "sqlite:///",
+        "sqlite://host/file",
+        "redis://",
+        "redis://127.0.0.1:port/0",
+        "redis://127.0.0.1:6379/zero",
+    ],
+)
+def test_a_malformed_storage_is_refused_by_name(uri):
+    with pytest.raises(ValueError, match="HUEY_STORAGE_URI"):
+        make_huey(uri)
+
+
+def test_a_password_in_the_storage_is_never_shown():
+    with pytest.raises(ValueError) as refused:
+        make_huey("redis://:s3cret@127.0.0.1:port/0")
+    assert "s3cret" not in str(refused.value)
+
+
+def test_sqlite_paths_read_as_sqlalchemy_reads_them():
+    assert sqlite_path("sqlite:///instance/huey.sqlite3") == "instance/huey.sqlite3"
+    assert sqlite_path("sqlite:////var/lib/huey.sqlite3") == "/var/lib/huey.sqlite3"
+
+
+def test_a_malformed_storage_in_the_environment_stops_the_app():
+    environment = {**os.environ, "HUEY_STORAGE_URI": "rabbitmq://queue.internal"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "HUEY_STORAGE_URI='rabbitmq://queue.internal' is not a queue storage" in (
+        done.stderr
+    )
+
+
+def test_a_storage_given_only_to_the_app_is_refused():
+    # The queue is made from the environment at import: a setting passed to
+    # create_app alone would be ignored, so the app refuses to start.
+    with pytest.raises(RuntimeError, match="HUEY_STORAGE_URI .* in the settings"):
+        create_app(TestingConfig, {"HUEY_STORAGE_URI": "redis://127.0.0.1:6379/1"})
+
+
+def production(**settings):
+    return {**factories.PRODUCTION_SETTINGS, "HUEY_IMMEDIATE": False, **settings}
+
+
+def test_production_on_postgresql_refuses_a_sqlite_queue():
+    settings = production(
+        SQLALCHEMY_DATABASE_URI="postgresql+psycopg://marketplace@db.internal/m"
+    )
+    try:
+        with pytest.raises(RuntimeError, match="HUEY_STORAGE_URI is a SQLite file"):
+            create_app(ProductionConfig, settings)
+    finally:
+        huey.immediate = True  # as the tests' apps have it
+
+
+def test_production_on_sqlite_keeps_the_embedded_queue(tmp_path):
+    try:
+        app = create_app(
+            ProductionConfig,
+            production(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'm.db'}"),
+        )
+        assert not huey.immediate
+        assert app.config["ENV_NAME"] == "production"
+    finally:
+        huey.immediate = True
+
+
+def test_the_tests_run_tasks_at_once(app):
+    assert huey.immediate and app.config["HUEY_IMMEDIATE"]
+
+
+# --- Periodic work ---------------------------------------------------------------
+
+
+def periodic(name: str):
+    [task] = [t for t in huey._registry._periodic_tasks if t.__name__ == name]
+    return task()
+
+
+def test_the_purge_runs_daily_at_half_past_three_in_bangkok(app):
+    task = periodic("purge_inactive_task")
+    runs = [
+        moment
+        for moment in (
+            datetime(2026, 12, 6, 0, 0, tzinfo=UTC) + timedelta(minutes=m)
+            for m in range(24 * 60)
+        )
+        if task.validate_datetime(moment.replace(tzinfo=None))
+    ]
+    assert [moment.strftime("%H:%M") for moment in runs] == ["20:30"]  # 03:30 +07
+
+
+def test_the_daily_purge_erases_what_the_command_erases(app):
+    from marketplace.privacy.tasks import purge_inactive_now
+
+    now = utcnow()
+    old = factories.make_user(email="old@example.org")
+    old.created_at = old.last_login_at = now - timedelta(days=1200)
+    staff = factories.make_user(email="staff@example.org", is_staff=True)
+    staff.created_at = now - timedelta(days=1200)
+    recent = factories.make_user(email="recent@example.org")
+    db.session.commit()
+    report = purge_inactive_now(now)
+    assert (report.inactive, report.erased, report.skipped_staff) == (2, 1, 1)
+    db.session.rollback()  # the service committed: nothing is left to roll back
+    assert db.session.get(User, old.id).erased_at is not None
+    assert db.session.get(User, staff.id).erased_at is None
+    assert db.session.get(User, recent.id).erased_at is None
+    # The retention period is the setting's: a year later, the recent one goes.
+    report = purge_inactive_now(now + timedelta(days=app.config["RETENTION_DAYS"] + 1))
+    assert report.erased == 1
