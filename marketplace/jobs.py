@@ -28,6 +28,7 @@ from flask import Flask
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 
+from .database import in_background_task
 from .extensions import db
 
 __all__ = ["after_commit", "crontab", "huey", "init_jobs", "periodic_task", "task"]
@@ -101,17 +102,25 @@ def init_jobs(app: Flask) -> None:
 
 
 def _in_app_context(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Run the task in a fresh app context: its own session, like a consumer's."""
+    """Run the task in a fresh app context: its own session, like a consumer's.
+
+    On SQLite its transactions begin with BEGIN IMMEDIATE, as write requests do
+    (marketplace/database.py).
+    """
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> Any:
         if _app is None:
             raise RuntimeError("the job queue is not bound to an app (init_jobs)")
-        with _app.app_context():
-            try:
-                return function(*args, **kwargs)
-            finally:
-                db.session.remove()
+        marked = in_background_task.set(True)
+        try:
+            with _app.app_context():
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    db.session.remove()
+        finally:
+            in_background_task.reset(marked)
 
     return run
 
