@@ -1,9 +1,12 @@
 """The job queue's settings, and the periodic work it runs (marketplace/jobs.py)."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -194,3 +197,90 @@ def test_the_outbox_bridge_sends_one_message_per_transaction(app, inbox):  # noq
     db.session.rollback()
     assert db.session.get(EmailOutbox, refused.id).attempts == 1
     assert all(db.session.get(EmailOutbox, e.id).sent_at for e in emails)
+
+
+# --- The consumer beside gunicorn (make run) ---------------------------------------
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The child processes of `pid` and their command lines (Linux /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return {
+        int(child): Path(f"/proc/{child}/cmdline")
+        .read_bytes()
+        .replace(b"\0", b" ")
+        .decode()
+        for child in children
+    }
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", ["kill gunicorn", "ctrl-c"])
+def test_make_run_runs_tasks_on_one_consumer_and_leaves_nothing_behind(
+    app, database_url, tmp_path, stop
+):
+    from marketplace.models import ProposalRun, RunStatus
+    from marketplace.staff.proposals import run_proposal_task
+    from tests.functional.test_proposals import make_marketplace
+    from tests.servers import free_port, wait_for_http
+
+    make_marketplace(2)
+    run = ProposalRun(filters={})
+    db.session.add(run)
+    db.session.commit()
+    storage = f"sqlite:///{tmp_path / 'huey.sqlite3'}"
+    port = free_port()
+    environment = {
+        **os.environ,
+        "MARKETPLACE_ENV": "development",
+        "SECRET_KEY": "tests-only-secret",
+        "DATABASE_URL": database_url,
+        "HUEY_STORAGE_URI": storage,
+    }
+    with (tmp_path / "serve.log").open("w") as log:
+        script = subprocess.Popen(
+            [
+                str(ROOT / "scripts" / "serve.sh"),
+                str(Path(sys.executable).parent),
+                "127.0.0.1",
+                str(port),
+                "1",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, as a terminal gives
+        )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/healthz")
+        children = _children(script.pid)
+        [web] = [pid for pid, command in children.items() if "gunicorn" in command]
+        [consumer] = [pid for pid, command in children.items() if "huey" in command]
+        # A task queued in the SQLite storage is run by the consumer process.
+        make_huey(storage).storage.enqueue(
+            huey.serialize_task(run_proposal_task.s(run.id)), None
+        )
+        deadline = time.monotonic() + 60
+        while db.session.get(ProposalRun, run.id).status is not RunStatus.DONE:
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            db.session.rollback()
+            time.sleep(0.2)
+        if stop == "kill gunicorn":
+            os.kill(web, signal.SIGTERM)
+        else:
+            os.killpg(script.pid, signal.SIGINT)
+        script.wait(30)
+        assert _gone(web) and _gone(consumer)
+    finally:
+        if script.poll() is None:
+            os.killpg(script.pid, signal.SIGKILL)
+            script.wait(10)
