@@ -88,7 +88,7 @@ def test_the_page_queues_the_run_for_the_consumer(client, auth, held_jobs):
     # The request only queued it: the page shows the run waiting.
     assert run.status is RunStatus.QUEUED
     page = client.get(f"/staff/proposals/{run.id}").get_data(as_text=True)
-    assert 'data-testid="progress"' in page
+    assert 'data-testid="progress"' in page and "waiting-for-queue" in page
     [task] = held_jobs.pending()
     assert type(task).__name__ == "run_proposal_task" and task.args == (run.id,)
     held_jobs.execute(task)
