@@ -36,8 +36,10 @@ run: install
 	@echo "  Demo logins:"
 	@$(FLASK) demo-logins
 	@echo
+	@echo "  Background jobs: one huey consumer beside gunicorn (docs/queue.md)."
+	@echo
 	PUBLIC_URL=$${PUBLIC_URL:-http://$(HOST):$(PORT)} \
-		$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+		scripts/serve.sh $(BIN) $(HOST) $(PORT) $(WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

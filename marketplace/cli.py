@@ -111,7 +111,7 @@ def send_reminders() -> None:
 @click.command("propose-matches")
 @click.argument("run_id", type=int)
 def propose_matches(run_id: int) -> None:
-    """Run a queued marketplace-wide proposal (started by the staff page)."""
+    """Run a queued marketplace-wide proposal now (the queue normally runs it)."""
     from .staff.proposals import execute_run
 
     run = execute_run(run_id)

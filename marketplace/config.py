@@ -153,9 +153,6 @@ class Config:
     GROUP_JOIN_FAILURE_LIMIT = os.environ.get("GROUP_JOIN_FAILURE_LIMIT", "10 per hour")
 
     GEOCODER = os.environ.get("GEOCODER", "offline")
-    # How a staff proposal runs: "process" (a `flask propose-matches` process the
-    # page starts) or "inline" (inside the request; tests only).
-    PROPOSAL_RUNNER = os.environ.get("PROPOSAL_RUNNER", "process")
     # The job queue's storage (marketplace/jobs.py): sqlite:///file by default,
     # redis://host:6379/0 in production. Read by jobs.py from the environment.
     HUEY_STORAGE_URI = os.environ.get("HUEY_STORAGE_URI")
@@ -243,7 +240,6 @@ class TestingConfig(Config):
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1
     SERVER_NAME = None
-    PROPOSAL_RUNNER = "inline"
     # Tasks run at once, in the test's process, in their own app context.
     HUEY_IMMEDIATE = True
     STAFF_MFA_REQUIRED = False

@@ -1,5 +1,7 @@
 """Database engine policy: how SQLite is made safe for concurrent workers."""
 
+from contextvars import ContextVar
+
 import sqlalchemy as sa
 from flask import has_request_context, request
 from werkzeug.routing import IntegerConverter
@@ -10,6 +12,9 @@ DB_INT_MAX = 2**31 - 1
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 _registered = False
+# True while a job-queue task runs (marketplace/jobs.py): a task writes like a
+# write request does, so it begins the same way.
+in_background_task: ContextVar[bool] = ContextVar("in_background_task", default=False)
 
 
 def register_sqlite_policy() -> None:
@@ -17,9 +22,11 @@ def register_sqlite_policy() -> None:
 
     - foreign keys enforced, WAL so that readers never block the writer, and a busy
       timeout so that writers queue instead of failing;
-    - write requests begin their transaction with BEGIN IMMEDIATE, taking the write
-      lock before they read, so a read-then-write (check capacity, then take a spot)
-      never fails half-way with "database is locked" (DESIGN.md, capacity invariant).
+    - write requests and job-queue tasks begin their transaction with BEGIN
+      IMMEDIATE, taking the write lock before they read, so a read-then-write
+      (check capacity, then take a spot; claim an e-mail, then mark it sent) never
+      fails half-way with "database is locked" nor interleaves with another
+      (DESIGN.md, capacity invariant).
     """
     global _registered
     if _registered:
@@ -49,7 +56,9 @@ def _on_connect(dbapi_connection, connection_record) -> None:
 def _on_begin(connection) -> None:
     if connection.dialect.name != "sqlite":
         return
-    writing = has_request_context() and request.method in UNSAFE_METHODS
+    writing = in_background_task.get() or (
+        has_request_context() and request.method in UNSAFE_METHODS
+    )
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 

@@ -28,6 +28,7 @@ from flask import Flask
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 
+from .database import in_background_task
 from .extensions import db
 
 __all__ = ["after_commit", "crontab", "huey", "init_jobs", "periodic_task", "task"]
@@ -37,20 +38,58 @@ DEFAULT_STORAGE = f"sqlite:///{INSTANCE_DIR / 'huey.sqlite3'}"
 
 
 def make_huey(uri: str) -> Huey:
-    """The huey for a storage URI: sqlite:///file or redis://…"""
+    """The huey for a storage URI: sqlite:///file or redis://host:port/db.
+
+    A malformed URI raises ValueError naming HUEY_STORAGE_URI.
+    """
     parts = urlsplit(uri)
     if parts.scheme == "sqlite":
-        path = Path(parts.path[1:] if parts.path.startswith("//") else parts.path)
+        path = Path(sqlite_path(uri))
         path.parent.mkdir(parents=True, exist_ok=True)
         return SqliteHuey("marketplace", filename=str(path), utc=True)
     if parts.scheme in {"redis", "rediss"}:
+        _check_redis(uri)
         return RedisHuey("marketplace", url=uri, utc=True)
-    raise ValueError(f"HUEY_STORAGE_URI must be sqlite:/// or redis://, not {uri!r}")
+    raise ValueError(_malformed(uri, "it must start with sqlite:/// or redis://"))
+
+
+def sqlite_path(uri: str) -> str:
+    """The file of a sqlite:/// URI, as SQLAlchemy reads it.
+
+    sqlite:///relative/file (from the working directory) or
+    sqlite:////absolute/file.
+    """
+    parts = urlsplit(uri)
+    if parts.netloc or not parts.path.startswith("/") or len(parts.path) < 2:
+        raise ValueError(_malformed(uri, "write sqlite:///path/to/file"))
+    return parts.path[1:]
+
+
+def _check_redis(uri: str) -> None:
+    parts = urlsplit(uri)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    database = parts.path.strip("/")
+    if not parts.hostname or port == -1 or (database and not database.isdigit()):
+        raise ValueError(_malformed(uri, "write redis://host:6379/0"))
+
+
+def _malformed(uri: str, advice: str) -> str:
+    parts = urlsplit(uri)
+    shown = uri.replace(f":{parts.password}@", ":***@") if parts.password else uri
+    return f"HUEY_STORAGE_URI={shown!r} is not a queue storage: {advice}."
+
+
+def storage_uri() -> str:
+    """The queue's storage as the environment names it (or the embedded default)."""
+    return os.environ.get("HUEY_STORAGE_URI") or DEFAULT_STORAGE
 
 
 # Decided at import, from the environment, because tasks are declared at import
 # time; create_app checks that the app's setting agrees (startup.check_settings).
-huey = make_huey(os.environ.get("HUEY_STORAGE_URI") or DEFAULT_STORAGE)
+huey = make_huey(storage_uri())
 
 _app: Flask | None = None
 
@@ -63,17 +102,25 @@ def init_jobs(app: Flask) -> None:
 
 
 def _in_app_context(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Run the task in a fresh app context: its own session, like a consumer's."""
+    """Run the task in a fresh app context: its own session, like a consumer's.
+
+    On SQLite its transactions begin with BEGIN IMMEDIATE, as write requests do
+    (marketplace/database.py).
+    """
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> Any:
         if _app is None:
             raise RuntimeError("the job queue is not bound to an app (init_jobs)")
-        with _app.app_context():
-            try:
-                return function(*args, **kwargs)
-            finally:
-                db.session.remove()
+        marked = in_background_task.set(True)
+        try:
+            with _app.app_context():
+                try:
+                    return function(*args, **kwargs)
+                finally:
+                    db.session.remove()
+        finally:
+            in_background_task.reset(marked)
 
     return run
 

@@ -7,12 +7,13 @@ sent, is sent again by the next run; commit after each batch to keep that small.
 
 import logging
 import smtplib
+import socket
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ import sqlalchemy.orm as so
 
 from .extensions import db
 from .i18n import BANGKOK, to_bangkok
+from .jobs import crontab, periodic_task
 from .models import Application, ApplicationStatus, EmailOutbox, Shift, utcnow
 from .notifications import about_application, header_text, notify
 
@@ -150,8 +152,11 @@ def _message(email: EmailOutbox, sender: str) -> EmailMessage:
     # Rows queued before subjects were cleaned may still hold a line break.
     message["Subject"] = header_text(email.subject)
     message["Date"] = format_datetime(utcnow())
-    domain = parseaddr(sender)[1].rpartition("@")[2] or None
-    message["Message-ID"] = make_msgid(idstring=f"outbox.{email.id}", domain=domain)
+    # The same Message-ID on every attempt: a message sent again after a crash
+    # (sent, but not yet marked sent) is one a receiver can tell is a repeat.
+    domain = parseaddr(sender)[1].rpartition("@")[2] or socket.getfqdn()
+    stamp = int(email.created_at.timestamp()) if email.created_at else 0
+    message["Message-ID"] = f"<outbox.{email.id}.{stamp}@{domain}>"
     message.set_content(email.body, charset="utf-8")
     return message
 
@@ -195,3 +200,35 @@ def queue_shift_reminders(now: datetime) -> int:
         )
         application.reminded_at = now
     return len(applications)
+
+
+# --- Bridge until the channels branch's delivery replaces it (issue 13) -----------
+# THE LEAD REPLACES THIS SECTION at merge by the channels branch's e-mail delivery
+# task (Delivery rows, retries with backoff). It only lets the consumers send the
+# outbox without cron, for the scale-out test (tests/functional/
+# test_queue_scale_out.py): every minute each consumer's scheduler sends what
+# waits, one message per transaction, so consumers share the work and a consumer
+# killed mid-way leaves at most its one unfinished message, sent by the next run.
+
+
+def send_waiting_emails(config: Mapping[str, Any]) -> DeliveryReport:
+    """Send the outbox one message per transaction until none waits, committing.
+
+    Stops at the first failure: that message (and those after it) wait for the
+    next run instead of being retried at once.
+    """
+    sent = 0
+    while True:
+        report = deliver_outbox(config, limit=1)
+        db.session.commit()
+        sent += report.sent
+        if report.failed or not report.sent:
+            return DeliveryReport(sent=sent, failed=report.failed)
+
+
+@periodic_task(crontab())
+def send_waiting_emails_task() -> None:
+    """Send the e-mail outbox (every minute)."""
+    from flask import current_app
+
+    send_waiting_emails(current_app.config)

@@ -65,6 +65,7 @@ def check_settings(app: Flask) -> None:
         )
     config["PUBLIC_URL"] = check_public_url(config.get("PUBLIC_URL"))
     _check_map_tiles(config)
+    _check_job_queue(config)
     if config.get("ENV_NAME") == "production":
         _check_production(app)
 
@@ -80,6 +81,40 @@ def _check_map_tiles(config) -> None:
         raise RuntimeError(
             "MAP_TILE_URL must be a tile address template such as "
             "https://tiles.example.org/{z}/{x}/{y}.png (see README, Configuration)."
+        )
+
+
+def _check_job_queue(config) -> None:
+    """HUEY_STORAGE_URI: well formed, and the one the queue was made with.
+
+    The queue is made when marketplace.jobs is imported, from the environment
+    (tasks are declared at import; a malformed URI stops the import, naming
+    HUEY_STORAGE_URI), so a value given only to create_app would be silently
+    ignored: refuse it instead. Production with PostgreSQL needs a queue
+    every app server shares: Redis, not a SQLite file on one machine.
+    """
+    from .jobs import storage_uri
+
+    wanted = config.get("HUEY_STORAGE_URI") or storage_uri()
+    if wanted != storage_uri():
+        raise RuntimeError(
+            f"HUEY_STORAGE_URI is {wanted!r} in the settings but the queue was made "
+            f"from the environment's {storage_uri()!r}: set it in the environment "
+            "(see docs/queue.md)."
+        )
+    on_sqlite = wanted.startswith("sqlite:")
+    database = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
+    if (
+        config.get("ENV_NAME") == "production"
+        and not config.get("HUEY_IMMEDIATE")  # tests: tasks run at once, no storage
+        and on_sqlite
+        and not database.startswith("sqlite")
+    ):
+        raise RuntimeError(
+            "HUEY_STORAGE_URI is a SQLite file while the database is a server: a "
+            "task queued on one machine would wait for a consumer on that machine "
+            "only. Production shares one queue through Redis: set "
+            "HUEY_STORAGE_URI=redis://host:6379/1 (see docs/queue.md)."
         )
 
 

@@ -270,3 +270,22 @@ def line(app, line_standin):
     """LINE on: the app's LINE settings point at the stand-in."""
     app.config.update(line_standin.settings())
     return line_standin
+
+
+@pytest.fixture
+def held_jobs(app):
+    """Hold enqueued tasks in an in-memory queue instead of running them at once.
+
+    Yields the huey instance: `huey.pending()` lists what was enqueued, and
+    `huey.execute(task)` runs one the way the consumer would.
+    """
+    from huey.storage import MemoryStorage
+
+    from marketplace.jobs import huey
+
+    storage, immediate = huey.storage, huey._immediate
+    huey.storage, huey._immediate = MemoryStorage(huey.name), False
+    try:
+        yield huey
+    finally:
+        huey.storage, huey._immediate = storage, immediate

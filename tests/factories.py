@@ -36,6 +36,9 @@ PRODUCTION_SETTINGS = {
     "SECRET_KEY": "production-test-" + "x" * 40,
     "PUBLIC_URL": "https://expo.example.org",
     "RATELIMIT_ENABLED": False,
+    # Tasks run at once, as in TestingConfig: a production app made by a test never
+    # queues into the checkout's instance/huey.sqlite3.
+    "HUEY_IMMEDIATE": True,
 }
 _sequence = itertools.count(1)
 

@@ -4,6 +4,7 @@ import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -225,3 +226,91 @@ def post_json(
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
+
+
+@contextlib.contextmanager
+def redis_server(directory: Path) -> Iterator[str]:
+    """Start redis-server on a free loopback port; yield its redis:// URL (db 0).
+
+    The caller checks that redis-server is installed (shutil.which).
+    """
+    import time
+
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            assert time.monotonic() < deadline, "redis did not start"
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@contextlib.contextmanager
+def huey_consumer(
+    database_url: str, storage_uri: str, log: Path, workers: int = 1, **env: str
+) -> Iterator[subprocess.Popen]:
+    """Run the job queue's consumer (`huey_consumer marketplace.worker.huey`).
+
+    It uses the database and the queue storage given; `env` adds settings (e.g.
+    MAIL_SERVER); its log goes to the file `log`. Stopped gracefully (SIGINT) at
+    the end unless the test killed it.
+    """
+    import sys
+
+    environment = {
+        **os.environ,
+        "MARKETPLACE_ENV": "development",
+        "SECRET_KEY": "tests-only-secret",
+        "DATABASE_URL": database_url,
+        "HUEY_STORAGE_URI": storage_uri,
+        **env,
+    }
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "huey.bin.huey_consumer",
+                "marketplace.worker.huey",
+                "--workers",
+                str(workers),
+                "--worker-type",
+                "thread",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import ConsentPurpose
 from ..web import committing
 from . import consents, services
+from . import tasks as _tasks  # noqa: F401  (declares the daily purge)
 from .forms import ConsentForm, EraseForm
 
 bp = Blueprint("privacy", __name__, cli_group=None)

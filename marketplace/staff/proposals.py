@@ -1,10 +1,11 @@
 """The marketplace-wide proposal: snapshot the database, solve, keep the result.
 
-A run is created by staff, executed outside the web request (a `flask
-propose-matches` process started by the page, or inline in tests), and reviewed;
-chosen rows become invitations.
+A run is created by staff, executed on the job queue (`run_proposal_task`, or
+`flask propose-matches RUN_ID` by an operator), and reviewed; chosen rows become
+invitations.
 """
 
+import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from ..applications.eligibility import matchable_volunteers
 from ..applications.openness import is_open
 from ..extensions import db
 from ..i18n import BANGKOK, to_bangkok
+from ..jobs import after_commit, task
 from ..main.queries import listed_opportunities
 from ..models import (
     Cause,
@@ -33,6 +35,8 @@ from ..recommendations import (
     as_volunteer,
     held_intervals,
 )
+
+logger = logging.getLogger(__name__)
 
 K_PER_VOLUNTEER = 10
 M_PER_SHIFT = 20
@@ -175,27 +179,19 @@ def _rows(proposal: matching.Proposal) -> list[dict[str, Any]]:
     return rows
 
 
-def start_run(run: ProposalRun, runner: str) -> None:
-    """Start a committed run without blocking the web worker."""
-    if runner == "inline":
-        execute_run(run.id)
-        return
-    import subprocess
-    import sys
-    from pathlib import Path
+@task()
+def run_proposal_task(run_id: int) -> None:
+    """Run a queued proposal on the consumer; a repeated delivery does nothing.
 
-    subprocess.Popen(  # noqa: S603
-        [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "wsgi",
-            "propose-matches",
-            str(run.id),
-        ],
-        cwd=Path(__file__).resolve().parents[2],
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    No retries: a failure is recorded on the run itself (status failed, error).
+    """
+    run = db.session.get(ProposalRun, run_id)
+    if run is None or run.status is not RunStatus.QUEUED:
+        logger.info("Proposal run %s is not queued: nothing to do.", run_id)
+        return
+    execute_run(run_id)
+
+
+def start_run(run: ProposalRun) -> None:
+    """Queue a run: the consumer starts it once the caller's transaction commits."""
+    after_commit(run_proposal_task, run.id)

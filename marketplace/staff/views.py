@@ -8,7 +8,6 @@ import sqlalchemy.orm as so
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -338,10 +337,10 @@ def proposals():
             },
         )
         db.session.add(run)
-        db.session.commit()
+        db.session.flush()
         record_event(current_user, "proposal.started", run)
+        start_run(run)
         db.session.commit()
-        start_run(run, current_app.config["PROPOSAL_RUNNER"])
         return redirect(url_for(".proposal", run_id=run.id))
     runs = db.session.scalars(
         sa.select(ProposalRun).order_by(ProposalRun.id.desc()).limit(10)

@@ -120,6 +120,7 @@ README_VARIABLES = {
     "PUBLIC_URL",
     "DATABASE_URL",
     "RATELIMIT_STORAGE_URI",
+    "HUEY_STORAGE_URI",
 }
 STAFF_PASSWORD = "ทดสอบระบบก่อนเปิดงาน staff 2570"
 
@@ -221,7 +222,7 @@ def offline_packages(checkout: Path, scratch: Path) -> dict[str, str]:
         key: value
         for key, value in os.environ.items()
         if key not in {"PYTHONPATH", "VIRTUAL_ENV", "PIP_CONSTRAINT"}
-        and not key.startswith(("MARKETPLACE_", "RATELIMIT_"))
+        and not key.startswith(("MARKETPLACE_", "RATELIMIT_", "HUEY_"))
     }
     return {
         **environment,
@@ -274,7 +275,11 @@ def test_production_smoke_journey(tmp_path, redis_url):  # noqa: F811
     checkout = fresh_checkout(tmp_path / "marketplace")
     environment = offline_packages(checkout, tmp_path)
     with postgres_server() as database_url:
-        overrides = {"DATABASE_URL": database_url, "RATELIMIT_STORAGE_URI": redis_url}
+        overrides = {
+            "DATABASE_URL": database_url,
+            "RATELIMIT_STORAGE_URI": redis_url,
+            "HUEY_STORAGE_URI": redis_url[: -len("/0")] + "/1",
+        }
         production, serve = run_readme_setup(checkout, environment, overrides)
         assert production["PUBLIC_URL"] == f"https://{PUBLIC_HOST}"
         assert (

@@ -78,6 +78,42 @@ def test_the_command_runs_a_queued_proposal(app):
     assert again.exit_code != 0
 
 
+def test_the_page_queues_the_run_for_the_consumer(client, auth, held_jobs):
+    factories.make_user(Role.ORGANIZER, email="s@example.org", is_staff=True)
+    make_marketplace(2)
+    auth.login("s@example.org")
+    response = client.post("/staff/proposals", data={})
+    run = db.session.scalar(sa.select(ProposalRun))
+    assert response.headers["Location"].endswith(f"/staff/proposals/{run.id}")
+    # The request only queued it: the page shows the run waiting.
+    assert run.status is RunStatus.QUEUED
+    page = client.get(f"/staff/proposals/{run.id}").get_data(as_text=True)
+    assert 'data-testid="progress"' in page and "waiting-for-queue" in page
+    [task] = held_jobs.pending()
+    assert type(task).__name__ == "run_proposal_task" and task.args == (run.id,)
+    held_jobs.execute(task)
+    db.session.commit()  # end the test's read, see the task's
+    assert db.session.get(ProposalRun, run.id).status is RunStatus.DONE
+    page = client.get(f"/staff/proposals/{run.id}").get_data(as_text=True)
+    assert 'data-testid="summary"' in page
+    # A second delivery of the same task (a retry, a restarted consumer) is harmless.
+    finished = db.session.get(ProposalRun, run.id).finished_at
+    held_jobs.execute(task)
+    db.session.commit()  # end the test's read, see the task's
+    assert db.session.get(ProposalRun, run.id).finished_at == finished
+
+
+def test_a_rolled_back_start_queues_nothing(app, held_jobs):
+    from marketplace.staff.proposals import start_run
+
+    run = ProposalRun(filters={})
+    db.session.add(run)
+    db.session.flush()
+    start_run(run)
+    db.session.rollback()
+    assert held_jobs.pending() == []
+
+
 def test_filters_narrow_the_run(client, auth):
     from marketplace.models import Organization
 

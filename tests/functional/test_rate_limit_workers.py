@@ -1,13 +1,9 @@
 """The rate limits hold across gunicorn workers when their storage is shared (Redis)."""
 
-import contextlib
 import http.cookiejar
 import os
 import re
 import shutil
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,7 +15,7 @@ from marketplace.auth.sessions import issue_token
 from marketplace.extensions import db
 from marketplace.models import utcnow
 from tests import factories
-from tests.servers import free_port, gunicorn_server, post_json
+from tests.servers import gunicorn_server, post_json, redis_server
 
 pytestmark = pytest.mark.slow
 
@@ -32,35 +28,8 @@ def redis_url(tmp_path):
         if os.environ.get("CI"):
             pytest.fail("redis-server is not installed")
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            server,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            with contextlib.suppress(OSError):
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            assert time.monotonic() < deadline, "redis did not start"
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(10)
+    with redis_server(tmp_path) as url:
+        yield url
 
 
 def test_failed_login_limit_is_shared_by_all_workers(app, redis_url, database_url):
