@@ -2,6 +2,13 @@
 
 from .application import HOLDS_SPOT, Application, ApplicationStatus, Attendance
 from .audit import AuditEvent, EmailOutbox, Notification
+from .conversation import (
+    Audience,
+    ConversationRead,
+    MessageKind,
+    MessageRecipient,
+    ShiftMessage,
+)
 from .floor import Floater, Offer, OfferKind, OfferStatus, ShiftLead
 from .impact import (
     Certificate,
@@ -94,4 +101,9 @@ __all__ = [
     "Kiosk",
     "PhoneCode",
     "WalkIn",
+    "Audience",
+    "ConversationRead",
+    "MessageKind",
+    "MessageRecipient",
+    "ShiftMessage",
 ]

@@ -103,6 +103,11 @@ def _phone_code_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
     return table.c.phone == phone if phone else sa.false()
 
 
+def _replies_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
+    """What the person answered in shifts' conversations (not members' messages)."""
+    return sa.and_(table.c.author_id == user.id, table.c.kind == "reply")
+
+
 OWNERS: dict[str, Owner] = {
     "user": Owner(_by("id"), section="account"),
     # Before the profile, whose phone number erasure clears.
@@ -127,6 +132,13 @@ OWNERS: dict[str, Owner] = {
     "floater": Owner(_by("volunteer_id"), delete=True, section="floating"),
     "offer": Owner(_by("volunteer_id"), delete=True, section="offers"),
     "walk_in": Owner(_by("user_id"), section="walk_ins"),
+    # Messages to a shift: the messages that reached the person, their answers
+    # (deleted on erasure, with their text), how far a member read a conversation.
+    "shift_message_recipient": Owner(
+        _by("volunteer_id"), delete=True, section="shift_messages_received"
+    ),
+    "shift_message": Owner(_replies_rows, delete=True, section="shift_replies"),
+    "conversation_read": Owner(_by("user_id"), delete=True),
 }
 
 _TAXONOMY = {
@@ -354,6 +366,28 @@ REGISTER: dict[str, dict[str, Any]] = {
         "expires_at": KEPT,
         "attempts": NOT_PERSONAL,
         "used_at": KEPT,
+    },
+    "shift_message_recipient": {
+        "id": KEPT,
+        "message_id": KEPT,
+        "volunteer_id": KEPT,
+    },
+    "shift_message": {
+        "id": KEPT,
+        "shift_id": KEPT,
+        "kind": KEPT,
+        "author_id": ACTOR,  # a member's or lead's message is kept, by an actor
+        "body": QUOTES,
+        "audience": NOT_PERSONAL,
+        "recipients": NOT_PERSONAL,
+        "created_at": KEPT,
+    },
+    "conversation_read": {
+        "id": LINK,
+        "shift_id": LINK,
+        "user_id": LINK,
+        "last_read_id": LINK,
+        "read_at": LINK,
     },
     # --- Organisations' and the expo's data (may quote people) ------------------
     "organization": {
