@@ -390,7 +390,8 @@ def test_the_conversation_page_sends_and_shows_errors(client, auth, world):
     auth.login("member@example.org")
     url = f"/manage/shifts/{world['shift'].id}/messages"
     page = client.get(url).get_data(as_text=True)
-    assert "(3)" in page and "(4)" in page  # held 3, waitlist 1, all 4
+    for label in ("ได้ที่แล้ว (3 คน)", "รายชื่อสำรอง (1 คน)", "ทั้งสองกลุ่ม (4 คน)"):
+        assert label in page, label
     empty = client.post(url, data={"to": "held", "body": " "})
     assert empty.status_code == 422
     assert 'data-testid="error-body"' in empty.get_data(as_text=True)
