@@ -24,7 +24,7 @@ BEARER = [{"bearerAuth": []}]
 
 
 class MessageInSchema(Schema):
-    body = text(max=services.MAX_BODY, required=True)
+    body = text(ShiftMessage.body, required=True)
     to = ma.fields.String(
         required=True,
         validate=ma.validate.OneOf([audience.value for audience in Audience]),

@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectChoice, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from ..forms import Form
-from ..models import Audience
-from .services import MAX_BODY
+from ..inputs import TextLength
+from ..models import Audience, ShiftMessage
 
 
 def audience_labels(counts: dict[str, int]) -> list[tuple[str, str]]:
@@ -35,7 +35,7 @@ class MessageForm(Form):
         validators=[DataRequired()],
     )
     body = TextAreaField(
-        _l("Message"), validators=[DataRequired(), Length(max=MAX_BODY)]
+        _l("Message"), validators=[DataRequired(), TextLength(ShiftMessage.body)]
     )
 
 
@@ -43,5 +43,6 @@ class ReplyForm(Form):
     """A volunteer's answer in their thread with a shift."""
 
     body = TextAreaField(
-        _l("Your answer"), validators=[DataRequired(), Length(max=MAX_BODY)]
+        _l("Your answer"),
+        validators=[DataRequired(), TextLength(ShiftMessage.body)],
     )

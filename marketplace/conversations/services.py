@@ -24,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from .. import access
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
+from ..inputs import LONG_TEXT
 from ..models import (
     HOLDS_SPOT,
     Application,
@@ -41,9 +42,9 @@ from ..models import (
 )
 from ..notifications import notify
 
-# Longest message or reply (characters): a LINE text holds 5,000; a message to a
-# shift is a few sentences.
-MAX_BODY = 2000
+# Longest message or reply (characters; inputs.LONG_TEXT): a LINE text holds
+# 5,000; a message to a shift is a few sentences.
+MAX_BODY = LONG_TEXT["shift_message.body"]
 # A volunteer may still answer until a day after the shift ended.
 REPLY_WINDOW = timedelta(days=1)
 
@@ -143,6 +144,23 @@ def recipient_counts(
         shift_id: {audience.value: n for audience, n in by_audience.items()}
         for shift_id, by_audience in counts.items()
     }
+
+
+def counts_of(
+    applications: list[Application], author: User | None = None
+) -> dict[str, int]:
+    """How many of these applications each group reaches (no query: for pages that
+    have loaded a shift's applications with their volunteers already)."""
+    counts = dict.fromkeys((audience.value for audience in Audience), 0)
+    for application in applications:
+        if author is not None and application.volunteer_id == author.id:
+            continue
+        if application.volunteer.erased_at is not None:
+            continue
+        for audience, statuses in _STATUSES.items():
+            if application.status in statuses:
+                counts[audience.value] += 1
+    return counts
 
 
 def upcoming_shifts(opportunity: Opportunity, now: datetime) -> list[Shift]:

@@ -24,18 +24,20 @@ def _max_body() -> int:
 
 
 @bp.app_template_global()
-def message_counts(shifts: list[Shift]) -> dict[int, dict[str, int]]:
-    """Per shift, how many volunteers each group reaches (compose forms)."""
-    return services.recipient_counts([shift.id for shift in shifts], current_user)
+def message_counts(applications: list[Application]) -> dict[str, int]:
+    """How many of a shift's loaded applicants each group reaches (compose forms)."""
+    return services.counts_of(applications, current_user)
 
 
 @bp.app_template_global()
-def opportunity_message_counts(opportunity: Opportunity) -> dict[str, int]:
+def opportunity_message_counts(
+    opportunity: Opportunity, by_shift: dict[int, list[Application]]
+) -> dict[str, int]:
     """How many volunteers each group reaches over the shifts not yet ended."""
     shifts = services.upcoming_shifts(opportunity, utcnow())
-    by_shift = services.recipient_counts([s.id for s in shifts], current_user)
+    counts = [services.counts_of(by_shift[s.id], current_user) for s in shifts]
     return {
-        group: sum(counts[group] for counts in by_shift.values())
+        group: sum(count[group] for count in counts)
         for group in ("held", "waitlisted", "all")
     }
 
