@@ -102,6 +102,11 @@ application_address_limit = limiter.shared_limit(
 )
 
 
+def mark_message_sent() -> None:
+    """Count this request against the author's message limit (it sent one)."""
+    g.shift_message_sent = True
+
+
 # Messages to shifts and opportunities per author, on the web and through the API
 # alike; only what was sent counts (a refused or invalid message does not).
 shift_message_limit = limiter.shared_limit(
@@ -109,7 +114,7 @@ shift_message_limit = limiter.shared_limit(
     scope="shift-messages",
     key_func=_applicant,
     methods=["POST"],
-    deduct_when=lambda response: response.status_code < 400,
+    deduct_when=lambda response: bool(g.get("shift_message_sent")),
 )
 
 

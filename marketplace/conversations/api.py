@@ -14,7 +14,7 @@ from ..api.schemas import (
     page_schema,
     text,
 )
-from ..auth.limits import shift_message_limit
+from ..auth.limits import mark_message_sent, shift_message_limit
 from ..extensions import db
 from ..models import Audience, MessageKind, ShiftMessage
 from . import services
@@ -110,6 +110,7 @@ def send(data, shift_id: int):
     shift = services.shift_for_conversation(shift_id, current_user)
     message = services.send_to_shift(current_user, shift, data["body"], data["to"])
     db.session.commit()
+    mark_message_sent()
     return {"id": message.id, "recipients": message.recipients}
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from .. import access
 from ..access import role_required
-from ..auth.limits import shift_message_limit
+from ..auth.limits import mark_message_sent, shift_message_limit
 from ..extensions import db
 from ..models import Application, Opportunity, Role, Shift, utcnow
 from ..web import committing
@@ -103,6 +103,7 @@ def send(shift_id: int):
                 current_user, shift, form.body.data, form.to.data
             )
         if sent:
+            mark_message_sent()
             flash(
                 ngettext(
                     "Sent to %(num)d volunteer.",
@@ -144,13 +145,14 @@ def send_to_opportunity(opportunity_id: int):
         for problems in form.errors.values():
             for problem in problems:
                 flash(str(problem), "danger")
-        return redirect(back), 303
+        return redirect(back)
     with committing() as sent:
         messages = services.send_to_opportunity(
             current_user, opportunity, form.body.data, form.to.data
         )
     if not sent:
-        return redirect(back), 303
+        return redirect(back)
+    mark_message_sent()
     reached = sum(message.recipients for message in messages)
     flash(
         _(

@@ -274,6 +274,29 @@ def test_sending_is_rate_limited_and_only_what_was_sent_counts(api, world, app):
     assert _send(api, _headers(api, "member2@example.org"), shift_id).status_code == 201
 
 
+def test_the_pages_share_the_limit_and_refused_sends_do_not_count(
+    client, auth, world, app
+):
+    app.config["SHIFT_MESSAGE_LIMIT"] = "1 per hour"
+    shift = world["shift"]
+    auth.login("member@example.org")
+    url = f"/manage/shifts/{shift.id}/messages"
+    opportunity_url = f"/manage/opportunities/{shift.opportunity_id}/messages"
+    # Nobody waits on the other opportunity's shift: refused, and not counted.
+    other_id = world["other_shift"].opportunity_id
+    other = client.post(
+        f"/manage/opportunities/{other_id}/messages",
+        data={"to": "waitlisted", "body": "x"},
+    )
+    assert other.status_code == 302
+    assert client.post(url, data={"to": "held", "body": ""}).status_code == 422
+    assert client.post(url, data={"to": "held", "body": "ครั้งเดียว"}).status_code == 302
+    assert client.post(url, data={"to": "held", "body": "อีกครั้ง"}).status_code == 429
+    again = client.post(opportunity_url, data={"to": "held", "body": "ทุกกะ"})
+    assert again.status_code == 429
+    assert db.session.scalar(sa.select(sa.func.count(ShiftMessage.id))) == 1
+
+
 # --- Reading the conversation ---------------------------------------------------------
 
 
