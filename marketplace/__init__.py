@@ -69,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import init_api
     from .auth.views import bp as auth_bp
     from .certificates.views import bp as certificates_bp
+    from .conversations.views import bp as conversations_bp
     from .database import RecordIdConverter
     from .edonation.views import bp as edonation_bp
     from .floaters.views import bp as floaters_bp
@@ -103,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
         line_bp,
         groups_bp,
         edonation_bp,
+        conversations_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

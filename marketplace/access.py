@@ -10,7 +10,8 @@ rest answers "may this user do this to this object" (as Indico's `can_manage`):
 - `can_review` — staff decisions on a match (approve, reject);
 - `leads_now` — a shift's lead (a volunteer with an approved place whom a member
   made its lead) on the shift's day: they see that shift's roster and record its
-  attendance (`ATTEND`, `ROSTER`), nothing else of the organisation;
+  attendance (`ATTEND`, `ROSTER`) and writes to its volunteers (`MESSAGE`),
+  nothing else of the organisation;
 - `can_coordinate` — run the expo floor (offer a floater a place): the
   organisation's members for its shifts, and staff for every shift.
 
@@ -53,6 +54,9 @@ ADMIN = "admin"  # change who belongs to it: its admins only
 REVIEW = "review"  # approve or reject a match: staff only
 ATTEND = "attend"  # record a shift's attendance: members, its leads on its day
 ROSTER = "roster"  # see a shift's roster with phones: members, its leads on its day
+# Write to a shift's volunteers and read its conversation: members, its leads on
+# its day (as ROSTER: a lead sees the other volunteers only on the day).
+MESSAGE = "message"
 
 # A lead may prepare before an early shift: their day opens at midnight (Bangkok)
 # of the shift's day, or this long before the start if that is earlier.
@@ -201,8 +205,8 @@ def can_coordinate(user: User, obj: Managed) -> bool:
 
 
 def may(user: User, action: str, obj: Managed) -> bool:
-    """Answer for one of VIEW, ACT, ADMIN, REVIEW, ATTEND, ROSTER, COORDINATE."""
-    if action in (ATTEND, ROSTER):
+    """Answer for VIEW, ACT, ADMIN, REVIEW, ATTEND, ROSTER, MESSAGE, COORDINATE."""
+    if action in (ATTEND, ROSTER, MESSAGE):
         return isinstance(obj, Shift | Application) and can_attend(user, obj)
     if action == VIEW:
         return can_view_applicants(user, obj)
@@ -223,13 +227,15 @@ def require(user: User, action: str, obj: Managed) -> None:
         return
     if action == REVIEW:
         raise Forbidden(message=str(_l("Only expo staff can do this.")))
-    leading = action in (ATTEND, ROSTER) and isinstance(obj, Shift | Application)
+    leading = action in (ATTEND, ROSTER, MESSAGE) and isinstance(
+        obj, Shift | Application
+    )
     if leading and is_shift_lead(user, _shift_of(obj)):
         raise Forbidden(
             "not_shift_day",
             str(_l("As a shift lead you can open this only on the shift's day.")),
         )
-    if _is_staff(user) and action in (ACT, ATTEND, ROSTER):
+    if _is_staff(user) and action in (ACT, ATTEND, ROSTER, MESSAGE):
         raise Forbidden(
             "not_a_member",
             str(

@@ -116,6 +116,9 @@ class Config:
     TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Good Society Expo")
     # Member invitations each organisation may send (web and API together).
     MEMBER_INVITE_LIMIT = os.environ.get("MEMBER_INVITE_LIMIT", "20 per hour")
+    # Messages each member or lead may send to shifts' volunteers (web and API
+    # together; a message to an opportunity counts once): beyond it, 429.
+    SHIFT_MESSAGE_LIMIT = os.environ.get("SHIFT_MESSAGE_LIMIT", "30 per hour")
     # How many reverse proxies (nginx, a load balancer) stand in front of
     # gunicorn; 0 ignores X-Forwarded-* entirely, since clients could forge them.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

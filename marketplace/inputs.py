@@ -149,6 +149,7 @@ LONG_TEXT = {
     "organization.rejection_reason": 2000,
     "outcome_comment.body": 2000,
     "pledge.note": 2000,
+    "shift_message.body": 2000,
     "reported_value.note": 2000,
     "volunteer_profile.bio": 1000,
 }

@@ -207,6 +207,20 @@ KINDS: dict[str, Kind] = {
         next_step=lambda d: _("Fix the details and send them again."),
         topic="organisations",
     ),
+    # A member (or the shift's lead) wrote to the shift's volunteers
+    # (conversations.services.send_to_shift); a lead is not named to volunteers.
+    "shift_message": Kind(
+        lambda d: _(
+            "%(sender)s (%(organization)s) about “%(title)s”: %(body)s",
+            sender=d.get("sender") or _("The shift lead"),
+            organization=d.get("organization", ""),
+            title=d.get("title", ""),
+            body=d.get("body", ""),
+        ),
+        link=lambda d: ("conversations.thread", {"shift_id": d.get("shift_id")}),
+        next_step=lambda d: _("Answer here or reply in LINE."),
+        topic="messages",
+    ),
 }
 
 

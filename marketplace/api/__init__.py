@@ -67,6 +67,7 @@ def protect_browser_calls() -> None:
 def init_api(app: Flask) -> None:
     """Create the Api object and register the API blueprints."""
     from ..certificates import api as certificates
+    from ..conversations import api as conversations
     from ..floor import api as floor
     from . import (
         accounts,
@@ -107,6 +108,7 @@ def init_api(app: Flask) -> None:
         certificates.blp,
         floor.blp,
         offers.blp,
+        conversations.blp,
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

@@ -32,6 +32,14 @@ _ADDED: dict[str, dict[str, ma.fields.Field]] = {
         "ends_at": ma.fields.DateTime(),
     },
     "memberships": {"organization": ma.fields.String(allow_none=True)},
+    "shift_messages_received": {
+        "shift_id": ma.fields.Integer(),
+        "opportunity": ma.fields.String(),
+        "organization": ma.fields.String(),
+        "body": ma.fields.String(),
+        "sent_at": ma.fields.DateTime(),
+    },
+    "shift_replies": {"opportunity": ma.fields.String()},
 }
 
 

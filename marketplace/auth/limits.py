@@ -1,4 +1,5 @@
-"""Rate limits on logins, sign-ups, password resets and applications (web and API)."""
+"""Rate limits on logins, sign-ups, password resets, applications and messages
+(web and API)."""
 
 from flask import Flask, current_app, g, request, session
 from flask_limiter.util import get_remote_address
@@ -98,6 +99,22 @@ application_address_limit = limiter.shared_limit(
     lambda: current_app.config["APPLICATION_ADDRESS_LIMIT"],
     scope="applications-address",
     methods=["POST"],
+)
+
+
+def mark_message_sent() -> None:
+    """Count this request against the author's message limit (it sent one)."""
+    g.shift_message_sent = True
+
+
+# Messages to shifts and opportunities per author, on the web and through the API
+# alike; only what was sent counts (a refused or invalid message does not).
+shift_message_limit = limiter.shared_limit(
+    lambda: current_app.config["SHIFT_MESSAGE_LIMIT"],
+    scope="shift-messages",
+    key_func=_applicant,
+    methods=["POST"],
+    deduct_when=lambda response: bool(g.get("shift_message_sent")),
 )
 
 

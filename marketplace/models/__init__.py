@@ -2,6 +2,13 @@
 
 from .application import HOLDS_SPOT, Application, ApplicationStatus, Attendance
 from .audit import AuditEvent, EmailOutbox, Notification
+from .conversation import (
+    Audience,
+    ConversationRead,
+    MessageKind,
+    MessageRecipient,
+    ShiftMessage,
+)
 from .edonation import EDonation, EDonationStatus
 from .floor import Floater, Offer, OfferKind, OfferStatus, ShiftLead
 from .group import (
@@ -115,4 +122,9 @@ __all__ = [
     "GroupPlace",
     "GroupReservation",
     "ReservationStatus",
+    "Audience",
+    "ConversationRead",
+    "MessageKind",
+    "MessageRecipient",
+    "ShiftMessage",
 ]

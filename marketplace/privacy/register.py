@@ -112,6 +112,11 @@ def _group_place_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
     )
 
 
+def _replies_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
+    """What the person answered in shifts' conversations (not members' messages)."""
+    return sa.and_(table.c.author_id == user.id, table.c.kind == "reply")
+
+
 OWNERS: dict[str, Owner] = {
     "user": Owner(_by("id"), section="account"),
     # Before the profile, whose phone number erasure clears.
@@ -142,6 +147,13 @@ OWNERS: dict[str, Owner] = {
     # hands over what they led first); the places they took through a group go.
     "group_member": Owner(_by("user_id"), delete=True, section="groups"),
     "group_place": Owner(_group_place_rows, delete=True, section="group_places"),
+    # Messages to a shift: the messages that reached the person, their answers
+    # (deleted on erasure, with their text), how far a member read a conversation.
+    "shift_message_recipient": Owner(
+        _by("volunteer_id"), delete=True, section="shift_messages_received"
+    ),
+    "shift_message": Owner(_replies_rows, delete=True, section="shift_replies"),
+    "conversation_read": Owner(_by("user_id"), delete=True),
 }
 
 _TAXONOMY = {
@@ -384,6 +396,28 @@ REGISTER: dict[str, dict[str, Any]] = {
         "expires_at": KEPT,
         "attempts": NOT_PERSONAL,
         "used_at": KEPT,
+    },
+    "shift_message_recipient": {
+        "id": KEPT,
+        "message_id": KEPT,
+        "volunteer_id": KEPT,
+    },
+    "shift_message": {
+        "id": KEPT,
+        "shift_id": KEPT,
+        "kind": KEPT,
+        "author_id": ACTOR,  # a member's or lead's message is kept, by an actor
+        "body": QUOTES,
+        "audience": NOT_PERSONAL,
+        "recipients": NOT_PERSONAL,
+        "created_at": KEPT,
+    },
+    "conversation_read": {
+        "id": LINK,
+        "shift_id": LINK,
+        "user_id": LINK,
+        "last_read_id": LINK,
+        "read_at": LINK,
     },
     # --- Organisations' and the expo's data (may quote people) ------------------
     "organization": {

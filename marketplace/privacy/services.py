@@ -31,6 +31,7 @@ from ..models import (
     Opportunity,
     Organization,
     Shift,
+    ShiftMessage,
     User,
     utcnow,
 )
@@ -204,6 +205,7 @@ def export_user_data(user: User) -> dict[str, Any]:
     for row in data["memberships"]:
         row["organization"] = names.get(row["organization_id"])
     _name_groups(data["groups"])
+    _add_message_context(data)
     return data
 
 
@@ -221,6 +223,40 @@ def _name_groups(rows: list[dict[str, Any]]) -> None:
         group = groups.get(row["group_id"])
         row["group"] = group.name if group else None
         row["kind"] = group.kind.value if group else None
+
+
+def _add_message_context(data: dict[str, Any]) -> None:
+    """The text, shift and time of each message that reached the person, and the
+    opportunity each of their answers was about (one query)."""
+    received = {row["message_id"]: row for row in data["shift_messages_received"]}
+    replies = {row["id"]: row for row in data["shift_replies"]}
+    if not received and not replies:
+        return
+    found = db.session.execute(
+        sa.select(
+            ShiftMessage.id,
+            ShiftMessage.shift_id,
+            ShiftMessage.body,
+            ShiftMessage.created_at,
+            Opportunity.title,
+            Organization.name_th,
+        )
+        .join(Shift, Shift.id == ShiftMessage.shift_id)
+        .join(Opportunity, Opportunity.id == Shift.opportunity_id)
+        .join(Organization, Organization.id == Opportunity.organization_id)
+        .where(ShiftMessage.id.in_([*received, *replies]))
+    ).all()
+    for message_id, shift_id, body, sent_at, title, organization in found:
+        if message_id in received:
+            received[message_id].update(
+                shift_id=shift_id,
+                opportunity=title,
+                organization=organization,
+                body=body,
+                sent_at=_when(sent_at),
+            )
+        if message_id in replies:
+            replies[message_id]["opportunity"] = title
 
 
 # --- Erasure -----------------------------------------------------------------------

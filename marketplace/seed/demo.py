@@ -39,6 +39,7 @@ from ..models import (
 from ..models.taxonomy import opportunity_skill
 from ..privacy.consents import record_consents
 from . import language_codes, read_data
+from .conversations import build_conversations_demo
 from .edonation import build_edonation_demo
 from .floor import build_floor_demo
 from .groups import build_groups_demo
@@ -97,7 +98,8 @@ def demo_logins() -> list[DemoLogin]:
             "My shifts: two past shifts served, an open feedback survey, a "
             "certificate, an invitation, a waitlisted and an approved shift "
             "that you lead; recommendations on the home page; a place offered to "
-            "take now under I'm free now (/floor/free).",
+            "take now under I'm free now (/floor/free); a message from an "
+            "organisation on your approved shift, answered (My shifts → Messages).",
         ),
         DemoLogin(
             "organisation member",
@@ -107,8 +109,9 @@ def demo_logins() -> list[DemoLogin]:
             "(with their T-shirt sizes) and a shift running right now to check "
             "volunteers in, two walk-ins from the booth and the Booth kiosk "
             "button; the coverage board shows the shift short, with its shift "
-            "lead, and floaters free now to offer it to (Floaters); e-Donation: "
-            "your verified QR and a pledge to mark received.",
+            "lead, and floaters free now to offer it to (Floaters); the Inbox "
+            "with a volunteer's answer to your message to that shift, unread; "
+            "e-Donation: your verified QR and a pledge to mark received.",
         ),
         DemoLogin(
             "staff",
@@ -198,6 +201,8 @@ class DemoBuilder:
             ),
         )
         db.session.flush()
+        conversations = build_conversations_demo(volunteers[0], organizer_org, self.now)
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -211,6 +216,7 @@ class DemoBuilder:
             **line,
             **groups,
             **edonation,
+            **conversations,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:

@@ -187,3 +187,21 @@ def test_the_demo_floor_has_an_offer_floaters_and_answers(demo):
         )
     ).all()
     assert answered and all(str(size.id) in a.answers for a in answered)
+
+
+def test_the_demo_shows_a_conversation_from_both_sides(demo):
+    """Issue 13: an unread answer in the organiser's inbox; a thread on My shifts."""
+    organizer = demo.test_client()
+    organizer.post("/login", data={"email": ORGANIZER_EMAIL, "password": DEMO_PASSWORD})
+    member = db.session.scalar(sa.select(User).where(User.email == ORGANIZER_EMAIL))
+    organization_id = db.session.scalar(
+        sa.select(Membership.organization_id).where(Membership.user_id == member.id)
+    )
+    dashboard = organizer.get(f"/organizations/{organization_id}/dashboard")
+    assert 'data-testid="inbox"' in dashboard.get_data(as_text=True)
+    inbox = organizer.get(f"/organizations/{organization_id}/inbox")
+    assert 'data-testid="inbox-unread-' in inbox.get_data(as_text=True)
+    volunteer = demo.test_client()
+    volunteer.post("/login", data={"email": VOLUNTEER_EMAIL, "password": DEMO_PASSWORD})
+    my_shifts = volunteer.get("/me/shifts").get_data(as_text=True)
+    assert 'data-testid="thread-' in my_shifts

@@ -33,7 +33,8 @@ def _file_name(role: str, url: str) -> str:
 # Forms among the walked pages that are sent empty, to check them with errors shown.
 SENT_EMPTY = re.compile(
     r"^/(register|login|me/profile|organizations/new|organizations/\d+/edit"
-    r"|organizations/\d+/opportunities/new|outcomes/rounds/new)$"
+    r"|organizations/\d+/opportunities/new|outcomes/rounds/new"
+    r"|manage/shifts/\d+/messages|me/shifts/\d+/messages)$"
 )
 
 

@@ -7,6 +7,7 @@ Each module has MATRIX ((endpoint, method) -> roles allowed), extend_world(world
 
 from . import (
     certificates,
+    conversations,
     edonation,
     floaters,
     floor,
@@ -35,4 +36,5 @@ AREAS = (
     line,
     groups,
     edonation,
+    conversations,
 )

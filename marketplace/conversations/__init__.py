@@ -1,0 +1,1 @@
+"""Messages to a shift: members and leads write, volunteers answer, one inbox."""
