@@ -39,6 +39,7 @@ from ..models import (
 from ..models.taxonomy import opportunity_skill
 from ..privacy.consents import record_consents
 from . import language_codes, read_data
+from .confirmations import build_confirmations_demo
 from .floor import build_floor_demo
 from .impact import build_impact_demo
 from .journeys import Journeys
@@ -176,6 +177,10 @@ class DemoBuilder:
         db.session.flush()
         walk_ins = build_walk_ins(organizer_org)
         db.session.flush()
+        confirmations = build_confirmations_demo(
+            volunteers[0], organizer_org, volunteers[1:], self.now
+        )
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -186,6 +191,7 @@ class DemoBuilder:
             **showcase,
             **floor,
             **walk_ins,
+            **confirmations,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:
