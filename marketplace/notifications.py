@@ -73,10 +73,15 @@ def _start_day(data: dict[str, Any]) -> str:
 
     from .i18n import format_day
 
+    from markupsafe import Markup
+
+    raw = data.get("starts_at", "")
+    # A page's copy of the data has its strings marked up (web.notification_html).
+    text = raw.striptags() if isinstance(raw, Markup) else str(raw)
     try:
-        starts = datetime.fromisoformat(str(data.get("starts_at", "")))
+        starts = datetime.fromisoformat(text)
     except ValueError:
-        return str(data.get("day", ""))
+        return ""
     return format_day(starts, "long", str(get_locale() or "th"))
 
 

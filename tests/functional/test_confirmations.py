@@ -143,6 +143,10 @@ def test_the_question_carries_both_answers(app):
         assert kind.text(note.data).startswith("คุณจะมา")
         assert "พ.ศ." in kind.text(note.data)
         assert kind.next_step(note.data)
+        # The page's copy of the line (values escaped and marked) names the day too.
+        from marketplace.web import notification_html
+
+        assert "พ.ศ." in notification_html(note.kind, note.data)
 
 
 def test_coming_confirms_the_place(app):
