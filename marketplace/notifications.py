@@ -3,12 +3,15 @@
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from .extensions import db
+from .i18n import format_day
 from .links import public_url
 from .models import Application, EmailOutbox, Notification, User
 
@@ -67,14 +70,6 @@ class Kind:
 
 def _start_day(data: dict[str, Any]) -> str:
     """The day a message's shift starts, as people write it in the current language."""
-    from datetime import datetime
-
-    from flask_babel import get_locale
-
-    from .i18n import format_day
-
-    from markupsafe import Markup
-
     raw = data.get("starts_at", "")
     # A page's copy of the data has its strings marked up (web.notification_html).
     text = raw.striptags() if isinstance(raw, Markup) else str(raw)
