@@ -279,3 +279,37 @@ def test_asking_is_off_at_zero_hours(app):
     db.session.commit()
     app.config["CONFIRMATION_HOURS"] = 0
     assert ask_for_confirmations(utcnow()) == 0
+
+
+def test_two_runs_at_once_ask_each_place_once(app, make_app, database_url):
+    """Two consumers run the periodic task together: the row locks share the work."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("row locks are PostgreSQL's (SQLite runs one writer at a time)")
+    import threading
+
+    shift = shift_in(10)
+    places = [place(shift) for _ in range(6)]
+    db.session.commit()
+    now = utcnow()
+    apps = [make_app(), make_app()]
+    barrier = threading.Barrier(len(apps))
+    asked: list[int] = []
+
+    def run(other) -> None:
+        with other.app_context():
+            barrier.wait()
+            asked.append(ask_for_confirmations(now))
+            db.session.commit()
+
+    threads = [threading.Thread(target=run, args=(other,)) for other in apps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    db.session.rollback()  # see what the other sessions wrote
+    assert sum(asked) == len(places)
+    notes = db.session.scalars(
+        sa.select(Notification.user_id).where(Notification.kind == "confirm_attendance")
+    ).all()
+    assert sorted(notes) == sorted(p.volunteer_id for p in places)
