@@ -153,6 +153,10 @@ def test_roster_and_board_show_answers_without_more_queries(
     shift_page = pages[1].get_data(as_text=True)
     assert 'data-state="asked"' in shift_page and 'data-state="confirmed"' in shift_page
     assert f'data-testid="confirmed-{later.id}"' in pages[3].get_data(as_text=True)
+    applicants = client.get(
+        f"/manage/opportunities/{later.opportunity_id}/applicants"
+    ).get_data(as_text=True)
+    assert 'data-state="asked"' in applicants and 'data-state="confirmed"' in applicants
     board = {row["shift_id"]: row for row in pages[4].json["items"]}
     assert board[later.id]["confirmed"] == 1
     assert board[later.id]["awaiting_answer"] == 1

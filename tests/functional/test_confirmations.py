@@ -313,3 +313,28 @@ def test_two_runs_at_once_ask_each_place_once(app, make_app, database_url):
         sa.select(Notification.user_id).where(Notification.kind == "confirm_attendance")
     ).all()
     assert sorted(notes) == sorted(p.volunteer_id for p in places)
+
+
+def test_every_new_kind_links_to_a_page_and_says_what_next(app):
+    from flask import url_for
+
+    from marketplace.notifications import KINDS
+
+    application = place(shift_in(10))
+    db.session.commit()
+    actions.perform(application.volunteer, f"not_coming:{application.id}")
+    data = {
+        "application_id": application.id,
+        "opportunity_id": application.shift.opportunity_id,
+        "title": "t",
+        "starts_at": application.shift.starts_at.isoformat(),
+        "hours": 6,
+        "volunteer": "v",
+        "time": "09:00",
+    }
+    for kind in ("confirm_attendance", "volunteer_cant_come", "place_released"):
+        entry = KINDS[kind]
+        endpoint, values = entry.link(data)
+        assert url_for(endpoint, **values).startswith("/")
+        assert entry.next_step(data) and entry.text(data)
+        assert entry.topic in {"shifts", "applications"}
