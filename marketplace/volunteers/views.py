@@ -17,6 +17,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import actions
 from ..access import role_required
 from ..applications import services as workflow
 from ..applications.confirmations import awaits_answer
@@ -341,12 +342,9 @@ def withdraw(application_id: int):
 @role_required(Role.VOLUNTEER)
 def answer_confirmation(application_id: int):
     """Answer "are you coming?" from My shifts: `answer` is coming or not_coming."""
-    from .. import actions
-
     answer = request.form.get("answer", "")
     if answer not in {"coming", "not_coming"}:
         raise actions.BadAction()
-    sentence = None
     with committing() as answered:
         sentence = actions.perform(
             current_user, actions.code_for(answer, application_id), utcnow()
