@@ -62,11 +62,33 @@ def _skip_offer(user: User, offer_id: int, now: datetime) -> str:
     return _("Thank you for answering: the place goes to someone else.")
 
 
+def _coming(user: User, application_id: int, now: datetime) -> str:
+    from .applications.confirmations import answer_coming
+
+    application = answer_coming(user, application_id, now)
+    return _(
+        "Thank you: “%(title)s” counts on you.",
+        title=application.shift.opportunity.title,
+    )
+
+
+def _not_coming(user: User, application_id: int, now: datetime) -> str:
+    from .applications.confirmations import answer_not_coming
+
+    application = answer_not_coming(user, application_id, now)
+    return _(
+        "Thank you for telling us: your place on “%(title)s” goes to someone else.",
+        title=application.shift.opportunity.title,
+    )
+
+
 # Verb → handler. Features add theirs here (one line each), so every channel
 # understands every answer.
 VERBS: dict[str, Handler] = {
     "take": _take_offer,
     "skip": _skip_offer,
+    "coming": _coming,
+    "not_coming": _not_coming,
 }
 
 

@@ -209,6 +209,10 @@ class Config:
     API_PAGE_SIZE = 20
     API_MAX_PAGE_SIZE = 100
 
+    # "Are you coming?": approved volunteers are asked this many hours before
+    # their shift starts (0: never asked). See docs/confirmations.md.
+    CONFIRMATION_HOURS = int(os.environ.get("CONFIRMATION_HOURS", "24"))
+
     # The expo floor's coverage board fetches its rows again this often.
     FLOOR_BOARD_REFRESH_SECONDS = 15
 

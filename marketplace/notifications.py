@@ -3,12 +3,15 @@
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from .extensions import db
+from .i18n import format_day
 from .links import public_url
 from .models import Application, EmailOutbox, Notification, User
 
@@ -63,6 +66,18 @@ class Kind:
     next_step: Callable[[dict[str, Any]], str] | None = None
     actions: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None
     topic: str = "news"
+
+
+def _start_day(data: dict[str, Any]) -> str:
+    """The day a message's shift starts, as people write it in the current language."""
+    raw = data.get("starts_at", "")
+    # A page's copy of the data has its strings marked up (web.notification_html).
+    text = raw.striptags() if isinstance(raw, Markup) else str(raw)
+    try:
+        starts = datetime.fromisoformat(text)
+    except ValueError:
+        return ""
+    return format_day(starts, "long", str(get_locale() or "th"))
 
 
 # Every kind of message the marketplace sends; a feature adds its own here.
@@ -220,6 +235,54 @@ KINDS: dict[str, Kind] = {
         link=lambda d: ("conversations.thread", {"shift_id": d.get("shift_id")}),
         next_step=lambda d: _("Answer here or reply in LINE."),
         topic="messages",
+    ),
+    "confirm_attendance": Kind(
+        lambda d: _(
+            "Are you coming to “%(title)s” on %(day)s at %(time)s?",
+            title=d.get("title", ""),
+            day=_start_day(d),
+            time=d.get("time", ""),
+        ),
+        link=lambda d: ("volunteers.my_shifts", {}),
+        next_step=lambda d: _(
+            "Answer “I'm coming” or “I can't come”: if you can't, your place goes "
+            "to someone on the waitlist."
+        ),
+        actions=lambda d: [
+            (_("I'm coming"), f"coming:{d.get('application_id')}"),
+            (_("I can't come"), f"not_coming:{d.get('application_id')}"),
+        ],
+        topic="shifts",
+    ),
+    "volunteer_cant_come": Kind(
+        lambda d: _(
+            "%(name)s can't come to “%(title)s”: the place went to the waitlist, "
+            "or is open again.",
+            name=d.get("volunteer", ""),
+            title=d.get("title", ""),
+        ),
+        link=lambda d: (
+            "organizations.applicants",
+            {"opportunity_id": d.get("opportunity_id")},
+        ),
+        next_step=lambda d: _("Check the shift's people on the applicants page."),
+        topic="applications",
+    ),
+    "place_released": Kind(
+        lambda d: _(
+            "Your place on “%(title)s” was released: you did not confirm it "
+            "%(hours)s hours before the start.",
+            title=d.get("title", ""),
+            hours=d.get("hours", ""),
+        ),
+        link=lambda d: (
+            "volunteers.opportunity",
+            {"opportunity_id": d.get("opportunity_id")},
+        ),
+        next_step=lambda d: _(
+            "If you can still come, apply again: you may get a place if one is free."
+        ),
+        topic="shifts",
     ),
 }
 

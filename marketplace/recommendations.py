@@ -23,6 +23,7 @@ import sqlalchemy.orm as so
 
 from .applications.eligibility import matchable_volunteers
 from .applications.openness import is_open
+from .applications.reliability import reliabilities
 from .applications.services import ACTIVE
 from .caching import memoized
 from .extensions import db
@@ -72,8 +73,10 @@ class Suggestion:
     reasons: list[str]
 
 
-def as_volunteer(profile: VolunteerProfile, held: list[tuple]) -> model.Volunteer:
-    """The matching view of a volunteer's profile."""
+def as_volunteer(
+    profile: VolunteerProfile, held: list[tuple], reliability: float = 1.0
+) -> model.Volunteer:
+    """The matching view of a volunteer's profile (reliability: `reliabilities`)."""
     return model.Volunteer(
         id=profile.user_id,
         skills=frozenset(skill.slug for skill in profile.skills),
@@ -87,6 +90,7 @@ def as_volunteer(profile: VolunteerProfile, held: list[tuple]) -> model.Voluntee
             (w.weekday, w.start_minute, w.end_minute) for w in profile.availability
         ),
         held=tuple(held),
+        reliability=reliability,
     )
 
 
@@ -143,7 +147,7 @@ def _match(
         volunteer_id=volunteer.id,
         shift_id=shift.id,
         opportunity_id=opportunity.id,
-        score=scoring.score(parts),
+        score=scoring.score(parts, volunteer.reliability),
         components=parts,
         distance_km=None if km is None else round(km, 2),
         window=filters.fitting_window(volunteer, shift),
@@ -499,6 +503,7 @@ def suggest_for_shifts(
         )
     profiles = db.session.scalars(query).all()
     held = held_intervals([profile.user_id for profile in profiles])
+    reliable = reliabilities([profile.user_id for profile in profiles], now)
     already = {
         (shift_id, volunteer_id)
         for shift_id, volunteer_id in db.session.execute(
@@ -509,7 +514,12 @@ def suggest_for_shifts(
     }
     plain = as_opportunity(opportunity)
     volunteers = [
-        (profile.user, as_volunteer(profile, held.get(profile.user_id, [])))
+        (
+            profile.user,
+            as_volunteer(
+                profile, held.get(profile.user_id, []), reliable[profile.user_id]
+            ),
+        )
         for profile in profiles
     ]
     result: dict[int, list[Suggestion]] = {}
@@ -579,8 +589,15 @@ def floater_pool(now: datetime, volunteer_ids: list[int] | None = None) -> Float
     rows = db.session.execute(query).all()
     ids = [profile.user_id for profile, _ in rows]
     held = held_intervals(ids)
+    reliable = reliabilities(ids, now)
     people = [
-        (profile.user, as_volunteer(profile, held.get(profile.user_id, [])), until)
+        (
+            profile.user,
+            as_volunteer(
+                profile, held.get(profile.user_id, []), reliable[profile.user_id]
+            ),
+            until,
+        )
         for profile, until in rows
     ]
     applied = set()
@@ -637,7 +654,7 @@ def rank_floaters(
             volunteer_id=volunteer.id,
             shift_id=shift.id,
             opportunity_id=opportunity.id,
-            score=scoring.score(parts),
+            score=scoring.score(parts, volunteer.reliability),
             components=parts,
             distance_km=None if km is None or on_site else round(km, 2),
             window=None,

@@ -177,9 +177,11 @@ def notification_html(kind: str, data: dict) -> Markup:
 
 def init_template_globals(app: Flask) -> None:
     """Functions the base layout calls."""
+    from .applications.confirmations import confirmation_badge
     from .forms import error_id, form_problems
 
     app.jinja_env.globals.update(
+        confirmation_badge=confirmation_badge,
         unread_notifications=unread_notifications,
         notification_text=notification_html,
         form_problems=form_problems,

@@ -199,6 +199,7 @@ def _open_application(volunteer: User, shift: Shift, message: str) -> Applicatio
         existing.message = message
         existing.attendance = None
         existing.hours = None
+        _forget_answers(existing)
         return existing
     application = Application(
         shift=shift,
@@ -497,7 +498,15 @@ def take_offered_place(
     elif not _set_status(existing, _spot_status(existing), existing.status):
         raise Conflict("invalid_status", str(_l("This application changed meanwhile.")))
     existing.attendance, existing.hours = None, None
+    _forget_answers(existing)
     return existing
+
+
+def _forget_answers(application: Application) -> None:
+    """A place held again starts with no "are you coming?" answer."""
+    from .confirmations import reset
+
+    reset(application)
 
 
 def _tell_organization(

@@ -48,6 +48,12 @@ class CoverageItemSchema(OutputSchema):
     open = ma.fields.Integer(metadata={"description": "capacity - held"})
     title = ma.fields.String()
     zone = ma.fields.String()
+    confirmed = ma.fields.Integer(
+        metadata={"description": "held places whose volunteer said they are coming"}
+    )
+    awaiting_answer = ma.fields.Integer(
+        metadata={"description": "held places asked “are you coming?”, no answer"}
+    )
 
 
 class RosterVolunteerSchema(OutputSchema):
@@ -64,6 +70,12 @@ class RosterItemSchema(OutputSchema):
     answers = ma.fields.Dict()
     shift_id = ma.fields.Integer()
     is_lead = ma.fields.Boolean()
+    confirmation = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "asked, confirmed, no_answer, cant_come; null: not asked"
+        },
+    )
 
 
 class LeadInSchema(Schema):

@@ -48,6 +48,9 @@ class ShiftCoverage:
     missing: int
     open: int
     started: bool
+    # "Are you coming?": held places confirmed, and asked but not answered.
+    confirmed: int = 0
+    awaiting_answer: int = 0
 
     @property
     def risk(self) -> float:
@@ -82,6 +85,8 @@ class ShiftCoverage:
             "open": self.open,
             "title": self.title,
             "zone": self.zone,
+            "confirmed": self.confirmed,
+            "awaiting_answer": self.awaiting_answer,
         }
 
 
@@ -177,6 +182,16 @@ def coverage(
             ),
             _count(unrecorded).label("unrecorded"),
             _reserved_for_groups().label("reserved"),
+            _count(sa.and_(held, Application.confirmed_at.is_not(None))).label(
+                "confirmed"
+            ),
+            _count(
+                sa.and_(
+                    held,
+                    Application.confirm_asked_at.is_not(None),
+                    Application.confirmed_at.is_(None),
+                )
+            ).label("awaiting_answer"),
         )
         .join(Opportunity, Shift.opportunity_id == Opportunity.id)
         .join(Organization, Opportunity.organization_id == Organization.id)
@@ -209,6 +224,8 @@ def coverage(
             missing=int(row.unrecorded) if row.starts_at + MISSING_AFTER <= now else 0,
             open=max(row.capacity - int(row.held) - int(row.reserved), 0),
             started=row.starts_at <= now,
+            confirmed=int(row.confirmed),
+            awaiting_answer=int(row.awaiting_answer),
         )
         for row in db.session.execute(query)
     ]

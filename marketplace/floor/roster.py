@@ -12,6 +12,7 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from ..applications.confirmations import confirmation_state
 from ..applications.questions import answers_for
 from ..extensions import db
 from ..models import (
@@ -20,6 +21,7 @@ from ..models import (
     Opportunity,
     Shift,
     VolunteerProfile,
+    utcnow,
 )
 from ..privacy.consents import profile_not_shared
 from .coverage import day_bounds
@@ -60,6 +62,8 @@ class RosterLine:
             "answers": self.answers,
             "shift_id": application.shift_id,
             "is_lead": self.is_lead,
+            # "Are you coming?": asked, confirmed, no_answer, cant_come or None.
+            "confirmation": confirmation_state(application, utcnow()),
         }
 
 

@@ -228,6 +228,9 @@ class MatchingIndex:
             [v.max_distance_km for v in volunteers], dtype=np.float64
         )
         self._v_remote = np.array([v.remote_ok for v in volunteers], dtype=bool)
+        self._v_reliability = np.array(
+            [v.reliability for v in volunteers], dtype=np.float64
+        )
         self._v_chord = chord_bound(self._v_radius)
 
         counts = np.array([len(v.windows) for v in volunteers], dtype=np.int64)
@@ -556,7 +559,7 @@ class MatchingIndex:
             rows,
             km,
         )
-        scores = combine(parts)
+        scores = combine(parts, person.reliability)
         # The best shift of each opportunity (ties: the earliest), then the best
         # opportunities (ties: earliest shift, then lowest shift id).
         order = np.lexsort((self._s_start[rows], -scores, opp))
@@ -629,7 +632,7 @@ class MatchingIndex:
         parts = self._parts(
             self._v_skills[vol], self._v_causes[vol], self._v_langs[vol], opps, rows, km
         )
-        scores = combine(parts)
+        scores = combine(parts, self._v_reliability[vol])
         ranked = np.lexsort((self._v_ids[vol], -scores))[:limit]
         return [
             self._match(
@@ -713,7 +716,7 @@ class MatchingIndex:
             shift,
             km,
         )
-        scores = combine(parts)
+        scores = combine(parts, self._v_reliability[vol])
         top_k = _top_per_group(vol, scores, k)
         top_m = _top_per_group(shift, scores, m)
         return (

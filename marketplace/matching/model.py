@@ -38,6 +38,8 @@ class Volunteer:
     remote_ok: bool
     windows: tuple[Window, ...]
     held: tuple[Interval, ...] = ()
+    # Came to the shifts they held (scoring.reliability): 1.0 with no history.
+    reliability: float = 1.0
 
     def __post_init__(self) -> None:
         """Check the windows and the held intervals."""

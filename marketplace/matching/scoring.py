@@ -15,6 +15,8 @@ from .weights import (
     COMPONENTS,
     DISTANCE_HALF_KM,
     NO_SKILLS_REQUIRED,
+    RELIABILITY_PRIOR,
+    RELIABILITY_WEIGHT,
     REMOTE_CLOSENESS,
     WEIGHTS,
 )
@@ -62,11 +64,32 @@ def need(spots_taken: ArrayLike, capacity: ArrayLike) -> np.ndarray:
     return np.where(cap > 0, left / np.maximum(cap, 1.0), 0.0)
 
 
-def combine(parts: Mapping[str, ArrayLike]) -> np.ndarray:
-    """The weighted sum of the components, clipped to [0, 1]."""
+def reliability(attended: ArrayLike, recorded: ArrayLike) -> np.ndarray:
+    """(attended + PRIOR) / (recorded + PRIOR): 1 with no history, never 0."""
+    came = np.asarray(attended, dtype=np.float64)
+    counted = np.asarray(recorded, dtype=np.float64)
+    return (came + RELIABILITY_PRIOR) / (counted + RELIABILITY_PRIOR)
+
+
+def reliability_factor(value: ArrayLike) -> np.ndarray:
+    """What a reliability in [0, 1] keeps of a score: 1 - WEIGHT * (1 - value)."""
+    kept = np.clip(np.asarray(value, dtype=np.float64), 0.0, 1.0)
+    return 1.0 - RELIABILITY_WEIGHT * (1.0 - kept)
+
+
+def combine(
+    parts: Mapping[str, ArrayLike], reliability: ArrayLike | None = None
+) -> np.ndarray:
+    """The weighted sum of the components, clipped to [0, 1].
+
+    ``reliability`` (the volunteer's, per pair or one) scales it by
+    ``reliability_factor``; None leaves it as it is (no history: the same).
+    """
     total = np.zeros(np.shape(parts[COMPONENTS[0]]), dtype=np.float64)
     for name in COMPONENTS:
         total = total + WEIGHTS[name] * np.asarray(parts[name], dtype=np.float64)
+    if reliability is not None:
+        total = total * reliability_factor(reliability)
     return np.clip(total, 0.0, 1.0)
 
 
@@ -98,6 +121,6 @@ def components(
     return {name: float(parts[name]) for name in COMPONENTS}
 
 
-def score(parts: Mapping[str, float]) -> float:
-    """The score in [0, 1] of one pair's components."""
-    return float(combine(parts))
+def score(parts: Mapping[str, float], reliability: float = 1.0) -> float:
+    """The score in [0, 1] of one pair's components and the volunteer's reliability."""
+    return float(combine(parts, reliability))

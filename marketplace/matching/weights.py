@@ -30,3 +30,13 @@ REMOTE_CLOSENESS: Final = 0.6
 # Proposal: added once per organisation for its first placed volunteer, so small
 # partners are not starved; in score units (a perfect match is worth 1).
 FIRST_SEAT_BONUS: Final = 1.0
+
+# Reliability (docs/matching.md): the weighted sum is multiplied by
+# 1 - RELIABILITY_WEIGHT * (1 - r), where r = (attended + RELIABILITY_PRIOR) /
+# (recorded + RELIABILITY_PRIOR) over the last 12 months. A newcomer (nothing
+# recorded) has r = 1 and loses nothing; someone who missed every shift keeps at
+# least 1 - RELIABILITY_WEIGHT of their score, and is never filtered out.
+RELIABILITY_WEIGHT: Final = 0.2
+# Shifts counted as attended before any is recorded: one no-show among few shifts
+# weighs little.
+RELIABILITY_PRIOR: Final = 2.0

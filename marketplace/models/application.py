@@ -74,6 +74,13 @@ class Application(db.Model):
     # The volunteer scanned the shift's QR code; the organisation confirms it.
     checked_in_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # "Are you coming?" (applications/confirmations.py): when the volunteer was
+    # asked, when they said yes, and how an asked place ended without them: they
+    # said they can't come, or it was released unconfirmed before the start.
+    confirm_asked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    cant_come_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    released_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     invited_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )

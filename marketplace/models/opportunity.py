@@ -58,6 +58,9 @@ class Opportunity(db.Model):
     accessibility: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     min_age: so.Mapped[int | None]
     is_expo: so.Mapped[bool] = so.mapped_column(default=False)
+    # Places asked "are you coming?" and not confirmed are released this many
+    # hours before the shift starts; None: never (applications/confirmations.py).
+    release_unconfirmed_hours: so.Mapped[int | None]
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     published_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     closed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

@@ -137,6 +137,15 @@ class OpportunityForm(Form):
             "Volunteers must give their date of birth and be at least this old."
         ),
     )
+    release_unconfirmed_hours = IntegerField(
+        _l("Release unconfirmed places (hours before the start, optional)"),
+        validators=[Optional(), NumberRange(0, 72)],
+        description=_l(
+            "Volunteers are asked “are you coming?” before their shift (a day "
+            "before, by default). A place not confirmed this many hours before "
+            "the start goes to the waitlist. Leave empty to keep every place."
+        ),
+    )
     is_expo = BooleanField(_l("At the expo (9–11 June, CentralWorld)"))
     shifts = FieldList(FormField(ShiftRow), min_entries=3)
     expo_morning = BooleanField(

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .. import access
+from ..applications.confirmations import check_release_hours
 from ..audit import record_event
 from ..errors import Forbidden, ValidationFailed
 from ..expo import expo_location
@@ -58,6 +59,7 @@ class OpportunityInput:
     approval_mode: str | None = None
     accessibility: str | None = None
     min_age: int | None = None
+    release_unconfirmed_hours: int | None = None  # 0 turns the release off
     is_expo: bool | None = None
     shifts: list[ShiftInput] | None = field(default=None)
 
@@ -149,6 +151,13 @@ def _apply_fields(
         if not 0 <= data.min_age <= 99:
             fields["min_age"] = [str(_l("Give an age from 0 to 99."))]
         opportunity.min_age = data.min_age or None
+    if data.release_unconfirmed_hours is not None:
+        try:
+            opportunity.release_unconfirmed_hours = check_release_hours(
+                data.release_unconfirmed_hours
+            )
+        except ValidationFailed as error:
+            fields.update(error.fields)
     if data.is_expo is not None:
         opportunity.is_expo = data.is_expo
     _apply_location(opportunity, data, fields)

@@ -361,6 +361,8 @@ def _opportunity_input(
         accessibility=form.accessibility.data or "",
         # 0 clears a minimum age; the service stores it as none.
         min_age=form.min_age.data or 0,
+        # 0 (or empty) keeps every place: no release.
+        release_unconfirmed_hours=form.release_unconfirmed_hours.data or 0,
         is_expo=form.is_expo.data,
         shifts=_shift_inputs(form),
     )

@@ -39,6 +39,7 @@ from ..models import (
 from ..models.taxonomy import opportunity_skill
 from ..privacy.consents import record_consents
 from . import language_codes, read_data
+from .confirmations import build_confirmations_demo
 from .conversations import build_conversations_demo
 from .edonation import build_edonation_demo
 from .floor import build_floor_demo
@@ -203,6 +204,10 @@ class DemoBuilder:
         db.session.flush()
         conversations = build_conversations_demo(volunteers[0], organizer_org, self.now)
         db.session.flush()
+        confirmations = build_confirmations_demo(
+            volunteers[0], organizer_org, volunteers[1:], self.now
+        )
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -217,6 +222,7 @@ class DemoBuilder:
             **groups,
             **edonation,
             **conversations,
+            **confirmations,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:

@@ -34,6 +34,7 @@ from ..recommendations import (
     as_shift,
     as_volunteer,
     held_intervals,
+    reliabilities,
 )
 
 logger = logging.getLogger(__name__)
@@ -78,8 +79,9 @@ def _snapshot(filters: dict[str, Any], now: datetime):
         )
     ).all()
     held = held_intervals([profile.user_id for profile in profiles])
+    reliable = reliabilities([profile.user_id for profile in profiles], now)
     volunteers = [
-        as_volunteer(profile, held.get(profile.user_id, []))
+        as_volunteer(profile, held.get(profile.user_id, []), reliable[profile.user_id])
         for profile in profiles
         if profile.availability
     ]

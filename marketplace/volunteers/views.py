@@ -17,9 +17,12 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import actions
 from ..access import role_required
 from ..applications import services as workflow
+from ..applications.confirmations import awaits_answer
 from ..applications.questions import field_name
+from ..applications.reliability import attendance_record
 from ..auth.limits import application_address_limit, application_limit
 from ..caching import public_page, rendered, shared_fragment, shared_value
 from ..errors import ValidationFailed
@@ -335,6 +338,22 @@ def withdraw(application_id: int):
     return safe_next(request.form.get("next"), "volunteers.my_shifts")
 
 
+@bp.post("/me/applications/<int:application_id>/confirmation")
+@role_required(Role.VOLUNTEER)
+def answer_confirmation(application_id: int):
+    """Answer "are you coming?" from My shifts: `answer` is coming or not_coming."""
+    answer = request.form.get("answer", "")
+    if answer not in {"coming", "not_coming"}:
+        raise actions.BadAction()
+    with committing() as answered:
+        sentence = actions.perform(
+            current_user, actions.code_for(answer, application_id), utcnow()
+        )
+    if answered:
+        flash(sentence, "success" if answer == "coming" else "info")
+    return redirect(url_for(".my_shifts"))
+
+
 @bp.post("/me/applications/<int:application_id>/accept-invitation")
 @role_required(Role.VOLUNTEER)
 def accept_invitation(application_id: int):
@@ -452,6 +471,8 @@ def my_shifts():
     return render_template(
         "volunteers/my_shifts.html",
         applications=applications,
+        awaiting={a.id for a in applications if awaits_answer(a, now)},
+        record=attendance_record(current_user, now),
         notifications=notifications,
         now=now,
         ended_invitations={

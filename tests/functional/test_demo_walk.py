@@ -205,3 +205,19 @@ def test_the_demo_shows_a_conversation_from_both_sides(demo):
     volunteer.post("/login", data={"email": VOLUNTEER_EMAIL, "password": DEMO_PASSWORD})
     my_shifts = volunteer.get("/me/shifts").get_data(as_text=True)
     assert 'data-testid="thread-' in my_shifts
+
+
+def test_the_demo_asks_are_you_coming_and_counts_a_no_show(demo):
+    from marketplace.applications.reliability import attendance_record
+
+    client = demo.test_client()
+    client.post("/login", data={"email": VOLUNTEER_EMAIL, "password": DEMO_PASSWORD})
+    client.post("/language", data={"locale": "en"})
+    page = client.get("/me/shifts").get_data(as_text=True)
+    assert "Are you coming?" in page and 'data-testid="coming-' in page
+    volunteer = db.session.scalar(sa.select(User).where(User.email == VOLUNTEER_EMAIL))
+    record = attendance_record(volunteer, utcnow())
+    assert record.no_show == 1 and record.attended >= 2
+    assert f"of your {record.recorded} shifts" in page
+    confirmed = _applications(Application.confirmed_at.is_not(None))
+    assert confirmed and all(a.status is ApplicationStatus.APPROVED for a in confirmed)

@@ -7,6 +7,7 @@ Each module has MATRIX ((endpoint, method) -> roles allowed), extend_world(world
 
 from . import (
     certificates,
+    confirmations,
     conversations,
     edonation,
     floaters,
@@ -37,4 +38,5 @@ AREAS = (
     groups,
     edonation,
     conversations,
+    confirmations,
 )
