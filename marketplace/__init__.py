@@ -69,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import init_api
     from .auth.views import bp as auth_bp
     from .certificates.views import bp as certificates_bp
+    from .cover.views import bp as cover_bp
     from .database import RecordIdConverter
     from .floaters.views import bp as floaters_bp
     from .floor.views import bp as floor_bp
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
         floor_bp,
         floaters_bp,
         walkin_bp,
+        cover_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

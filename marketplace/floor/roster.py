@@ -60,6 +60,7 @@ class RosterLine:
             "answers": self.answers,
             "shift_id": application.shift_id,
             "is_lead": self.is_lead,
+            "seeking_cover": application.seeking_cover,
         }
 
 

@@ -74,6 +74,10 @@ class Application(db.Model):
     # The volunteer scanned the shift's QR code; the organisation confirms it.
     checked_in_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     reminded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Cover (issue 13): when the volunteer asked for someone to take their place
+    # (None: not looking), and when the chain of offers ran out of candidates.
+    cover_sought_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    cover_exhausted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     invited_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
@@ -95,3 +99,8 @@ class Application(db.Model):
 
     def __repr__(self) -> str:
         return f"<Application {self.id} {self.status.value}>"
+
+    @property
+    def seeking_cover(self) -> bool:
+        """The volunteer holds the place and asked for someone to take it."""
+        return self.cover_sought_at is not None and self.status in HOLDS_SPOT

@@ -24,6 +24,7 @@ from ..auth.limits import application_address_limit, application_limit
 from ..caching import public_page, rendered, shared_fragment, shared_value
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..floaters.services import offers_of
 from ..i18n import format_clock, format_day
 from ..inputs import link_args, page_number
 from ..labels import STATUS_LABELS
@@ -452,6 +453,7 @@ def my_shifts():
     return render_template(
         "volunteers/my_shifts.html",
         applications=applications,
+        offers=offers_of(current_user, now),
         notifications=notifications,
         now=now,
         ended_invitations={
