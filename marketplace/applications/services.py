@@ -528,9 +528,12 @@ def take_handed_on_place(
     Capacity: the giver's spot is released and taken again through the same
     conditional UPDATEs as everywhere. The first UPDATE of the shift's row locks
     it until the commit, so no one else can take the freed spot in between: spots
-    held never exceed capacity, not even for an instant anyone else can see (and
-    a capacity lowered meanwhile answers 409 shift_full). A waitlisted taker's own
-    application moves to the held status; any other is reused or created.
+    held never exceed capacity, not even for an instant anyone else can see. A
+    waitlisted taker's own application moves to the held status; any other is
+    reused or created.
+
+    Lock order, as a withdrawal's: the offer (the caller), the giver's
+    application, the shift, then the taker's row and application.
     """
     now = now or utcnow()
     giver = db.session.get(Application, giver_application_id)
@@ -544,17 +547,6 @@ def take_handed_on_place(
     if shift.starts_at <= now:
         raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
     refuse_if_not_allowed(volunteer, shift)
-    lock_volunteer(volunteer)
-    refuse_overlap(volunteer, shift)
-    existing = db.session.scalar(
-        sa.select(Application).where(
-            Application.shift_id == shift.id, Application.volunteer_id == volunteer.id
-        )
-    )
-    if existing is not None and existing.status in HOLDS_SPOT:
-        raise Conflict(
-            "already_applied", str(_l("You already have a place on this shift."))
-        )
     released = db.session.execute(
         sa.update(Application)
         .where(
@@ -576,6 +568,19 @@ def take_handed_on_place(
     _release_spot(shift.id)
     if not _take_spot(shift.id):
         raise Conflict("shift_full", str(_l("The shift is full: no spot is left.")))
+    # The taker's row only now: after the shift's, as a withdrawal that promotes
+    # the waitlist (and tells them) takes them, so the two cannot deadlock.
+    lock_volunteer(volunteer)
+    refuse_overlap(volunteer, shift)
+    existing = db.session.scalar(
+        sa.select(Application).where(
+            Application.shift_id == shift.id, Application.volunteer_id == volunteer.id
+        )
+    )
+    if existing is not None and existing.status in HOLDS_SPOT:
+        raise Conflict(
+            "already_applied", str(_l("You already have a place on this shift."))
+        )
     return _hold_place(volunteer, shift, existing, now)
 
 

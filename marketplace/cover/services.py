@@ -127,7 +127,7 @@ def _lock(application_id: int) -> Application:
     return db.session.scalars(
         sa.select(Application)
         .where(Application.id == application_id)
-        .with_for_update()
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: rows citing it may go on
         .execution_options(populate_existing=True)
     ).one()
 
@@ -166,13 +166,23 @@ def candidates(application: Application, now: datetime) -> list[User]:
 
     The waitlist in its order (earliest first); then the suggested volunteers for
     the shift, best first, from `recommendations.suggest_for_shifts` with the
-    place handed on counting as room. Those already asked in this chain, and
-    anyone who could not take the place now, are left out.
+    place handed on counting as room. Those already asked in this chain, anyone
+    with a live offer for the shift, and anyone who could not take the place
+    now, are left out.
     """
     from ..recommendations import suggest_for_shifts
 
     shift = application.shift
-    skip = asked_already(application) | {application.volunteer_id}
+    # Someone holding a live offer for this shift (another place handed on, a
+    # floater's offer) is not offered a second one at once.
+    offered_now = db.session.scalars(
+        sa.select(Offer.volunteer_id).where(
+            Offer.shift_id == shift.id,
+            Offer.status == OfferStatus.OPEN,
+            Offer.expires_at > now,
+        )
+    )
+    skip = asked_already(application) | {application.volunteer_id} | set(offered_now)
     found: list[User] = []
     waitlist = db.session.scalars(
         sa.select(Application)
