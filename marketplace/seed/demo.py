@@ -39,6 +39,7 @@ from ..models import (
 from ..models.taxonomy import opportunity_skill
 from ..privacy.consents import record_consents
 from . import language_codes, read_data
+from .cover import build_cover_demo
 from .floor import build_floor_demo
 from .impact import build_impact_demo
 from .journeys import Journeys
@@ -94,7 +95,8 @@ def demo_logins() -> list[DemoLogin]:
             "My shifts: two past shifts served, an open feedback survey, a "
             "certificate, an invitation, a waitlisted and an approved shift "
             "that you lead; recommendations on the home page; a place offered to "
-            "take now under I'm free now (/floor/free).",
+            "take now under I'm free now (/floor/free); a place another volunteer "
+            "hands on, to take under My shifts → Places offered to you.",
         ),
         DemoLogin(
             "organisation member",
@@ -104,7 +106,8 @@ def demo_logins() -> list[DemoLogin]:
             "(with their T-shirt sizes) and a shift running right now to check "
             "volunteers in, two walk-ins from the booth and the Booth kiosk "
             "button; the coverage board shows the shift short, with its shift "
-            "lead, and floaters free now to offer it to (Floaters).",
+            "lead, and floaters free now to offer it to (Floaters); a volunteer "
+            "looking for cover on the applicants page, whom you may release.",
         ),
         DemoLogin(
             "staff",
@@ -176,6 +179,8 @@ class DemoBuilder:
         db.session.flush()
         walk_ins = build_walk_ins(organizer_org)
         db.session.flush()
+        cover = build_cover_demo(volunteers[0], organizer_org, self.now)
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -186,6 +191,7 @@ class DemoBuilder:
             **showcase,
             **floor,
             **walk_ins,
+            **cover,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:
