@@ -168,7 +168,7 @@ KINDS: dict[str, Kind] = {
             title=d.get("title", ""),
             minutes=d.get("minutes", ""),
         ),
-        link=lambda d: ("volunteers.my_shifts", {"_anchor": "offers"}),
+        link=lambda d: ("volunteers.my_shifts", {}),
         next_step=lambda d: _(
             "Take the place if you can come; otherwise say no, and it goes to the "
             "next person."

@@ -460,3 +460,28 @@ def test_my_shifts_finds_cover_and_shows_the_offer(client, auth, full, people):
         )
     )
     assert mine.status.holds_spot
+
+
+def test_the_queue_moves_the_chain_on_every_minute(app, full, people):
+    from datetime import UTC, datetime
+
+    from marketplace.cover import tasks
+    from marketplace.jobs import huey
+
+    # The consumer runs it every minute (huey's periodic schedule).
+    due = huey.read_periodic(datetime(2027, 6, 9, 9, 1, tzinfo=UTC))
+    assert tasks.advance_offers.task_class.__name__ in {type(t).__name__ for t in due}
+
+    giver, place = full["giver"], full["place"]
+    first = matchable("r1@example.org", people["org"])
+    second = matchable("r2@example.org", people["org"])
+    long_ago = utcnow() - timedelta(hours=1)
+    cover.ask_for_cover(giver, place.id, long_ago)
+    db.session.commit()
+    [offer] = open_offers()
+    assert offer.volunteer_id == first.id and offer.expires_at < utcnow()
+
+    tasks.advance_offers()  # at once in tests: its own app context and session
+    db.session.rollback()
+    assert db.session.get(Offer, offer.id).status is OfferStatus.EXPIRED
+    assert [o.volunteer_id for o in open_offers()] == [second.id]
