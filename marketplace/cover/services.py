@@ -69,6 +69,7 @@ def ask_for_cover(
     """
     now = now or utcnow()
     application = workflow.get_own_application(volunteer, application_id)
+    application = _lock(application.id)  # read again: the status is current
     if application.status not in HOLDS_SPOT or application.attendance is not None:
         raise Conflict(
             "invalid_status",
@@ -76,7 +77,6 @@ def ask_for_cover(
         )
     if application.shift.starts_at <= now:
         raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
-    application = _lock(application.id)
     if (
         application.cover_sought_at is not None
         and application.cover_exhausted_at is None
@@ -251,7 +251,7 @@ def offer_next(application_id: int, now: datetime | None = None) -> Offer | None
     )
     db.session.add(offer)
     db.session.flush()
-    record_event(None, "offer.sent", offer, volunteer=volunteer.id, shift=shift.id)
+    record_event(None, "cover.offered", offer, volunteer=volunteer.id, shift=shift.id)
     notify(
         volunteer,
         "cover_offered",
