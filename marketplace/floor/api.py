@@ -64,6 +64,7 @@ class RosterItemSchema(OutputSchema):
     answers = ma.fields.Dict()
     shift_id = ma.fields.Integer()
     is_lead = ma.fields.Boolean()
+    seeking_cover = ma.fields.Boolean()  # asked someone to take the place (cover)
 
 
 class LeadInSchema(Schema):

@@ -485,3 +485,18 @@ def test_the_queue_moves_the_chain_on_every_minute(app, full, people):
     db.session.rollback()
     assert db.session.get(Offer, offer.id).status is OfferStatus.EXPIRED
     assert [o.volunteer_id for o in open_offers()] == [second.id]
+
+
+def test_the_roster_shows_who_is_looking_for_cover(api, full):
+    shift, giver, place = full["shift"], full["giver"], full["place"]
+    cover.ask_for_cover(giver, place.id)
+    db.session.commit()
+    headers = bearer(login_token(api, "member@example.org"))
+    response = api.get(f"/api/v1/shifts/{shift.id}/roster", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    seeking = {
+        item["application_id"]: item["seeking_cover"]
+        for item in response.get_json()["items"]
+    }
+    assert seeking[place.id] is True
+    assert list(seeking.values()).count(True) == 1
