@@ -500,3 +500,35 @@ def test_the_roster_shows_who_is_looking_for_cover(api, full):
     }
     assert seeking[place.id] is True
     assert list(seeking.values()).count(True) == 1
+
+
+def test_the_offer_message_links_and_answers_with_one_tap(full, people):
+    from marketplace import actions
+    from marketplace.links import public_url
+    from marketplace.notifications import KINDS, message_text
+
+    giver, place = full["giver"], full["place"]
+    first = matchable("r1@example.org", people["org"])
+    second = matchable("r2@example.org", people["org"])
+    cover.ask_for_cover(giver, place.id)
+    note = db.session.scalar(
+        sa.select(Notification).where(
+            Notification.user_id == first.id, Notification.kind == "cover_offered"
+        )
+    )
+    kind = KINDS["cover_offered"]
+    assert kind.topic == "offers"
+    assert "สอนการบ้านเด็ก" in message_text("cover_offered", note.data)
+    endpoint, values = kind.link(note.data)
+    assert public_url(endpoint, **values).endswith("/me/shifts")
+    [take, skip] = [code for _label, code in kind.actions(note.data)]
+    [offer] = open_offers()
+    assert (take, skip) == (f"take:{offer.id}", f"skip:{offer.id}")
+
+    # "No" with one tap: the place goes to the next candidate at once.
+    actions.perform(first, skip)
+    [next_offer] = open_offers()
+    assert next_offer.volunteer_id == second.id
+    actions.perform(second, f"take:{next_offer.id}")
+    db.session.commit()
+    assert db.session.get(Application, place.id).status is ApplicationStatus.WITHDRAWN
