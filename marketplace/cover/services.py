@@ -7,6 +7,7 @@ counts as room), best first. Anyone already offered the place in this chain is
 skipped. Nothing here commits.
 """
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -161,14 +162,15 @@ def _may_take(volunteer: User, shift: Shift) -> bool:
     return overlapping_held_shift(volunteer, shift) is None
 
 
-def candidates(application: Application, now: datetime) -> list[User]:
+def candidates(application: Application, now: datetime) -> Iterator[User]:
     """Who may be offered the place next, in order: the waitlist, then the ranked.
 
     The waitlist in its order (earliest first); then the suggested volunteers for
     the shift, best first, from `recommendations.suggest_for_shifts` with the
     place handed on counting as room. Those already asked in this chain, anyone
     with a live offer for the shift, and anyone who could not take the place
-    now, are left out.
+    now, are left out. Lazy: the chain reads only as far as the first one (the
+    ranking runs only when the waitlist has no one).
     """
     from ..recommendations import suggest_for_shifts
 
@@ -183,7 +185,6 @@ def candidates(application: Application, now: datetime) -> list[User]:
         )
     )
     skip = asked_already(application) | {application.volunteer_id} | set(offered_now)
-    found: list[User] = []
     waitlist = db.session.scalars(
         sa.select(Application)
         .where(
@@ -191,19 +192,18 @@ def candidates(application: Application, now: datetime) -> list[User]:
             Application.status == ApplicationStatus.WAITLISTED,
         )
         .order_by(Application.status_changed_at, Application.id)
-    )
+    ).all()
     for waiting in waitlist:
         if waiting.volunteer_id not in skip and _may_take(waiting.volunteer, shift):
-            found.append(waiting.volunteer)
             skip.add(waiting.volunteer_id)
+            yield waiting.volunteer
     ranked = suggest_for_shifts(
         shift.opportunity, [shift], now, limit=None, handing_on=True
     )[shift.id]
     for item in ranked:
         if item.volunteer.id not in skip and _may_take(item.volunteer, shift):
-            found.append(item.volunteer)
             skip.add(item.volunteer.id)
-    return found
+            yield item.volunteer
 
 
 def offer_next(application_id: int, now: datetime | None = None) -> Offer | None:
@@ -230,15 +230,14 @@ def offer_next(application_id: int, now: datetime | None = None) -> Offer | None
         return live
     shift = application.shift
     expires = offer_expiry(shift, now)
-    found = candidates(application, now) if expires is not None else []
-    if not found:
+    volunteer = next(candidates(application, now), None) if expires else None
+    if volunteer is None:
         application.cover_exhausted_at = now
         record_event(None, "cover.exhausted", application)
         notify(
             application.volunteer, "cover_not_found", **about_application(application)
         )
         return None
-    volunteer = found[0]
     offer = Offer(
         kind=OfferKind.COVER,
         status=OfferStatus.OPEN,

@@ -182,7 +182,7 @@ def test_waitlist_first_then_ranked_candidates(full, people):
     held_by(busy_waiting, clash)
     db.session.commit()
 
-    names = [v.email for v in cover.candidates(place, utcnow())]
+    names = [v.email for v in cover.candidates(place, utcnow())]  # all, in order
     assert names[:3] == ["w1@example.org", "w3@example.org", "r1@example.org"]
     assert set(names) == {
         "w1@example.org",
