@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .certificates.views import bp as certificates_bp
     from .conversations.views import bp as conversations_bp
+    from .cover.views import bp as cover_bp
     from .database import RecordIdConverter
     from .edonation.views import bp as edonation_bp
     from .floaters.views import bp as floaters_bp
@@ -105,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
         groups_bp,
         edonation_bp,
         conversations_bp,
+        cover_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

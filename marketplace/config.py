@@ -43,6 +43,9 @@ class Config:
     ]
     # Minutes a floater has to take a place offered on the expo floor.
     FLOATER_OFFER_MINUTES = int(os.environ.get("FLOATER_OFFER_MINUTES", "15"))
+    # Minutes a candidate has to take a place handed on (cover, docs/cover.md); an
+    # offer never runs past 15 minutes before the shift starts.
+    COVER_OFFER_MINUTES = int(os.environ.get("COVER_OFFER_MINUTES", "30"))
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'marketplace.sqlite3'}"
     )

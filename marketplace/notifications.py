@@ -10,6 +10,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from .actions import code_for
 from .extensions import db
 from .i18n import format_day
 from .links import public_url
@@ -282,6 +283,71 @@ KINDS: dict[str, Kind] = {
         next_step=lambda d: _(
             "If you can still come, apply again: you may get a place if one is free."
         ),
+        topic="shifts",
+    ),
+    # Cover (issue 13): a place handed on, offered to one candidate at a time.
+    "cover_offered": Kind(
+        lambda d: _(
+            "A volunteer can't come to “%(title)s”: their place is offered to you "
+            "for %(minutes)s minutes.",
+            title=d.get("title", ""),
+            minutes=d.get("minutes", ""),
+        ),
+        link=lambda d: ("volunteers.my_shifts", {}),
+        next_step=lambda d: _(
+            "Take the place if you can come; otherwise say no, and it goes to the "
+            "next person."
+        ),
+        actions=lambda d: [
+            (_("Take this place"), code_for("take", d.get("offer_id", 0))),
+            (_("No, thank you"), code_for("skip", d.get("offer_id", 0))),
+        ],
+        topic="offers",
+    ),
+    "cover_found": Kind(
+        lambda d: _(
+            "Someone takes your place on “%(title)s”: you no longer hold it. "
+            "Thank you for finding cover.",
+            title=d.get("title", ""),
+        ),
+        link=lambda d: ("volunteers.my_shifts", {}),
+        next_step=lambda d: _("Nothing more to do. Find another shift when you can."),
+        topic="shifts",
+    ),
+    "cover_not_found": Kind(
+        lambda d: _(
+            "No one could take your place on “%(title)s”: it is still yours.",
+            title=d.get("title", ""),
+        ),
+        link=lambda d: ("volunteers.my_shifts", {}),
+        next_step=lambda d: _(
+            "Come if you can. If you cannot, ask again later or withdraw, so the "
+            "organisation knows."
+        ),
+        topic="shifts",
+    ),
+    "cover_taken": Kind(
+        lambda d: _(
+            "%(name)s takes the place of %(giver)s on “%(title)s”.",
+            name=d.get("volunteer", ""),
+            giver=d.get("giver", ""),
+            title=d.get("title", ""),
+        ),
+        link=lambda d: (
+            "organizations.applicants",
+            {"opportunity_id": d.get("opportunity_id", 0)},
+        ),
+        next_step=lambda d: _("See the new name on the applicants page."),
+        topic="applications",
+    ),
+    "cover_released": Kind(
+        lambda d: _(
+            "%(name)s let you go from “%(title)s”: you no longer hold the place.",
+            name=d.get("organization", ""),
+            title=d.get("title", ""),
+        ),
+        link=lambda d: ("volunteers.my_shifts", {}),
+        next_step=lambda d: _("Nothing more to do. Find another shift when you can."),
         topic="shifts",
     ),
 }

@@ -465,10 +465,15 @@ def suggest_for_shifts(
     opportunity: Opportunity,
     shifts: list[Shift],
     now: datetime,
-    limit: int = 20,
+    limit: int | None = 20,
     locale: str = "th",
+    handing_on: bool = False,
 ) -> dict[int, list[Suggestion]]:
-    """Suggestions for several shifts of one opportunity, in fixed queries."""
+    """Suggestions for several shifts of one opportunity, in fixed queries.
+
+    `handing_on`: a held place is being handed on (cover), so each shift counts
+    as having room for one more, whatever its spots taken.
+    """
     required = [skill.id for skill in opportunity.required_skills]
     query = (
         sa.select(VolunteerProfile)
@@ -525,6 +530,10 @@ def suggest_for_shifts(
     result: dict[int, list[Suggestion]] = {}
     for shift in shifts:
         plain_shift = as_shift(shift, opportunity)
+        if handing_on:
+            plain_shift = dataclasses.replace(
+                plain_shift, spots_taken=min(shift.spots_taken, shift.capacity - 1)
+            )
         found = []
         for user, volunteer in volunteers if is_open(shift, now) else ():
             if (shift.id, user.id) in already:

@@ -5,6 +5,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from ..access import role_required
+from ..cover import services as cover
 from ..extensions import db
 from ..floaters import services
 from ..models import Offer, Role
@@ -84,3 +85,22 @@ def decline(offer_id: int):
     offer = services.decline_offer(current_user, offer_id)
     db.session.commit()
     return offer_body(offer)
+
+
+class CoverSchema(OutputSchema):
+    status = ma.fields.String()
+    application_id = ma.fields.Integer()
+
+
+@blp.route("/applications/<int:application_id>/cover", methods=["POST"])
+@role_required(Role.VOLUNTEER)
+@blp.response(202, CoverSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="not_found")
+@blp.alt_response(409, schema=ErrorSchema, description="invalid_status, shift_closed")
+@blp.doc(security=BEARER)
+def ask_for_cover(application_id: int):
+    """Hand one's held place on: it is offered to the waitlist, then to ranked
+    candidates, one at a time; it stays the caller's until someone takes it."""
+    application = cover.ask_for_cover(current_user, application_id)
+    db.session.commit()
+    return {"status": "seeking_cover", "application_id": application.id}

@@ -112,10 +112,14 @@ def _set_status(
 ) -> bool:
     """Move an application from `expected` to `new`, unless someone got there first."""
     now = utcnow()
+    # Leaving a held place ends any search for cover (issue 13) with it.
+    ended = (
+        {} if new.holds_spot else {"cover_sought_at": None, "cover_exhausted_at": None}
+    )
     result = db.session.execute(
         sa.update(Application)
         .where(Application.id == application.id, Application.status == expected)
-        .values(status=new, status_changed_at=now)
+        .values(status=new, status_changed_at=now, **ended)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -224,11 +228,53 @@ def withdraw_application(volunteer: User, application_id: int) -> Application:
         raise Conflict(
             "invalid_status", str(_l("This application can no longer be withdrawn."))
         )
+    _end_cover_offers(application)
     if not _set_status(application, ApplicationStatus.WITHDRAWN, status):
         raise Conflict("invalid_status", str(_l("This application changed meanwhile.")))
     if status in HOLDS_SPOT:
         _release_spot(application.shift_id)
         promote_from_waitlist(application.shift_id)
+    return application
+
+
+def _end_cover_offers(application: Application) -> None:
+    """Cancel the open cover offers of a place that is given up another way.
+
+    Called before the application's own row is changed: every path locks an
+    offer before the application it hands on (as taking an offer does), so two
+    of them at once wait for each other instead of deadlocking.
+    """
+    from ..floaters.services import cancel_cover_offers
+
+    cancel_cover_offers(application.id, utcnow())
+
+
+def release_application(member: User, application: Application) -> Application:
+    """The organisation lets a volunteer looking for cover go (issue 13).
+
+    Only a held place whose volunteer asked for cover; it is withdrawn, the spot
+    goes to the waitlist as when the volunteer withdraws, and they are told.
+    """
+    access.require(member, access.ACT, application)
+    status = application.status
+    if not application.seeking_cover:
+        raise Conflict(
+            "invalid_status",
+            str(_l("Only a volunteer who is looking for cover can be released.")),
+        )
+    _end_cover_offers(application)
+    if not _set_status(application, ApplicationStatus.WITHDRAWN, status):
+        raise Conflict("invalid_status", str(_l("This application changed meanwhile.")))
+    record_event(member, "application.released", application)
+    notify(
+        application.volunteer,
+        "cover_released",
+        **about_application(
+            application, organization=application.shift.opportunity.organization.name_th
+        ),
+    )
+    _release_spot(application.shift_id)
+    promote_from_waitlist(application.shift_id)
     return application
 
 
@@ -386,6 +432,7 @@ def reject_application(staff: User, application: Application, reason: str) -> No
         raise ValidationFailed(fields={"reason": [str(_l("Give a reason."))]})
     check_length("reason", reason, Application.decision_message)
     _require_status(application, ApplicationStatus.ACCEPTED)
+    _end_cover_offers(application)
     if not _set_status(
         application, ApplicationStatus.REJECTED, ApplicationStatus.ACCEPTED
     ):
@@ -490,6 +537,82 @@ def take_offered_place(
         )
     if not _take_spot(shift.id):
         raise Conflict("shift_full", str(_l("The shift is full: no spot is left.")))
+    return _hold_place(volunteer, shift, existing, now)
+
+
+def take_handed_on_place(
+    volunteer: User, giver_application_id: int, now: datetime | None = None
+) -> Application:
+    """Give the volunteer the place another volunteer hands on (a cover offer).
+
+    The shift must not have started (409 shift_closed); the age rule and the
+    overlap rule apply (409 shift_overlap). The giver's application must still
+    hold the place and be looking for cover (else 409 invalid_status); it becomes
+    `withdrawn` here, and only here, in the same transaction as the taker gets it.
+
+    Capacity: the giver's spot is released and taken again through the same
+    conditional UPDATEs as everywhere. The first UPDATE of the shift's row locks
+    it until the commit, so no one else can take the freed spot in between: spots
+    held never exceed capacity, not even for an instant anyone else can see. A
+    waitlisted taker's own application moves to the held status; any other is
+    reused or created.
+
+    Lock order, as a withdrawal's: the offer (the caller), the giver's
+    application, the shift, then the taker's row and application.
+    """
+    now = now or utcnow()
+    giver = db.session.get(Application, giver_application_id)
+    gone = Conflict(
+        "invalid_status",
+        str(_l("This place is no longer handed on: someone took it or it was kept.")),
+    )
+    if giver is None:
+        raise gone
+    shift = load_open_shift(giver.shift_id)
+    if shift.starts_at <= now:
+        raise Conflict("shift_closed", str(_l("This shift is no longer open.")))
+    refuse_if_not_allowed(volunteer, shift)
+    released = db.session.execute(
+        sa.update(Application)
+        .where(
+            Application.id == giver.id,
+            Application.status.in_(HOLDS_SPOT),
+            Application.cover_sought_at.is_not(None),
+        )
+        .values(
+            status=ApplicationStatus.WITHDRAWN,
+            status_changed_at=now,
+            cover_sought_at=None,
+            cover_exhausted_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if released.rowcount != 1:
+        raise gone
+    db.session.refresh(giver)
+    _release_spot(shift.id)
+    if not _take_spot(shift.id):
+        raise Conflict("shift_full", str(_l("The shift is full: no spot is left.")))
+    # The taker's row only now: after the shift's, as a withdrawal that promotes
+    # the waitlist (and tells them) takes them, so the two cannot deadlock.
+    lock_volunteer(volunteer)
+    refuse_overlap(volunteer, shift)
+    existing = db.session.scalar(
+        sa.select(Application).where(
+            Application.shift_id == shift.id, Application.volunteer_id == volunteer.id
+        )
+    )
+    if existing is not None and existing.status in HOLDS_SPOT:
+        raise Conflict(
+            "already_applied", str(_l("You already have a place on this shift."))
+        )
+    return _hold_place(volunteer, shift, existing, now)
+
+
+def _hold_place(
+    volunteer: User, shift: Shift, existing: Application | None, now: datetime
+) -> Application:
+    """The application that holds the spot just taken: a new one, or theirs reused."""
     if existing is None:
         existing = _open_application(volunteer, shift, "")
         existing.status = _spot_status(existing)

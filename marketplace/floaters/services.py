@@ -238,9 +238,18 @@ def accept_offer(volunteer: User, offer_id: int, now: datetime | None = None) ->
     if not offer.is_live(now):
         raise _not_live(offer, now)
     _close(offer, OfferStatus.ACCEPTED, now)
-    application = workflow.take_offered_place(volunteer, offer.shift_id, now)
+    if offer.kind is OfferKind.COVER:
+        application = workflow.take_handed_on_place(
+            volunteer, offer.giver_application_id or 0, now
+        )
+    else:
+        application = workflow.take_offered_place(volunteer, offer.shift_id, now)
     offer.application_id = application.id
     record_event(volunteer, "offer.accepted", offer, application=application.id)
+    if offer.kind is OfferKind.COVER:
+        from ..cover.services import place_handed_on
+
+        place_handed_on(offer, application)
     return offer
 
 
@@ -252,7 +261,57 @@ def decline_offer(volunteer: User, offer_id: int, now: datetime | None = None) -
         raise _not_live(offer, now)
     _close(offer, OfferStatus.DECLINED, now)
     record_event(volunteer, "offer.declined", offer)
+    if offer.kind is OfferKind.COVER and offer.giver_application_id:
+        from ..cover.services import offer_next
+
+        offer_next(offer.giver_application_id, now)  # the next candidate
     return offer
+
+
+def cancel_cover_offers(giver_application_id: int, now: datetime) -> int:
+    """Withdraw the open offers of a place handed on (its volunteer kept it or left).
+
+    A conditional UPDATE: an offer taken meanwhile stays taken. Returns how many.
+    """
+    result = db.session.execute(
+        sa.update(Offer)
+        .where(
+            Offer.giver_application_id == giver_application_id,
+            Offer.kind == OfferKind.COVER,
+            Offer.status == OfferStatus.OPEN,
+        )
+        .values(status=OfferStatus.CANCELLED, answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def expire_offers(now: datetime) -> list[Offer]:
+    """Mark the offers whose time ran out `expired`; returns those this call moved.
+
+    Safe with two consumers at once: the due rows are locked and others' locked
+    rows skipped (PostgreSQL), and each move is a conditional UPDATE, so an
+    offer is expired (and its cover chain moved on) exactly once.
+    """
+    due = db.session.scalars(
+        sa.select(Offer.id)
+        .where(Offer.status == OfferStatus.OPEN, Offer.expires_at <= now)
+        .order_by(Offer.expires_at, Offer.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    expired = []
+    for offer_id in due:
+        result = db.session.execute(
+            sa.update(Offer)
+            .where(Offer.id == offer_id, Offer.status == OfferStatus.OPEN)
+            .values(status=OfferStatus.EXPIRED)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            expired.append(db.session.get(Offer, offer_id))
+    for offer in expired:
+        db.session.refresh(offer)
+    return expired
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from flask_login import current_user
 from .. import access
 from ..access import role_required
 from ..extensions import db
-from ..models import Role, User, utcnow
+from ..models import OfferKind, Role, User, utcnow
 from ..privacy.services import log_staff_view
 from ..recommendations import floater_pool, rank_floaters
 from ..web import committing, safe_next
@@ -57,11 +57,17 @@ def stop_floating():
 @role_required(Role.VOLUNTEER)
 def accept_offer(offer_id: int):
     """Take an offered place with one tap."""
-    with committing(_("The place is yours. Go to the shift now.")) as taken:
+    cover = services.get_own_offer(current_user, offer_id).kind is OfferKind.COVER
+    done = (
+        _("The place is yours. See you there!")
+        if cover
+        else _("The place is yours. Go to the shift now.")
+    )
+    with committing(done) as taken:
         services.accept_offer(current_user, offer_id)
     if taken:
         return redirect(url_for("volunteers.my_shifts"))
-    return redirect(url_for(".free_now"))
+    return safe_next(request.form.get("back"), "floaters.free_now")
 
 
 @bp.post("/floor/offers/<int:offer_id>/decline")
@@ -70,7 +76,7 @@ def decline_offer(offer_id: int):
     """Say no to an offered place."""
     with committing(_("Offer declined."), kind="info"):
         services.decline_offer(current_user, offer_id)
-    return redirect(url_for(".free_now"))
+    return safe_next(request.form.get("back"), "floaters.free_now")
 
 
 # --- Coordinators -------------------------------------------------------------------

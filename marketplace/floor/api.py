@@ -76,6 +76,7 @@ class RosterItemSchema(OutputSchema):
             "description": "asked, confirmed, no_answer, cant_come; null: not asked"
         },
     )
+    seeking_cover = ma.fields.Boolean()  # asked someone to take the place (cover)
 
 
 class LeadInSchema(Schema):

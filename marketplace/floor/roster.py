@@ -64,6 +64,7 @@ class RosterLine:
             "is_lead": self.is_lead,
             # "Are you coming?": asked, confirmed, no_answer, cant_come or None.
             "confirmation": confirmation_state(application, utcnow()),
+            "seeking_cover": application.seeking_cover,
         }
 
 

@@ -81,6 +81,10 @@ class Application(db.Model):
     confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     cant_come_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     released_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Cover (issue 13): when the volunteer asked for someone to take their place
+    # (None: not looking), and when the chain of offers ran out of candidates.
+    cover_sought_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    cover_exhausted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     invited_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
@@ -102,3 +106,8 @@ class Application(db.Model):
 
     def __repr__(self) -> str:
         return f"<Application {self.id} {self.status.value}>"
+
+    @property
+    def seeking_cover(self) -> bool:
+        """The volunteer holds the place and asked for someone to take it."""
+        return self.cover_sought_at is not None and self.status in HOLDS_SPOT

@@ -104,7 +104,7 @@ class Offer(db.Model):
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
     giver_application_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("application.id", ondelete="SET NULL")
+        sa.ForeignKey("application.id", ondelete="SET NULL"), index=True
     )
     application_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("application.id", ondelete="SET NULL")

@@ -248,6 +248,8 @@ REGISTER: dict[str, dict[str, Any]] = {
         "released_at": KEPT,
         "invited_by_id": ACTOR,
         "decided_by_id": ACTOR,
+        "cover_sought_at": KEPT,  # asked for someone to take the place (issue 13)
+        "cover_exhausted_at": KEPT,
     },
     "feedback": {
         "id": KEPT,

@@ -41,6 +41,7 @@ from ..privacy.consents import record_consents
 from . import language_codes, read_data
 from .confirmations import build_confirmations_demo
 from .conversations import build_conversations_demo
+from .cover import build_cover_demo
 from .edonation import build_edonation_demo
 from .floor import build_floor_demo
 from .groups import build_groups_demo
@@ -100,7 +101,9 @@ def demo_logins() -> list[DemoLogin]:
             "certificate, an invitation, a waitlisted and an approved shift "
             "that you lead; recommendations on the home page; a place offered to "
             "take now under I'm free now (/floor/free); a message from an "
-            "organisation on your approved shift, answered (My shifts → Messages).",
+            "organisation on your approved shift, answered (My shifts → Messages); "
+            "a place another volunteer hands on, to take under My shifts → Places "
+            "offered to you.",
         ),
         DemoLogin(
             "organisation member",
@@ -111,8 +114,9 @@ def demo_logins() -> list[DemoLogin]:
             "volunteers in, two walk-ins from the booth and the Booth kiosk "
             "button; the coverage board shows the shift short, with its shift "
             "lead, and floaters free now to offer it to (Floaters); the Inbox "
-            "with a volunteer's answer to your message to that shift, unread; "
-            "e-Donation: your verified QR and a pledge to mark received.",
+            "with a volunteer's answer to your message to that shift, unread; a "
+            "volunteer looking for cover on the applicants page, whom you may "
+            "release; e-Donation: your verified QR and a pledge to mark received.",
         ),
         DemoLogin(
             "staff",
@@ -208,6 +212,8 @@ class DemoBuilder:
             volunteers[0], organizer_org, volunteers[1:], self.now
         )
         db.session.flush()
+        cover = build_cover_demo(volunteers[0], organizer_org, self.now)
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -223,6 +229,7 @@ class DemoBuilder:
             **edonation,
             **conversations,
             **confirmations,
+            **cover,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:

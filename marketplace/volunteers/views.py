@@ -27,6 +27,7 @@ from ..auth.limits import application_address_limit, application_limit
 from ..caching import public_page, rendered, shared_fragment, shared_value
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..floaters.services import offers_of
 from ..i18n import format_clock, format_day
 from ..inputs import link_args, page_number
 from ..labels import STATUS_LABELS
@@ -473,6 +474,7 @@ def my_shifts():
         applications=applications,
         awaiting={a.id for a in applications if awaits_answer(a, now)},
         record=attendance_record(current_user, now),
+        offers=offers_of(current_user, now),
         notifications=notifications,
         now=now,
         ended_invitations={

@@ -168,12 +168,14 @@ def test_the_demo_has_a_rejected_organisation_to_fix_and_resend(demo):
 
 
 def test_the_demo_floor_has_an_offer_floaters_and_answers(demo):
-    from marketplace.models import Floater, Offer, OfferStatus, Question
+    from marketplace.models import Floater, Offer, OfferKind, OfferStatus, Question
 
     volunteer = db.session.scalar(sa.select(User).where(User.email == VOLUNTEER_EMAIL))
     now = utcnow()
     offer = db.session.scalar(
-        sa.select(Offer).where(Offer.volunteer_id == volunteer.id)
+        sa.select(Offer).where(
+            Offer.volunteer_id == volunteer.id, Offer.kind == OfferKind.FLOATER
+        )
     )
     assert offer.status is OfferStatus.OPEN and offer.expires_at > now
     assert db.session.scalar(sa.select(sa.func.count(Floater.id))) >= 2
@@ -221,3 +223,26 @@ def test_the_demo_asks_are_you_coming_and_counts_a_no_show(demo):
     assert f"of your {record.recorded} shifts" in page
     confirmed = _applications(Application.confirmed_at.is_not(None))
     assert confirmed and all(a.status is ApplicationStatus.APPROVED for a in confirmed)
+
+
+def test_the_demo_volunteer_has_a_place_handed_on_to_take(demo):
+    from marketplace.models import Offer, OfferKind, OfferStatus
+
+    volunteer = db.session.scalar(sa.select(User).where(User.email == VOLUNTEER_EMAIL))
+    offer = db.session.scalar(
+        sa.select(Offer).where(
+            Offer.volunteer_id == volunteer.id, Offer.kind == OfferKind.COVER
+        )
+    )
+    assert offer.status is OfferStatus.OPEN and offer.expires_at > utcnow()
+    giver = db.session.get(Application, offer.giver_application_id)
+    assert giver.seeking_cover and giver.volunteer_id != volunteer.id
+    client = demo.test_client()
+    client.post("/login", data={"email": VOLUNTEER_EMAIL, "password": DEMO_PASSWORD})
+    page = client.get("/me/shifts").get_data(as_text=True)
+    assert f'data-testid="take-{offer.id}"' in page
+    client.post("/logout")
+    client.post("/login", data={"email": ORGANIZER_EMAIL, "password": DEMO_PASSWORD})
+    opportunity_id = giver.shift.opportunity_id
+    page = client.get(f"/manage/opportunities/{opportunity_id}/applicants")
+    assert f'data-testid="release-{giver.id}"' in page.get_data(as_text=True)

@@ -9,6 +9,7 @@ from . import (
     certificates,
     confirmations,
     conversations,
+    cover,
     edonation,
     floaters,
     floor,
@@ -39,4 +40,5 @@ AREAS = (
     edonation,
     conversations,
     confirmations,
+    cover,
 )
