@@ -38,6 +38,7 @@ from ..models import (
 )
 from ..notifications import about_application, notify
 from .services import (
+    _end_cover_offers,
     _release_spot,
     _set_status,
     get_own_application,
@@ -248,6 +249,8 @@ def release_unconfirmed(now: datetime) -> int:
         hours = shift.opportunity.release_unconfirmed_hours or 0
         if shift.starts_at - timedelta(hours=hours) > now:
             continue
+        # A place released while its volunteer looks for cover ends that search.
+        _end_cover_offers(application)
         if not _set_status(
             application, ApplicationStatus.WITHDRAWN, ApplicationStatus.APPROVED
         ):
