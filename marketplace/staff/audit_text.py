@@ -90,6 +90,7 @@ ACTIONS = {
     "group.left": _l("left a group"),
     "group.member_removed": _l("removed a member from a group"),
     "group.reserved": _l("reserved places for a group"),
+    "group.place_taken": _l("took a place reserved for their group"),
     "group.reservation_cancelled": _l("cancelled a group's reservation"),
     "line.linked": _l("linked a LINE account"),
     "line.unlinked": _l("unlinked a LINE account"),
