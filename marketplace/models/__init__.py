@@ -2,6 +2,7 @@
 
 from .application import HOLDS_SPOT, Application, ApplicationStatus, Attendance
 from .audit import AuditEvent, EmailOutbox, Notification
+from .channels import ChannelPreference, Delivery, DeliveryStatus
 from .floor import Floater, Offer, OfferKind, OfferStatus, ShiftLead
 from .impact import (
     Certificate,
@@ -41,6 +42,9 @@ from .user import ApiToken, Consent, ConsentPurpose, RecoveryCode, Role, User
 from .walkin import Kiosk, PhoneCode, WalkIn
 
 __all__ = [
+    "ChannelPreference",
+    "Delivery",
+    "DeliveryStatus",
     "Floater",
     "Offer",
     "OfferKind",

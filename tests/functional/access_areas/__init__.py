@@ -7,6 +7,7 @@ Each module has MATRIX ((endpoint, method) -> roles allowed), extend_world(world
 
 from . import (
     certificates,
+    channels,
     floaters,
     floor,
     impact,
@@ -29,4 +30,5 @@ AREAS = (
     floor,
     floaters,
     walk_in,
+    channels,
 )
