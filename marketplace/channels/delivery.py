@@ -68,7 +68,8 @@ def _deliver_task():
 
 def backoff(attempts: int) -> timedelta:
     """The wait before the next try after `attempts` failed ones: 30 s, 1 min, 2 …"""
-    return min(FIRST_DELAY * 2 ** max(attempts - 1, 0), MAX_DELAY)
+    doublings = min(max(attempts - 1, 0), 20)  # 2**20 × 30 s is far past MAX_DELAY
+    return min(FIRST_DELAY * 2**doublings, MAX_DELAY)
 
 
 def compose(delivery: Delivery) -> Message:
@@ -147,8 +148,10 @@ def deliver_now(key: str, now: datetime) -> Outcome:
         channel = CHANNELS.get(name)
         if channel is None or name == INAPP:
             break
+        if not channel.enabled():
+            continue  # not configured here (LINE without a token): not an error
         try:
-            if not channel.enabled() or not channel.reaches(user):
+            if not channel.reaches(user):
                 raise ChannelUnavailable("does not reach this person")
             with force_locale(user.locale or "th"):
                 channel.send(delivery, message)
