@@ -39,6 +39,7 @@ from ..models import (
 from ..models.taxonomy import opportunity_skill
 from ..privacy.consents import record_consents
 from . import language_codes, read_data
+from .channels import build_channels_demo
 from .floor import build_floor_demo
 from .impact import build_impact_demo
 from .journeys import Journeys
@@ -94,7 +95,8 @@ def demo_logins() -> list[DemoLogin]:
             "My shifts: two past shifts served, an open feedback survey, a "
             "certificate, an invitation, a waitlisted and an approved shift "
             "that you lead; recommendations on the home page; a place offered to "
-            "take now under I'm free now (/floor/free).",
+            "take now under I'm free now (/floor/free), also under the bell with "
+            "one-tap answers; How we reach you (account menu) per kind of message.",
         ),
         DemoLogin(
             "organisation member",
@@ -176,6 +178,8 @@ class DemoBuilder:
         db.session.flush()
         walk_ins = build_walk_ins(organizer_org)
         db.session.flush()
+        channels = build_channels_demo(volunteers[0], self.now)
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -186,6 +190,7 @@ class DemoBuilder:
             **showcase,
             **floor,
             **walk_ins,
+            **channels,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:
