@@ -61,8 +61,7 @@ def queue_shift_reminders(now: datetime) -> int:
 
 
 @periodic_task(crontab(minute="7"))
-def send_shift_reminders() -> int:
+def send_shift_reminders() -> None:
     """Every hour: remind tomorrow's volunteers (once each) and commit."""
-    count = queue_shift_reminders(utcnow())
+    queue_shift_reminders(utcnow())
     db.session.commit()
-    return count
