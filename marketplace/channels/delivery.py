@@ -145,11 +145,11 @@ def deliver_now(key: str, now: datetime) -> Outcome:
     message = compose(delivery)
     unavailable: list[str] = []
     for name in fallback_chain(delivery, taken):
-        channel = CHANNELS.get(name)
-        if channel is None or name == INAPP:
+        if name == INAPP:
             break
-        if not channel.enabled():
-            continue  # not configured here (LINE without a token): not an error
+        channel = CHANNELS.get(name)
+        if channel is None or not channel.enabled():
+            continue  # gone, or not configured here (LINE without a token)
         try:
             if not channel.reaches(user):
                 raise ChannelUnavailable("does not reach this person")
