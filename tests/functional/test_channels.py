@@ -1,7 +1,9 @@
 """Notifications reach people through channels: deliveries, fallback, answers."""
 
+import asyncio
 import re
 import sys
+import threading
 import types
 import uuid
 from collections.abc import Iterator
@@ -39,6 +41,7 @@ from marketplace.models import (
 from marketplace.notifications import KINDS, notify, queue_email
 from marketplace.privacy.services import erase_user, export_user_data
 from tests import factories
+from tests.conftest import TEST_DB
 from tests.functional.test_mail import Inbox, smtp_server
 from tests.servers import free_port
 
@@ -125,6 +128,56 @@ def test_running_the_task_twice_sends_one_email(app, inbox):
 
     assert len(inbox.messages) == 1
     assert db.session.scalar(sa.select(sa.func.count(EmailOutbox.id))) == 1
+
+
+class HeldInbox(Inbox):
+    """An SMTP server that holds the first message until told to go on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived, self.release = threading.Event(), threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.arrived.set()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, self.release.wait, 30)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_two_workers_on_one_delivery_send_one_email(app):
+    volunteer = factories.make_user()
+    notify(volunteer, "application_approved", title="สอนการบ้านเด็ก")
+    lose_the_enqueue()
+    db.session.commit()
+    (delivery,) = deliveries()
+    key = delivery.key
+    db.session.commit()
+    outcomes: dict[str, str] = {}
+
+    def worker(name: str) -> None:
+        with app.app_context():
+            outcomes[name] = deliver_now(key, utcnow()).status
+            db.session.commit()
+            db.session.remove()
+
+    with smtp_server(HeldInbox()) as inbox:
+        app.config.update(inbox.config())
+        first = threading.Thread(target=worker, args=("first",))
+        first.start()
+        assert inbox.arrived.wait(30)  # the first worker is sending, row locked
+        second = threading.Thread(target=worker, args=("second",))
+        second.start()
+        if TEST_DB == "postgresql":
+            second.join(30)  # SKIP LOCKED: it leaves the row to the first at once
+            assert outcomes["second"] == "absent"
+        inbox.release.set()
+        first.join(30)
+        second.join(30)
+
+    assert outcomes["first"] == DeliveryStatus.SENT
+    assert outcomes["second"] in ("absent", DeliveryStatus.SENT)  # skipped, not sent
+    assert len(inbox.messages) == 1
+    assert deliveries()[0].attempts == 1
 
 
 def test_a_resend_after_a_crash_carries_the_same_message_id(app, inbox):
