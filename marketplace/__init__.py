@@ -60,6 +60,10 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     init_login_manager(app)
     init_jobs(app)
+    # The modules that declare tasks, so every process (consumer too) knows them.
+    from . import reminders  # noqa: F401
+    from .channels import tasks  # noqa: F401
+
     init_password_hasher(app)
     init_caching(app)
 
@@ -69,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import init_api
     from .auth.views import bp as auth_bp
     from .certificates.views import bp as certificates_bp
+    from .channels.views import bp as channels_bp
     from .conversations.views import bp as conversations_bp
     from .cover.views import bp as cover_bp
     from .database import RecordIdConverter
@@ -107,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         edonation_bp,
         conversations_bp,
         cover_bp,
+        channels_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

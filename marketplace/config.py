@@ -163,6 +163,9 @@ class Config:
     # redis://host:6379/0 in production. Read by jobs.py from the environment.
     HUEY_STORAGE_URI = os.environ.get("HUEY_STORAGE_URI")
     HUEY_IMMEDIATE = False
+    # A delivery still pending this long after its last try (its task was lost
+    # with a killed consumer, or never enqueued) is enqueued again by the sweeper.
+    DELIVERY_STALE_SECONDS = int(os.environ.get("DELIVERY_STALE_SECONDS", "600"))
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = _flag("MAIL_USE_TLS", False)

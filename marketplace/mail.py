@@ -1,6 +1,8 @@
-"""Sending the e-mail outbox over SMTP, and queueing tomorrow's shift reminders.
+"""Sending the e-mail outbox over SMTP (the account e-mails of `queue_email`).
 
-Both functions change rows and leave the commit to the caller (a CLI command).
+Notifications go through marketplace/channels (the e-mail channel reuses the
+connection helpers here); shift reminders are in marketplace/reminders.py.
+`deliver_outbox` changes rows and leaves the commit to the caller (a CLI command).
 Delivery is at least once: a message sent before a crash, but not committed as
 sent, is sent again by the next run; commit after each batch to keep that small.
 """
@@ -11,19 +13,15 @@ import socket
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from .extensions import db
-from .i18n import BANGKOK, to_bangkok
-from .jobs import crontab, periodic_task
-from .models import Application, ApplicationStatus, EmailOutbox, Shift, utcnow
-from .notifications import about_application, header_text, notify
+from .models import EmailOutbox, utcnow
+from .notifications import header_text
 
 logger = logging.getLogger(__name__)
 
@@ -159,76 +157,3 @@ def _message(email: EmailOutbox, sender: str) -> EmailMessage:
     message["Message-ID"] = f"<outbox.{email.id}.{stamp}@{domain}>"
     message.set_content(email.body, charset="utf-8")
     return message
-
-
-def queue_shift_reminders(now: datetime) -> int:
-    """Remind approved volunteers of shifts starting tomorrow (Bangkok), once each.
-
-    Returns how many reminders were queued; `reminded_at` keeps a second run from
-    sending them again.
-    """
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    tomorrow = to_bangkok(now).date() + timedelta(days=1)
-    day_starts = datetime.combine(tomorrow, time.min, BANGKOK)
-    day_ends = datetime.combine(tomorrow + timedelta(days=1), time.min, BANGKOK)
-    applications = db.session.scalars(
-        sa.select(Application)
-        .join(Application.shift)
-        .join(Shift.opportunity)
-        .join(Application.volunteer)
-        .where(
-            Application.status == ApplicationStatus.APPROVED,
-            Application.reminded_at.is_(None),
-            Shift.starts_at >= day_starts,
-            Shift.starts_at < day_ends,
-        )
-        .options(
-            so.contains_eager(Application.shift).contains_eager(Shift.opportunity),
-            so.contains_eager(Application.volunteer),
-        )
-        .order_by(Shift.starts_at, Application.id)
-        # A concurrent run waits here, then no longer sees the rows reminded.
-        .with_for_update(of=Application)
-    ).all()
-    for application in applications:
-        clock = to_bangkok(application.shift.starts_at).strftime("%H:%M")
-        notify(
-            application.volunteer,
-            "shift_reminder",
-            **about_application(application, time=clock),
-        )
-        application.reminded_at = now
-    return len(applications)
-
-
-# --- Bridge until the channels branch's delivery replaces it (issue 13) -----------
-# THE LEAD REPLACES THIS SECTION at merge by the channels branch's e-mail delivery
-# task (Delivery rows, retries with backoff). It only lets the consumers send the
-# outbox without cron, for the scale-out test (tests/functional/
-# test_queue_scale_out.py): every minute each consumer's scheduler sends what
-# waits, one message per transaction, so consumers share the work and a consumer
-# killed mid-way leaves at most its one unfinished message, sent by the next run.
-
-
-def send_waiting_emails(config: Mapping[str, Any]) -> DeliveryReport:
-    """Send the outbox one message per transaction until none waits, committing.
-
-    Stops at the first failure: that message (and those after it) wait for the
-    next run instead of being retried at once.
-    """
-    sent = 0
-    while True:
-        report = deliver_outbox(config, limit=1)
-        db.session.commit()
-        sent += report.sent
-        if report.failed or not report.sent:
-            return DeliveryReport(sent=sent, failed=report.failed)
-
-
-@periodic_task(crontab())
-def send_waiting_emails_task() -> None:
-    """Send the e-mail outbox (every minute)."""
-    from flask import current_app
-
-    send_waiting_emails(current_app.config)

@@ -1,4 +1,9 @@
-"""Telling people what happened: in-app notifications and e-mails in the outbox."""
+"""Telling people what happened: the catalogue of messages, and notify().
+
+notify() leaves the in-app notification and plans its deliveries through the
+person's channels (marketplace/channels); queue_email is only for the account
+e-mails (password reset, walk-in sign-up) that are not notifications.
+"""
 
 import unicodedata
 from collections.abc import Callable
@@ -6,14 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from .actions import code_for
 from .extensions import db
 from .i18n import format_day
-from .links import public_url
 from .models import Application, EmailOutbox, Notification, User
 
 # Longest subject kept; longer ones end in "…". Mail clients show about 60-80.
@@ -81,6 +85,39 @@ def _start_day(data: dict[str, Any]) -> str:
     return format_day(starts, "long", str(get_locale() or "th"))
 
 
+def _page(endpoint: str, **needs: str) -> Callable[[dict[str, Any]], tuple[str, dict]]:
+    """A link to `endpoint` with values taken from the data (`value=data_key`).
+
+    When the data lacks one (a message written before it was recorded), the link
+    goes to the notifications page instead, never to a broken address.
+    """
+
+    def link(data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        values = {name: data.get(key) for name, key in needs.items()}
+        if any(not isinstance(value, int) for value in values.values()):
+            return ("main.notifications", {})
+        return (endpoint, values)
+
+    return link
+
+
+def _offer_answers(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Take the offered place, or let it go (marketplace/actions.py)."""
+    offer_id = data.get("offer_id")
+    if not isinstance(offer_id, int):
+        return []
+    return [
+        (_("Take the place"), f"take:{offer_id}"),
+        (_("Not this time"), f"skip:{offer_id}"),
+    ]
+
+
+_MY_SHIFTS = _page("volunteers.my_shifts")
+_APPLICANTS = _page("organizations.applicants", opportunity_id="opportunity_id")
+_BROWSE = _page("volunteers.browse")
+_DASHBOARD = _page("organizations.dashboard", organization_id="organization_id")
+
+
 # Every kind of message the marketplace sends; a feature adds its own here.
 KINDS: dict[str, Kind] = {
     "application_received": Kind(
@@ -88,69 +125,122 @@ KINDS: dict[str, Kind] = {
             "New application from %(name)s for “%(title)s”.",
             name=d.get("volunteer", ""),
             title=d.get("title", ""),
-        )
+        ),
+        link=_APPLICANTS,
+        next_step=lambda d: _(
+            "Accept or decline the application on the applicants page."
+        ),
+        topic="applications",
     ),
     "application_accepted": Kind(
         lambda d: _(
             "You have a spot on “%(title)s”. Staff will confirm it soon.",
             title=d.get("title", ""),
-        )
+        ),
+        link=_MY_SHIFTS,
+        next_step=lambda d: _(
+            "Nothing to do now: we tell you as soon as staff confirm your place."
+        ),
+        topic="applications",
     ),
     "application_declined": Kind(
         lambda d: _(
             "The organisation could not take you on “%(title)s”.",
             title=d.get("title", ""),
-        )
+        ),
+        link=_BROWSE,
+        next_step=lambda d: _("Look for another opportunity that suits you."),
+        topic="applications",
     ),
     "application_approved": Kind(
         lambda d: _(
             "Confirmed: you volunteer on “%(title)s”.", title=d.get("title", "")
-        )
+        ),
+        link=_MY_SHIFTS,
+        next_step=lambda d: _(
+            "Check the time and the place on My shifts, and add the shift to your "
+            "calendar."
+        ),
+        topic="applications",
     ),
     "application_rejected": Kind(
         lambda d: _(
             "Staff did not confirm your place on “%(title)s”.", title=d.get("title", "")
-        )
+        ),
+        link=_BROWSE,
+        next_step=lambda d: _("Look for another opportunity that suits you."),
+        topic="applications",
     ),
     "match_approved": Kind(
         lambda d: _(
             "Staff confirmed %(name)s on “%(title)s”.",
             name=d.get("volunteer", ""),
             title=d.get("title", ""),
-        )
+        ),
+        link=_APPLICANTS,
+        next_step=lambda d: _("The volunteer is on your roster: nothing more to do."),
+        topic="applications",
     ),
     "match_rejected": Kind(
         lambda d: _(
             "Staff did not confirm %(name)s on “%(title)s”.",
             name=d.get("volunteer", ""),
             title=d.get("title", ""),
-        )
+        ),
+        link=_APPLICANTS,
+        next_step=lambda d: _(
+            "See on the applicants page who has the place now: it went to the waitlist."
+        ),
+        topic="applications",
     ),
     "promoted_from_waitlist": Kind(
         lambda d: _(
             "A spot freed up: you now have a place on “%(title)s”.",
             title=d.get("title", ""),
-        )
+        ),
+        link=_MY_SHIFTS,
+        next_step=lambda d: _(
+            "Check the time and the place on My shifts; if you cannot come, withdraw "
+            "there so someone else can go."
+        ),
+        topic="applications",
     ),
     "organization_verified": Kind(
         lambda d: _(
             "%(name)s is verified: you can publish opportunities now.",
             name=d.get("organization", ""),
-        )
+        ),
+        link=_DASHBOARD,
+        next_step=lambda d: _(
+            "Publish your first opportunity from your organisation's dashboard."
+        ),
+        topic="organisations",
     ),
     "organization_rejected": Kind(
         lambda d: _(
             "%(name)s was not verified: %(reason)s",
             name=d.get("organization", ""),
             reason=d.get("reason", ""),
-        )
+        ),
+        link=_DASHBOARD,
+        next_step=lambda d: _(
+            "Correct what the reason names on your organisation's profile, or write "
+            "to the expo staff."
+        ),
+        topic="organisations",
     ),
     "shift_reminder": Kind(
         lambda d: _(
             "Reminder: “%(title)s” is tomorrow at %(time)s.",
             title=d.get("title", ""),
             time=d.get("time", ""),
-        )
+        ),
+        link=_MY_SHIFTS,
+        next_step=lambda d: _(
+            "Check where to go on My shifts; if you cannot come, withdraw there so "
+            "someone else can take the place."
+        ),
+        topic="shifts",
     ),
     "membership_invited": Kind(
         lambda d: _(
@@ -158,14 +248,22 @@ KINDS: dict[str, Kind] = {
             "invitation under My organisations → Invitations.",
             inviter=d.get("inviter", ""),
             name=d.get("organization", ""),
-        )
+        ),
+        link=_page("organizations.invitations"),
+        next_step=lambda d: _(
+            "Accept or decline the invitation on the Invitations page."
+        ),
+        topic="organisations",
     ),
     "invited": Kind(
         lambda d: _(
             "%(name)s invites you to “%(title)s”.",
             name=d.get("organization", ""),
             title=d.get("title", ""),
-        )
+        ),
+        link=_MY_SHIFTS,
+        next_step=lambda d: _("Accept or decline the invitation on My shifts."),
+        topic="applications",
     ),
     "place_offered": Kind(
         lambda d: _(
@@ -173,7 +271,13 @@ KINDS: dict[str, Kind] = {
             "take it under I'm free now.",
             title=d.get("title", ""),
             minutes=d.get("minutes", ""),
-        )
+        ),
+        link=_page("floaters.free_now"),
+        next_step=lambda d: _(
+            "Take the place or let it go with one tap, before the offer runs out."
+        ),
+        topic="offers",
+        actions=_offer_answers,
     ),
     "group_leader": Kind(
         lambda d: _("You now lead the group %(group)s.", group=d.get("group", "")),
@@ -364,23 +468,21 @@ def message_text(kind: str, data: dict[str, Any]) -> str:
     return line
 
 
-def notify(user: User, kind: str, **data: Any) -> None:
-    """Leave an in-app notification and queue the same news as an e-mail."""
-    db.session.add(Notification(user_id=user.id, kind=kind, data=data))
-    if user.erased_at is not None:
-        return
-    with force_locale(user.locale or "th"):
-        line = message_text(kind, data)
-        subject = _("Good Society Expo: %(line)s", line=line)
-        body = "\n\n".join(
-            [
-                _("Hello %(name)s,", name=user.display_name),
-                line,
-                _("See the details on the Good Society Marketplace."),
-                public_url("main.notifications"),
-            ]
-        )
-    queue_email(user, subject, body)
+def notify(user: User, kind: str, **data: Any) -> Notification:
+    """Tell a person something: the in-app notification, then their channels.
+
+    One Delivery per channel the person chose for the kind's topic is added to
+    the caller's transaction and sent by the queue once it commits
+    (marketplace/channels). `data` must be JSON: ids, titles, ISO times.
+    """
+    notification = Notification(user_id=user.id, kind=kind, data=data)
+    db.session.add(notification)
+    if user.erased_at is None:
+        from .channels.delivery import plan_deliveries
+
+        entry = KINDS.get(kind)
+        plan_deliveries(user, notification, entry.topic if entry else "news")
+    return notification
 
 
 def about_application(application: Application, **extra: Any) -> dict[str, Any]:

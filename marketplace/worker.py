@@ -9,7 +9,6 @@ consumer per machine (or more, with Redis storage); see docs/queue.md.
 import logging
 
 from . import create_app
-from . import mail as _mail  # noqa: F401  (the e-mail bridge; replaced at merge)
 from .jobs import huey
 
 app = create_app()

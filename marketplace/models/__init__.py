@@ -2,6 +2,7 @@
 
 from .application import HOLDS_SPOT, Application, ApplicationStatus, Attendance
 from .audit import AuditEvent, EmailOutbox, Notification
+from .channels import ChannelPreference, Delivery, DeliveryStatus
 from .conversation import (
     Audience,
     ConversationRead,
@@ -60,6 +61,9 @@ from .walkin import Kiosk, PhoneCode, WalkIn
 __all__ = [
     "EDonation",
     "EDonationStatus",
+    "ChannelPreference",
+    "Delivery",
+    "DeliveryStatus",
     "Floater",
     "Offer",
     "OfferKind",

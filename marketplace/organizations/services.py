@@ -326,7 +326,12 @@ def verify_organization(staff: User, organization: Organization) -> Organization
     organization.rejection_reason = None
     record_event(staff, "organization.verified", organization)
     for member in members_of(organization):
-        notify(member, "organization_verified", organization=organization.name_th)
+        notify(
+            member,
+            "organization_verified",
+            organization=organization.name_th,
+            organization_id=organization.id,
+        )
     return organization
 
 
@@ -346,6 +351,7 @@ def reject_organization(
             member,
             "organization_rejected",
             organization=organization.name_th,
+            organization_id=organization.id,
             reason=reason,
         )
     return organization

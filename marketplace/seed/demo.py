@@ -39,6 +39,7 @@ from ..models import (
 from ..models.taxonomy import opportunity_skill
 from ..privacy.consents import record_consents
 from . import language_codes, read_data
+from .channels import build_channels_demo
 from .confirmations import build_confirmations_demo
 from .conversations import build_conversations_demo
 from .cover import build_cover_demo
@@ -100,10 +101,11 @@ def demo_logins() -> list[DemoLogin]:
             "My shifts: two past shifts served, an open feedback survey, a "
             "certificate, an invitation, a waitlisted and an approved shift "
             "that you lead; recommendations on the home page; a place offered to "
-            "take now under I'm free now (/floor/free); a message from an "
-            "organisation on your approved shift, answered (My shifts → Messages); "
-            "a place another volunteer hands on, to take under My shifts → Places "
-            "offered to you.",
+            "take now under I'm free now (/floor/free), also under the bell with "
+            "one-tap answers; a message from an organisation on your approved "
+            "shift, answered (My shifts → Messages); a place another volunteer "
+            "hands on, to take under My shifts → Places offered to you; How we "
+            "reach you (account menu) per kind of message.",
         ),
         DemoLogin(
             "organisation member",
@@ -214,6 +216,8 @@ class DemoBuilder:
         db.session.flush()
         cover = build_cover_demo(volunteers[0], organizer_org, self.now)
         db.session.flush()
+        channels = build_channels_demo(volunteers[0], self.now)
+        db.session.flush()
         return {
             "organizations": len(organizations),
             "opportunities": len(opportunities),
@@ -230,6 +234,7 @@ class DemoBuilder:
             **conversations,
             **confirmations,
             **cover,
+            **channels,
         }
 
     def _place(self, name: str) -> tuple[float, float, str, str]:

@@ -15,7 +15,7 @@ from marketplace import create_app
 from marketplace.config import ProductionConfig, TestingConfig
 from marketplace.extensions import db
 from marketplace.jobs import huey, make_huey, sqlite_path, task
-from marketplace.models import EmailOutbox, User, utcnow
+from marketplace.models import User, utcnow
 from tests import factories
 from tests.functional.test_mail import inbox, queue  # noqa: F401
 from tests.servers import ROOT
@@ -164,42 +164,6 @@ def test_the_daily_purge_erases_what_the_command_erases(app):
     # The retention period is the setting's: a year later, the recent one goes.
     report = purge_inactive_now(now + timedelta(days=app.config["RETENTION_DAYS"] + 1))
     assert report.erased == 1
-
-
-def test_the_outbox_bridge_sends_one_message_per_transaction(app, inbox):  # noqa: F811
-    from marketplace.mail import send_waiting_emails
-
-    task = periodic("send_waiting_emails_task")
-    start = datetime(2026, 12, 6, 8, 0)
-    assert all(task.validate_datetime(start + timedelta(minutes=m)) for m in range(60))
-    emails = [queue(to=f"p{n}@example.org") for n in range(3)]
-    refused = queue(to="refused@example.org")
-    db.session.commit()
-    inbox.refuse = {"refused@example.org"}
-    commits = []
-
-    def count(connection) -> None:
-        commits.append(connection)
-
-    sa.event.listen(db.engine, "commit", count)
-    try:
-        report = send_waiting_emails(inbox.config())
-    finally:
-        sa.event.remove(db.engine, "commit", count)
-    assert (report.sent, report.failed) == (3, 1)
-    # One message per transaction: a consumer killed mid-way loses no sent mark
-    # but that of the one message it was sending.
-    assert len(commits) == 4
-    domain = "goodsociety.example"
-    assert [message["Message-ID"] for message in inbox.messages] == [
-        f"<outbox.{e.id}.{int(e.created_at.timestamp())}@{domain}>" for e in emails
-    ]
-    db.session.rollback()
-    assert db.session.get(EmailOutbox, refused.id).attempts == 1
-    assert all(db.session.get(EmailOutbox, e.id).sent_at for e in emails)
-
-
-# --- The consumer beside gunicorn (make run) ---------------------------------------
 
 
 def _children(pid: int) -> dict[int, str]:

@@ -68,7 +68,8 @@ def test_notification_emails_link_to_the_public_site_from_a_command(app):
     notify(volunteer, "application_approved", title="สอนการบ้านเด็ก")
     db.session.commit()
     (email,) = db.session.scalars(sa.select(EmailOutbox)).all()
-    assert urls(email.body) == [f"{SITE}/notifications"]
+    # The page it is about, then where to change how one is reached.
+    assert urls(email.body) == [f"{SITE}/me/shifts", f"{SITE}/account/channels"]
 
 
 def test_reminders_queued_by_the_command_link_to_the_public_site(app):
@@ -85,7 +86,7 @@ def test_reminders_queued_by_the_command_link_to_the_public_site(app):
     result = app.test_cli_runner().invoke(args=["send-reminders"])
     assert result.output == "1 reminders queued.\n"
     (body,) = db.session.scalars(sa.select(EmailOutbox.body)).all()
-    assert urls(body) == [f"{SITE}/notifications"]
+    assert urls(body) == [f"{SITE}/me/shifts", f"{SITE}/account/channels"]
 
 
 def test_calendar_feed_and_its_link_use_the_public_site(client, auth, foreign):

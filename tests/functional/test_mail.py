@@ -23,7 +23,6 @@ from marketplace.mail import (
     MAX_ATTEMPTS,
     DeliveryReport,
     deliver_outbox,
-    queue_shift_reminders,
 )
 from marketplace.models import (
     Application,
@@ -35,6 +34,7 @@ from marketplace.models import (
     utcnow,
 )
 from marketplace.notifications import SUBJECT_LENGTH, header_text, notify
+from marketplace.reminders import queue_shift_reminders
 from tests import factories
 from tests.servers import free_port
 
@@ -109,30 +109,43 @@ def queue(
 
 
 def test_thai_email_arrives_intact_and_is_marked_sent(app, inbox):
-    volunteer = factories.make_user(email="somying@example.org")
-    notify(volunteer, "application_approved", title="สอนการบ้านเด็ก")
     email = queue()
     db.session.commit()
 
     report = deliver_outbox(inbox.config())
     db.session.commit()
 
-    assert report == DeliveryReport(sent=2, failed=0)
-    assert inbox.recipients == [["somying@example.org"]] * 2
-    from_notify, direct = inbox.messages
-    assert "สอนการบ้านเด็ก" in from_notify["Subject"]
+    assert report == DeliveryReport(sent=1, failed=0)
+    assert inbox.recipients == [["somying@example.org"]]
+    (direct,) = inbox.messages
     assert direct["Subject"] == THAI_SUBJECT
     assert direct.get_content().rstrip("\n") == THAI_BODY
     assert direct.get_content_charset() == "utf-8"
     assert direct["From"] == DEFAULT_SENDER
     assert direct["To"] == "somying@example.org"
     assert direct["Message-ID"] and direct["Date"]
-    sent = db.session.scalars(sa.select(EmailOutbox)).all()
-    assert all(row.sent_at is not None and row.attempts == 0 for row in sent)
+    assert email.sent_at is not None and email.attempts == 0
     assert email.last_error is None
     # Sent is sent: the next run finds nothing to do.
     assert deliver_outbox(inbox.config()) == DeliveryReport(sent=0, failed=0)
-    assert len(inbox.messages) == 2
+    assert len(inbox.messages) == 1
+
+
+def test_a_notification_goes_out_over_smtp_when_its_transaction_commits(app, inbox):
+    app.config.update(inbox.config())
+    volunteer = factories.make_user(email="somying@example.org")
+    notify(volunteer, "application_approved", title="สอนการบ้านเด็ก")
+    assert inbox.messages == []  # nothing leaves before the commit
+    db.session.commit()
+
+    (message,) = inbox.messages
+    assert inbox.recipients == [["somying@example.org"]]
+    assert "สอนการบ้านเด็ก" in message["Subject"]
+    assert message.get_content_charset() == "utf-8"
+    (record,) = db.session.scalars(sa.select(EmailOutbox)).all()
+    assert record.sent_at is not None and record.subject == message["Subject"]
+    # Nothing is left for `flask send-mail` to send.
+    assert deliver_outbox(inbox.config()) == DeliveryReport(sent=0, failed=0)
 
 
 def test_a_server_that_is_down_leaves_every_message_queued(app):
@@ -184,6 +197,7 @@ def test_messages_that_failed_five_times_are_given_up(app, inbox):
 
 def test_text_from_people_never_breaks_a_subject(app, inbox):
     """A staff member's rejection reason with line breaks goes into the Subject."""
+    app.config.update(inbox.config())
     organizer = factories.make_user(Role.ORGANIZER, email="o@example.org")
     reason = "เอกสารไม่ครบ\r\nBcc: everyone@example.org\n\n" + "ขาดหนังสือรับรอง " * 30
     notify(
@@ -197,8 +211,6 @@ def test_text_from_people_never_breaks_a_subject(app, inbox):
     assert "มูลนิธิ ทดสอบ" in queued.subject
     assert "เอกสารไม่ครบ Bcc: everyone@example.org ขาด" in queued.subject
 
-    assert deliver_outbox(inbox.config()) == DeliveryReport(sent=1, failed=0)
-    db.session.commit()
     (message,) = inbox.messages
     assert inbox.recipients == [["o@example.org"]]
     assert message["Bcc"] is None
@@ -464,7 +476,8 @@ def test_reminders_load_everything_in_one_query(app, count_queries):
     with count_queries() as statements:
         assert queue_shift_reminders(bangkok(9, 12, 0)) == 6
     queries = [sql for sql in statements if not sql.startswith("BEGIN")]
-    assert len(queries) == 1, queries
+    # The applications, then everyone's channel choices: never one per reminder.
+    assert len(queries) == 2, queries
 
 
 def test_reminders_refuse_a_naive_now(app):

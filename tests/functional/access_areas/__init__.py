@@ -7,6 +7,7 @@ Each module has MATRIX ((endpoint, method) -> roles allowed), extend_world(world
 
 from . import (
     certificates,
+    channels,
     confirmations,
     conversations,
     cover,
@@ -41,4 +42,5 @@ AREAS = (
     conversations,
     confirmations,
     cover,
+    channels,
 )
