@@ -68,6 +68,7 @@ def init_api(app: Flask) -> None:
     """Create the Api object and register the API blueprints."""
     from ..certificates import api as certificates
     from ..floor import api as floor
+    from ..service_hours import api as service_hours
     from . import (
         accounts,
         applications,
@@ -107,6 +108,7 @@ def init_api(app: Flask) -> None:
         certificates.blp,
         floor.blp,
         offers.blp,
+        service_hours.blp,
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

@@ -34,6 +34,7 @@ HEADLINE_KEYS = [
     "new_partners",
     "pledged_thb",
     "donated_thb",
+    "reported_hours",
 ]
 
 _APPROVED = sa.case((Application.status == ApplicationStatus.APPROVED, 1), else_=0)
