@@ -302,3 +302,33 @@ def make_matchable(
     record_consents(volunteer, {ConsentPurpose.MATCHING: True}, "test")
     db.session.flush()
     return volunteer
+
+
+def make_reported_hours(
+    volunteer: User,
+    organization: Organization,
+    *,
+    hours: float = 2.0,
+    days_ago: int = 3,
+    activity: str = "ช่วยคัดแยกของบริจาคที่โกดังของมูลนิธิ",
+    approved_by: User | None = None,
+):
+    """Add hours a volunteer reported; approved (by the member given) or pending."""
+    from marketplace.i18n import to_bangkok
+    from marketplace.models import CertifierRole, ReportedHours, ReportStatus
+
+    report = ReportedHours(
+        volunteer_id=volunteer.id,
+        organization_id=organization.id,
+        day=to_bangkok(utcnow()).date() - timedelta(days=days_ago),
+        hours=hours,
+        hours_reported=hours,
+        activity=activity,
+        status=ReportStatus.APPROVED if approved_by else ReportStatus.PENDING,
+        reviewed_by_id=approved_by.id if approved_by else None,
+        reviewer_role=CertifierRole.ADMIN if approved_by else None,
+        reviewed_at=utcnow() if approved_by else None,
+    )
+    db.session.add(report)
+    db.session.flush()
+    return report
