@@ -163,7 +163,10 @@ def certificate(code: str):
         record = record_by_code(code)
         if record is not None:
             return redirect(
-                url_for("service_hours.printable", code=signing.code_for(record.serial))
+                url_for(
+                    "service_hours.printable",
+                    record_code=signing.code_for(record.serial),
+                )
             )
         return _not_valid(code)
     code = signing.code_for(found.serial)

@@ -94,7 +94,9 @@ def demo_logins() -> list[DemoLogin]:
             "My shifts: two past shifts served, an open feedback survey, a "
             "certificate, an invitation, a waitlisted and an approved shift "
             "that you lead; recommendations on the home page; a place offered to "
-            "take now under I'm free now (/floor/free).",
+            "take now under I'm free now (/floor/free); reported hours (one "
+            "certified, one waiting) under Report hours, and a signed "
+            "service-hour record (/me/service-record).",
         ),
         DemoLogin(
             "organisation member",
@@ -104,7 +106,8 @@ def demo_logins() -> list[DemoLogin]:
             "(with their T-shirt sizes) and a shift running right now to check "
             "volunteers in, two walk-ins from the booth and the Booth kiosk "
             "button; the coverage board shows the shift short, with its shift "
-            "lead, and floaters free now to offer it to (Floaters).",
+            "lead, and floaters free now to offer it to (Floaters); hours a "
+            "volunteer reported waiting for you under Reported hours.",
         ),
         DemoLogin(
             "staff",

@@ -276,7 +276,9 @@ def issue_record():
             current_user, form.start.data, form.end.data, form.locale.data
         )
     if issued:
-        return redirect(url_for(".printable", code=signing.code_for(record.serial)))
+        return redirect(
+            url_for(".printable", record_code=signing.code_for(record.serial))
+        )
     return redirect(
         url_for(
             ".record_page",
@@ -299,10 +301,10 @@ def _pages(items: list) -> list[list]:
     ] or [[]]
 
 
-@bp.get("/service-records/<code>")
-def printable(code: str):
+@bp.get("/service-records/<record_code>")
+def printable(record_code: str):
     """The printable A4 record (anyone with the code, as certificates)."""
-    record = _record_or_404(code)
+    record = _record_or_404(record_code)
     code = signing.code_for(record.serial)
     verify_url = public_url("certificates.verify", code=code)
     qr = segno.make(verify_url, error="m").svg_data_uri(scale=4, border=2)
@@ -325,10 +327,10 @@ def printable(code: str):
     )
 
 
-@bp.get("/service-records/<code>/csv")
-def record_csv(code: str):
+@bp.get("/service-records/<record_code>/csv")
+def record_csv(record_code: str):
     """The record's activities as CSV (human, or `?format=machine`)."""
-    record = _record_or_404(code)
+    record = _record_or_404(record_code)
     filename = f"service-record-{record.serial}"
     if wants_machine_csv():
         headers = [
@@ -379,11 +381,11 @@ def record_csv(code: str):
     return csv_response(headers, rows, filename)
 
 
-@bp.post("/service-records/<code>/revoke")
+@bp.post("/service-records/<record_code>/revoke")
 @staff_required
-def revoke_record(code: str):
+def revoke_record(record_code: str):
     """Staff revoke a service-hour record with a reason."""
-    record = _record_or_404(code)
+    record = _record_or_404(record_code)
     code = signing.code_for(record.serial)
     back = redirect(url_for("certificates.verify", code=code))
     form = RevokeForm()

@@ -14,6 +14,7 @@ from . import (
     outcomes,
     privacy,
     security,
+    service_hours,
     two_factor,
     walk_in,
 )
@@ -29,4 +30,5 @@ AREAS = (
     floor,
     floaters,
     walk_in,
+    service_hours,
 )
