@@ -15,7 +15,6 @@ from wtforms.validators import InputRequired, Optional
 from ..forms import Form
 from ..inputs import BoundedDateField, TextLength
 from ..models import ReportedHours
-from .services import MAX_REASON
 
 _strip = [lambda value: value.strip() if isinstance(value, str) else value]
 
@@ -78,7 +77,7 @@ class ReviewForm(Form):
     reason = StringField(
         _l("Reason (needed to change or decline; the volunteer sees it)"),
         filters=_strip,
-        validators=[TextLength(max=MAX_REASON)],
+        validators=[TextLength(ReportedHours.review_reason)],
     )
 
 
@@ -90,7 +89,7 @@ class WithdrawForm(Form):
         filters=_strip,
         validators=[
             InputRequired(message=_l("Say why you withdraw the certification.")),
-            TextLength(max=MAX_REASON),
+            TextLength(ReportedHours.withdrawn_reason),
         ],
     )
 

@@ -327,7 +327,7 @@ def printable(record_code: str):
     )
 
 
-@bp.get("/service-records/<record_code>/csv")
+@bp.get("/service-records/<record_code>.csv")
 def record_csv(record_code: str):
     """The record's activities as CSV (human, or `?format=machine`)."""
     record = _record_or_404(record_code)

@@ -127,6 +127,7 @@ def downgrade():
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_application_certification_withdrawn_by_id_user'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_application_attendance_recorded_by_id_user'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('ck_application_certifier_role'), type_='check')
         batch_op.drop_column('certification_withdrawn_reason')
         batch_op.drop_column('certification_withdrawn_by_id')
         batch_op.drop_column('certification_withdrawn_at')

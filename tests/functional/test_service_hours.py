@@ -489,7 +489,7 @@ def test_the_record_as_csv_for_people_and_for_machines(client, auth, history):
     record = services.issue_record(history["volunteer"], *history["year"], "th")
     db.session.commit()
     code = services.signing.code_for(record.serial)
-    machine = client.get(f"/service-records/{code}/csv?format=machine")
+    machine = client.get(f"/service-records/{code}.csv?format=machine")
     rows = list(csv.reader(io.StringIO(machine.text.lstrip("\ufeff"))))
     assert rows[0][:6] == [
         "date",
@@ -501,7 +501,7 @@ def test_the_record_as_csv_for_people_and_for_machines(client, auth, history):
     ]
     assert sum(float(row[3]) for row in rows[1:]) == 9
     assert {row[4] for row in rows[1:]} == {"attended", "reported"}
-    human = client.get(f"/service-records/{code}/csv")
+    human = client.get(f"/service-records/{code}.csv")
     assert human.status_code == 200 and "วันที่" in human.text.splitlines()[0]
 
 
