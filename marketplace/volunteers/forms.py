@@ -85,8 +85,8 @@ class ProfileForm(GuardianFields, Form):
         _l("Student id (optional)"),
         validators=[TextLength(VolunteerProfile.student_id)],
         description=_l(
-            "Printed on your service-hour record, for the Student Loan Fund "
-            "(กยศ.) or your university."
+            "Printed on your service-hour record, for the Student Loan Fund or "
+            "your university."
         ),
     )
 
