@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from .organizations.views import bp as organizations_bp
     from .outcomes.views import bp as outcomes_bp
     from .privacy.views import bp as privacy_bp
+    from .service_hours.views import bp as service_hours_bp
     from .staff.views import bp as staff_bp
     from .volunteers.views import bp as volunteers_bp
     from .walkin.views import bp as walkin_bp
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
         conversations_bp,
         cover_bp,
         channels_bp,
+        service_hours_bp,
     ):
         app.register_blueprint(blueprint)
     init_api(app)

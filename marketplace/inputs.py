@@ -138,6 +138,7 @@ def refuse_nul_bytes() -> None:
 # --- Text: every free-text field has a maximum, the size of the column it fills.
 # TEXT columns have no size of their own; these are theirs. String(n) holds n.
 LONG_TEXT = {
+    "application.certification_withdrawn_reason": 500,
     "application.decision_message": 2000,
     "application.message": 2000,
     "certificate.revoked_reason": 500,
@@ -150,7 +151,12 @@ LONG_TEXT = {
     "outcome_comment.body": 2000,
     "pledge.note": 2000,
     "shift_message.body": 2000,
+    "reported_hours.activity": 1000,
+    "reported_hours.review_reason": 500,
+    "reported_hours.withdrawn_reason": 500,
     "reported_value.note": 2000,
+    "service_record.revoked_reason": 500,
+    "service_record_item.activity": 1000,
     "volunteer_profile.bio": 1000,
 }
 # Text that is not stored is bounded too. Passwords: above auth.passwords' 256, so

@@ -454,6 +454,72 @@ KINDS: dict[str, Kind] = {
         next_step=lambda d: _("Nothing more to do. Find another shift when you can."),
         topic="shifts",
     ),
+    # Hours that count (issue 15): reported hours and their review.
+    "hours_reported": Kind(
+        lambda d: _(
+            "%(name)s reported %(hours)s hours with %(organization)s on %(day)s.",
+            name=d.get("volunteer", ""),
+            hours=d.get("hours", ""),
+            organization=d.get("organization", ""),
+            day=d.get("day", ""),
+        ),
+        link=lambda d: (
+            "service_hours.review_queue",
+            {"organization_id": d.get("organization_id")},
+        ),
+        next_step=lambda d: _("Approve, change or decline the reported hours."),
+        topic="applications",
+    ),
+    "hours_approved": Kind(
+        lambda d: _(
+            "%(organization)s certified your %(hours)s reported hours of %(day)s.",
+            organization=d.get("organization", ""),
+            hours=d.get("hours", ""),
+            day=d.get("day", ""),
+        ),
+        link=lambda d: ("service_hours.mine", {}),
+        next_step=lambda d: _("They now count on your service-hour record."),
+        topic="applications",
+    ),
+    "hours_changed": Kind(
+        lambda d: _(
+            "%(organization)s certified %(hours)s of the %(reported)s hours you "
+            "reported for %(day)s.",
+            organization=d.get("organization", ""),
+            hours=d.get("hours", ""),
+            reported=d.get("reported", ""),
+            day=d.get("day", ""),
+        ),
+        link=lambda d: ("service_hours.mine", {}),
+        next_step=lambda d: _(
+            "See their reason; ask the organisation if something is missing."
+        ),
+        topic="applications",
+    ),
+    "hours_declined": Kind(
+        lambda d: _(
+            "%(organization)s did not certify the hours you reported for %(day)s.",
+            organization=d.get("organization", ""),
+            day=d.get("day", ""),
+        ),
+        link=lambda d: ("service_hours.mine", {}),
+        next_step=lambda d: _(
+            "See their reason; you can report the hours again with more detail."
+        ),
+        topic="applications",
+    ),
+    "certification_withdrawn": Kind(
+        lambda d: _(
+            "%(organization)s withdrew its certification of your hours of %(day)s.",
+            organization=d.get("organization", ""),
+            day=d.get("day", ""),
+        ),
+        link=lambda d: ("service_hours.mine", {}),
+        next_step=lambda d: _(
+            "Those hours no longer count; records that list them say so."
+        ),
+        topic="applications",
+    ),
 }
 
 

@@ -314,3 +314,33 @@ def png_bytes(content: str = "e-Donation demo") -> bytes:
     out = io.BytesIO()
     segno.make(content).save(out, kind="png", scale=4)
     return out.getvalue()
+
+
+def make_reported_hours(
+    volunteer: User,
+    organization: Organization,
+    *,
+    hours: float = 2.0,
+    days_ago: int = 3,
+    activity: str = "ช่วยคัดแยกของบริจาคที่โกดังของมูลนิธิ",
+    approved_by: User | None = None,
+):
+    """Add hours a volunteer reported; approved (by the member given) or pending."""
+    from marketplace.i18n import to_bangkok
+    from marketplace.models import CertifierRole, ReportedHours, ReportStatus
+
+    report = ReportedHours(
+        volunteer_id=volunteer.id,
+        organization_id=organization.id,
+        day=to_bangkok(utcnow()).date() - timedelta(days=days_ago),
+        hours=hours,
+        hours_reported=hours,
+        activity=activity,
+        status=ReportStatus.APPROVED if approved_by else ReportStatus.PENDING,
+        reviewed_by_id=approved_by.id if approved_by else None,
+        reviewer_role=CertifierRole.ADMIN if approved_by else None,
+        reviewed_at=utcnow() if approved_by else None,
+    )
+    db.session.add(report)
+    db.session.flush()
+    return report

@@ -69,6 +69,7 @@ def init_api(app: Flask) -> None:
     from ..certificates import api as certificates
     from ..conversations import api as conversations
     from ..floor import api as floor
+    from ..service_hours import api as service_hours
     from . import (
         accounts,
         applications,
@@ -109,6 +110,7 @@ def init_api(app: Flask) -> None:
         floor.blp,
         offers.blp,
         conversations.blp,
+        service_hours.blp,
     )
     for blueprint in blueprints:
         csrf.exempt(blueprint)

@@ -39,6 +39,7 @@ from ..models import (
     utcnow,
 )
 from ..notifications import about_application, notify
+from ..service_hours.services import note_attendance_recorder
 from .eligibility import (
     lock_volunteer,
     overlapping_held_shift,
@@ -684,6 +685,8 @@ def record_attendance(
         application.attendance, application.hours = Attendance.ATTENDED, hours
     else:
         application.attendance, application.hours = Attendance.NO_SHOW, None
+    # Whoever records attendance certifies the hours (the service-hour record).
+    note_attendance_recorder(member, application)
     record_event(
         member, "application.attendance", application, attended=attended, hours=hours
     )

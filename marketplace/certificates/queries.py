@@ -15,25 +15,39 @@ from ..models import (
     Organization,
     Shift,
 )
+from ..service_hours import queries as service_hours
 from . import signing
 
 
 @dataclass
 class OrganizationHours:
-    """Hours a volunteer served with one organisation."""
+    """Hours a volunteer served with one organisation (attended, reported apart)."""
 
     organization: Organization
     hours: float
     shifts: int
+    reported: float = 0.0
+    reports: int = 0
 
 
 @dataclass
 class HoursServed:
-    """Attended hours in total and per organisation."""
+    """Hours that count in total and per organisation.
+
+    `hours` are attended hours (in `shifts`); `reported` are approved self-reported
+    hours (in `reports`), always stated apart.
+    """
 
     hours: float = 0.0
     shifts: int = 0
+    reported: float = 0.0
+    reports: int = 0
     by_organization: list[OrganizationHours] = field(default_factory=list)
+
+    @property
+    def any(self) -> bool:
+        """Whether any hours count."""
+        return bool(self.shifts or self.reports)
 
     def for_organization(self, organization_id: int) -> OrganizationHours | None:
         """The line of one organisation, if the volunteer served with it."""
@@ -52,32 +66,22 @@ def _attended(volunteer_id: int) -> sa.ColumnElement[bool]:
 
 
 def hours_served(volunteer_id: int) -> HoursServed:
-    """Attended hours per organisation, most hours first (one query)."""
-    per_organization = (
-        sa.select(
-            Opportunity.organization_id.label("organization_id"),
-            sa.func.sum(Application.hours).label("hours"),
-            sa.func.count(Application.id).label("shifts"),
-        )
-        .select_from(Application)
-        .join(Application.shift)
-        .join(Shift.opportunity)
-        .where(_attended(volunteer_id))
-        .group_by(Opportunity.organization_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(Organization, per_organization.c.hours, per_organization.c.shifts)
-        .join(per_organization, per_organization.c.organization_id == Organization.id)
-        .order_by(per_organization.c.hours.desc(), Organization.id)
-    ).all()
+    """Hours that count per organisation, most hours first (service_hours.queries)."""
     lines = [
-        OrganizationHours(organization, round(float(hours), 2), int(shifts))
-        for organization, hours, shifts in rows
+        OrganizationHours(
+            line.organization,
+            line.totals.attended,
+            line.totals.shifts,
+            line.totals.reported,
+            line.totals.reports,
+        )
+        for line in service_hours.by_organization(volunteer_id)
     ]
     return HoursServed(
         hours=round(sum(line.hours for line in lines), 2),
         shifts=sum(line.shifts for line in lines),
+        reported=round(sum(line.reported for line in lines), 2),
+        reports=sum(line.reports for line in lines),
         by_organization=lines,
     )
 

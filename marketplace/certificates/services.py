@@ -11,7 +11,8 @@ from ..audit import record_event
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Application, Attendance, Certificate, Feedback, User, utcnow
-from . import queries, signing
+from ..service_hours.services import unused_serial
+from . import queries
 
 MAX_COMMENT = 2000
 MAX_REASON = 500
@@ -107,6 +108,7 @@ def issue_certificate(
     served = queries.hours_served(volunteer.id)
     if organization_id is None:
         hours, shifts = served.hours, served.shifts
+        reported, reports = served.reported, served.reports
     else:
         line = served.for_organization(organization_id)
         if line is None:
@@ -118,7 +120,8 @@ def issue_certificate(
                 }
             )
         hours, shifts = line.hours, line.shifts
-    if shifts == 0:
+        reported, reports = line.reported, line.reports
+    if shifts == 0 and reports == 0:
         raise Conflict(
             "no_hours",
             str(
@@ -129,12 +132,13 @@ def issue_certificate(
             ),
         )
     certificate = Certificate(
-        serial=_unused_serial(),
+        serial=unused_serial(),
         volunteer_id=volunteer.id,
         organization_id=organization_id,
         holder_name=volunteer.display_name,
         hours=hours,
         shifts=shifts,
+        hours_reported=reported,
         locale=locale,
         issued_at=now or utcnow(),
     )
@@ -148,20 +152,9 @@ def issue_certificate(
         organization_id=organization_id,
         hours=hours,
         shifts=shifts,
+        hours_reported=reported,
     )
     return certificate
-
-
-def _unused_serial() -> str:
-    """A serial no certificate has yet (40 random bits; retried on a clash)."""
-    for _attempt in range(5):
-        serial = signing.new_serial()
-        taken = db.session.scalar(
-            sa.select(Certificate.id).where(Certificate.serial == serial)
-        )
-        if taken is None:
-            return serial
-    raise RuntimeError("no free certificate serial after 5 attempts")
 
 
 def revoke_certificate(

@@ -20,7 +20,8 @@ from ..access import role_required, staff_required
 from ..errors import DomainError
 from ..i18n import format_day, format_hours
 from ..links import public_url
-from ..models import Application, Certificate, Role
+from ..models import Application, Certificate, Role, ServiceRecord
+from ..service_hours.services import record_by_code, withdrawals
 from ..web import committing
 from . import queries, services, signing
 from .forms import FeedbackForm, IssueForm, RevokeForm, VerifyForm
@@ -159,6 +160,14 @@ def certificate(code: str):
     """The printable A4 certificate (anyone with the code)."""
     found = queries.certificate_by_code(code)
     if found is None:
+        record = record_by_code(code)
+        if record is not None:
+            return redirect(
+                url_for(
+                    "service_hours.printable",
+                    record_code=signing.code_for(record.serial),
+                )
+            )
         return _not_valid(code)
     code = signing.code_for(found.serial)
     verify_url = public_url("certificates.verify", code=code)
@@ -199,7 +208,10 @@ def verify(code: str):
     """Say whether a certificate is valid, revoked, or not a certificate at all."""
     found = queries.certificate_by_code(code)
     if found is None:
-        return _not_valid(code)
+        record = record_by_code(code)
+        if record is None:
+            return _not_valid(code)
+        return _verify_record(record)
     show_revoke = (
         current_user.is_authenticated
         and current_user.is_staff
@@ -210,6 +222,25 @@ def verify(code: str):
         form=VerifyForm(data={"code": ""}),
         certificate=found,
         code=signing.code_for(found.serial),
+        checked=True,
+        revoke_form=RevokeForm() if show_revoke else None,
+    )
+
+
+def _verify_record(record: ServiceRecord):
+    """A service-hour record: valid with its totals, revoked, and what was withdrawn."""
+    show_revoke = (
+        current_user.is_authenticated
+        and current_user.is_staff
+        and record.revoked_at is None
+    )
+    return render_template(
+        "certificates/verify.html",
+        form=VerifyForm(data={"code": ""}),
+        certificate=None,
+        record=record,
+        withdrawals=withdrawals(record),
+        code=signing.code_for(record.serial),
         checked=True,
         revoke_form=RevokeForm() if show_revoke else None,
     )

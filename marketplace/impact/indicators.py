@@ -29,6 +29,7 @@ from ..models import (
     VolunteerProfile,
 )
 from ..models.taxonomy import opportunity_cause, organization_cause
+from ..service_hours import queries as service_hours
 
 RETURN_WINDOW = timedelta(days=90)
 # An invitation is not an application until the volunteer accepts it.
@@ -57,6 +58,12 @@ INDICATORS = {
         Indicator("applications", "ใบสมัคร", "Applications", "applications"),
         Indicator("approved_matches", "การจับคู่ที่อนุมัติ", "Approved matches", "matches"),
         Indicator("attended_hours", "ชั่วโมงอาสา", "Hours served", "hours"),
+        Indicator(
+            "reported_hours",
+            "ชั่วโมงอาสาที่รายงานเองและองค์กรรับรองแล้ว",
+            "Reported hours certified by organisations",
+            "hours",
+        ),
         Indicator(
             "returning_volunteers",
             "อาสาสมัครที่กลับมาภายใน 90 วัน",
@@ -204,6 +211,28 @@ def _attended_hours(where: ImpactFilter) -> float:
     return _scalar(query.with_only_columns(sa.func.sum(Application.hours)))
 
 
+def _reported_hours(where: ImpactFilter) -> float:
+    """Approved self-reported hours (service_hours.queries), apart from attended."""
+    organizations = None
+    if where.organization_id or where.province or where.cause_id:
+        organizations = sa.select(Organization.id)
+        if where.organization_id is not None:
+            organizations = organizations.where(
+                Organization.id == where.organization_id
+            )
+        if where.province is not None:
+            organizations = organizations.where(Organization.province == where.province)
+        if where.cause_id is not None:
+            organizations = organizations.where(
+                Organization.id.in_(
+                    sa.select(organization_cause.c.organization_id).where(
+                        organization_cause.c.cause_id == where.cause_id
+                    )
+                )
+            )
+    return service_hours.reported_total(organizations, where.first_day, where.last_day)
+
+
 def _returning_volunteers(where: ImpactFilter) -> float:
     """Volunteers who attended again within 90 days of their first attended shift."""
     rows = db.session.execute(
@@ -305,6 +334,7 @@ def indicator_values(
             *where.between(Shift.starts_at),
         ),
         "attended_hours": attended_hours,
+        "reported_hours": lambda: _reported_hours(where),
         "returning_volunteers": lambda: _returning_volunteers(where),
         "new_partners": lambda: _new_partners(where),
         "would_volunteer_again": lambda: _feedback_count(

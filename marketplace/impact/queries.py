@@ -35,6 +35,7 @@ HEADLINE_KEYS = [
     "pledged_thb",
     "donated_thb",
     "fulfilled_thb",
+    "reported_hours",
 ]
 
 _APPROVED = sa.case((Application.status == ApplicationStatus.APPROVED, 1), else_=0)

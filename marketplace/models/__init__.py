@@ -53,6 +53,13 @@ from .organization import (
 from .profile import AvailabilityWindow, VolunteerProfile
 from .proposal import ProposalRun, RunStatus
 from .question import Question, QuestionKind
+from .service_hours import (
+    CertifierRole,
+    ReportedHours,
+    ReportStatus,
+    ServiceRecord,
+    ServiceRecordItem,
+)
 from .taxonomy import Cause, Skill
 from .types import utcnow
 from .user import ApiToken, Consent, ConsentPurpose, RecoveryCode, Role, User
@@ -131,4 +138,9 @@ __all__ = [
     "MessageKind",
     "MessageRecipient",
     "ShiftMessage",
+    "CertifierRole",
+    "ReportedHours",
+    "ReportStatus",
+    "ServiceRecord",
+    "ServiceRecordItem",
 ]

@@ -8,6 +8,7 @@ import sqlalchemy.orm as so
 
 from ..extensions import db
 from .opportunity import Shift
+from .service_hours import CertifierRole
 from .types import UTCDateTime, str_enum, utcnow
 from .user import User
 
@@ -91,11 +92,30 @@ class Application(db.Model):
     decided_by_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("user.id", ondelete="SET NULL")
     )
+    # Who certified the hours: the member or lead who recorded attendance, and in
+    # what capacity (a CertifierRole value; None on rows recorded before 0015).
+    attendance_recorded_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    attendance_recorder_role: so.Mapped[CertifierRole | None] = so.mapped_column(
+        str_enum(CertifierRole, "certifier_role")
+    )
+    # The organisation withdrew its certification of these hours.
+    certification_withdrawn_at: so.Mapped[datetime | None] = so.mapped_column(
+        UTCDateTime
+    )
+    certification_withdrawn_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    certification_withdrawn_reason: so.Mapped[str | None] = so.mapped_column(sa.Text)
 
     shift: so.Mapped[Shift] = so.relationship(back_populates="applications")
     volunteer: so.Mapped[User] = so.relationship(foreign_keys=[volunteer_id])
     # Who last decided: the member who accepted or declined, or staff.
     decided_by: so.Mapped[User | None] = so.relationship(foreign_keys=[decided_by_id])
+    attendance_recorded_by: so.Mapped[User | None] = so.relationship(
+        foreign_keys=[attendance_recorded_by_id]
+    )
 
     __table_args__ = (
         sa.UniqueConstraint("shift_id", "volunteer_id"),

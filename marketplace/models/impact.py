@@ -258,6 +258,8 @@ class Certificate(db.Model):
     holder_name: so.Mapped[str] = so.mapped_column(sa.String(120))
     hours: so.Mapped[float]
     shifts: so.Mapped[int]
+    # Approved self-reported hours, stated apart from the attended `hours`.
+    hours_reported: so.Mapped[float] = so.mapped_column(default=0, server_default="0")
     locale: so.Mapped[str] = so.mapped_column(sa.String(5))
     issued_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

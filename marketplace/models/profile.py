@@ -31,6 +31,8 @@ class VolunteerProfile(db.Model):
     guardian_name: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     guardian_contact: so.Mapped[str | None] = so.mapped_column(sa.String(254))
     guardian_consent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Optional, typed by the volunteer for their service-hour record.
+    student_id: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     updated_at: so.Mapped[datetime] = so.mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow
     )

@@ -97,6 +97,14 @@ def _feedback_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
     )
 
 
+def _record_item_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
+    from ..models import ServiceRecord
+
+    return table.c.record_id.in_(
+        sa.select(ServiceRecord.id).where(ServiceRecord.volunteer_id == user.id)
+    )
+
+
 def _phone_code_rows(table: sa.Table, user) -> sa.ColumnElement[bool]:
     """One-time codes sent to the person's phone number (kiosk look-ups)."""
     phone = user.profile.phone if getattr(user, "profile", None) else None
@@ -133,6 +141,9 @@ OWNERS: dict[str, Owner] = {
     "delivery": Owner(_by("user_id"), delete=True, section="deliveries"),
     "channel_preference": Owner(_by("user_id"), delete=True, section="channels"),
     "certificate": Owner(_by("volunteer_id"), section="certificates"),
+    "reported_hours": Owner(_by("volunteer_id"), section="reported_hours"),
+    "service_record": Owner(_by("volunteer_id"), section="service_records"),
+    "service_record_item": Owner(_record_item_rows, section="service_record_items"),
     "membership": Owner(_by("user_id"), delete=True, section="memberships"),
     "shift_lead": Owner(_by("volunteer_id"), delete=True, section="shift_leads"),
     "api_token": Owner(_by("user_id"), delete=True, section="api_tokens"),
@@ -173,6 +184,12 @@ def _certificate_revoked_at(user, now):
     return sa.func.coalesce(Certificate.revoked_at, now)
 
 
+def _service_record_revoked_at(user, now):
+    from ..models import ServiceRecord
+
+    return sa.func.coalesce(ServiceRecord.revoked_at, now)
+
+
 REGISTER: dict[str, dict[str, Any]] = {
     # --- A person's own rows ---------------------------------------------------
     "user": {
@@ -209,6 +226,7 @@ REGISTER: dict[str, dict[str, Any]] = {
         "guardian_name": Own(None, identifies=True),
         "guardian_contact": Own(None, identifies=True),
         "guardian_consent_at": Own(None),
+        "student_id": Own(None, identifies=True),
         "updated_at": KEPT,
     },
     "availability_window": {
@@ -252,6 +270,11 @@ REGISTER: dict[str, dict[str, Any]] = {
         "decided_by_id": ACTOR,
         "cover_sought_at": KEPT,  # asked for someone to take the place (issue 13)
         "cover_exhausted_at": KEPT,
+        "attendance_recorded_by_id": ACTOR,
+        "attendance_recorder_role": NOT_PERSONAL,
+        "certification_withdrawn_at": KEPT,
+        "certification_withdrawn_by_id": ACTOR,
+        "certification_withdrawn_reason": QUOTES,
     },
     "feedback": {
         "id": KEPT,
@@ -314,6 +337,57 @@ REGISTER: dict[str, dict[str, Any]] = {
         "issued_at": KEPT,
         "revoked_at": Own(_certificate_revoked_at),
         "revoked_reason": Own("erased"),
+        "hours_reported": KEPT,
+    },
+    # Hours the person reported: kept for the totals, what they wrote is erased.
+    "reported_hours": {
+        "id": KEPT,
+        "volunteer_id": KEPT,
+        "organization_id": KEPT,
+        "day": KEPT,
+        "hours": KEPT,
+        "hours_reported": KEPT,
+        "activity": Own(""),
+        "evidence_url": Own(None),
+        "status": KEPT,
+        "review_reason": QUOTES,
+        "reviewed_by_id": ACTOR,
+        "reviewer_role": NOT_PERSONAL,
+        "reviewed_at": KEPT,
+        "withdrawn_at": KEPT,
+        "withdrawn_by_id": ACTOR,
+        "withdrawn_reason": QUOTES,
+        "created_at": KEPT,
+    },
+    # Erasure revokes the person's records (as certificates) and blanks them.
+    "service_record": {
+        "id": KEPT,
+        "serial": KEPT,
+        "volunteer_id": KEPT,
+        "holder_name": Own(ERASED_NAME),
+        "student_id": Own(None),
+        "first_day": KEPT,
+        "last_day": KEPT,
+        "hours_attended": KEPT,
+        "hours_reported": KEPT,
+        "locale": KEPT,
+        "issued_at": KEPT,
+        "revoked_at": Own(_service_record_revoked_at),
+        "revoked_reason": Own("erased"),
+    },
+    "service_record_item": {
+        "id": KEPT,
+        "record_id": LINK,
+        "position": KEPT,
+        "kind": KEPT,
+        "application_id": KEPT,
+        "reported_hours_id": KEPT,
+        "organization_id": KEPT,
+        "day": KEPT,
+        "organization_name": KEPT,
+        "activity": Own(""),
+        "hours": KEPT,
+        "certified_by": QUOTES,
     },
     "membership": {
         "id": KEPT,

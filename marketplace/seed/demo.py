@@ -100,12 +100,15 @@ def demo_logins() -> list[DemoLogin]:
             DEMO_PASSWORD,
             "My shifts: two past shifts served, an open feedback survey, a "
             "certificate, an invitation, a waitlisted and an approved shift "
-            "that you lead; recommendations on the home page; a place offered to "
+            "that you lead, a shift tomorrow asking “are you coming?”; My groups: "
+            "a company group you lead with places reserved; recommendations on the home page; a place offered to "
             "take now under I'm free now (/floor/free), also under the bell with "
             "one-tap answers; a message from an organisation on your approved "
             "shift, answered (My shifts → Messages); a place another volunteer "
             "hands on, to take under My shifts → Places offered to you; How we "
-            "reach you (account menu) per kind of message.",
+            "reach you (account menu) per kind of message; reported hours (one "
+            "certified, one waiting) under Report hours, and a signed "
+            "service-hour record (/me/service-record).",
         ),
         DemoLogin(
             "organisation member",
@@ -118,7 +121,8 @@ def demo_logins() -> list[DemoLogin]:
             "lead, and floaters free now to offer it to (Floaters); the Inbox "
             "with a volunteer's answer to your message to that shift, unread; a "
             "volunteer looking for cover on the applicants page, whom you may "
-            "release; e-Donation: your verified QR and a pledge to mark received.",
+            "release; e-Donation: your verified QR and a pledge to mark received; "
+            "hours a volunteer reported, waiting for you under Reported hours.",
         ),
         DemoLogin(
             "staff",

@@ -27,6 +27,7 @@ from ..models import (
     User,
     utcnow,
 )
+from .service_hours import build_service_hours_demo
 
 RUNNING_NOW_TITLE = "จุดต้อนรับอาสาสมัครหน้าบูธ (วันนี้)"
 REVIEW_TITLE = "ผู้ช่วยครูสอนอ่านภาษาไทยวันเสาร์"
@@ -49,10 +50,15 @@ class Journeys:
         held: list[Shift] = []
         self._history(held)
         db.session.flush()
+        hours = build_service_hours_demo(self.volunteer, self.organizer_org, now)
         issue_certificate(self.volunteer, None, "th", now=now)
         upcoming = self._future_shifts(held, now)
         pending = self._organizer_work(now)
-        return {"showcase_upcoming": upcoming, "showcase_pending": pending}
+        return {
+            "showcase_upcoming": upcoming,
+            "showcase_pending": pending,
+            **hours,
+        }
 
     def _volunteers(self, count: int) -> list[User]:
         return self.rng.sample(self.others, count)

@@ -81,6 +81,14 @@ class ProfileForm(GuardianFields, Form):
         validators=[Optional()],
         description=_l("Needed for opportunities with a minimum age."),
     )
+    student_id = StringField(
+        _l("Student id (optional)"),
+        validators=[TextLength(VolunteerProfile.student_id)],
+        description=_l(
+            "Printed on your service-hour record, for the Student Loan Fund or "
+            "your university."
+        ),
+    )
 
 
 class SearchForm(Form):

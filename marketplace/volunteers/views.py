@@ -49,6 +49,7 @@ from ..models import (
 from ..models.taxonomy import opportunity_skill, volunteer_skill
 from ..models.user import new_calendar_token
 from ..privacy import minors
+from ..service_hours.services import set_student_id
 from ..walkin.services import returning_token
 from ..web import (
     committing,
@@ -406,6 +407,7 @@ def edit_profile():
                 current_user, _profile_input(form, profile, ticked)
             )
             minors.update_age_and_guardian(profile_saved, _guardian_input(form))
+            set_student_id(current_user, form.student_id.data or "")
         if saved:
             return redirect(url_for(".edit_profile"))
     return render_template(

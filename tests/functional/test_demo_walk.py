@@ -246,3 +246,35 @@ def test_the_demo_volunteer_has_a_place_handed_on_to_take(demo):
     opportunity_id = giver.shift.opportunity_id
     page = client.get(f"/manage/opportunities/{opportunity_id}/applicants")
     assert f'data-testid="release-{giver.id}"' in page.get_data(as_text=True)
+
+
+def test_the_demo_has_hours_that_count(demo):
+    from marketplace.models import ReportedHours, ReportStatus, ServiceRecord
+
+    volunteer = db.session.scalar(sa.select(User).where(User.email == VOLUNTEER_EMAIL))
+    organizer = db.session.scalar(sa.select(User).where(User.email == ORGANIZER_EMAIL))
+    statuses = db.session.scalars(
+        sa.select(ReportedHours.status).where(
+            ReportedHours.volunteer_id == volunteer.id
+        )
+    ).all()
+    assert sorted(statuses) == [ReportStatus.APPROVED, ReportStatus.PENDING]
+    waiting = db.session.scalar(
+        sa.select(sa.func.count(ReportedHours.id))
+        .join(Membership, Membership.organization_id == ReportedHours.organization_id)
+        .where(
+            Membership.user_id == organizer.id,
+            ReportedHours.status == ReportStatus.PENDING,
+        )
+    )
+    assert waiting >= 1
+    recorded = db.session.scalars(
+        sa.select(Application.attendance_recorded_by_id).where(
+            Application.volunteer_id == volunteer.id,
+            Application.attendance == Attendance.ATTENDED,
+        )
+    ).all()
+    assert recorded and all(recorded)
+    assert db.session.scalar(
+        sa.select(ServiceRecord.id).where(ServiceRecord.volunteer_id == volunteer.id)
+    )

@@ -21,6 +21,7 @@ from . import (
     outcomes,
     privacy,
     security,
+    service_hours,
     two_factor,
     walk_in,
 )
@@ -43,4 +44,5 @@ AREAS = (
     confirmations,
     cover,
     channels,
+    service_hours,
 )
