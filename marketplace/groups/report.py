@@ -1,6 +1,7 @@
 """A group's report for a period (a company's CSR report, a club's activity list).
 
-What counts: hours attended (recorded by the organisation) on shifts that start
+What counts: hours attended (recorded by the organisation, and still certified:
+service_hours.queries.attended_counts, the one rule) on shifts that start
 within the period, by people while they were members of the group: a shift
 counts for a member when it starts on or after they joined and before they left.
 So a member who left keeps their hours in the reports of the time they were in
@@ -9,7 +10,8 @@ their hours leave its reports.
 
 Value: hours × HOUR_VALUE_THB (the figure the impact pages use). An opportunity
 with several causes counts under each of them, so the lines by cause can add up
-to more than the total.
+to more than the total. Hours volunteers reported themselves belong to no shift,
+opportunity or cause: they are on the service-hour record, not in group reports.
 """
 
 from dataclasses import dataclass
@@ -22,7 +24,6 @@ from ..extensions import db
 from ..i18n import BANGKOK
 from ..models import (
     Application,
-    Attendance,
     Cause,
     Group,
     GroupMember,
@@ -33,6 +34,7 @@ from ..models import (
     utcnow,
 )
 from ..models.taxonomy import opportunity_cause
+from ..service_hours.queries import attended_counts
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,7 @@ def counted(group_id: int, start: date, end: date) -> tuple[sa.ColumnElement, ..
     return (
         GroupMember.group_id == group_id,
         GroupMember.user_id == Application.volunteer_id,
-        Application.attendance == Attendance.ATTENDED,
-        Application.hours.is_not(None),
+        *attended_counts(),
         Shift.starts_at >= since,
         Shift.starts_at < until,
         Shift.starts_at >= GroupMember.joined_at,
