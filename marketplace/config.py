@@ -83,7 +83,7 @@ class Config:
     LANGUAGES = ("th", "en")
 
     # Version of the terms and privacy notice a consent is recorded against.
-    NOTICE_VERSION = os.environ.get("NOTICE_VERSION", "2026-11")
+    NOTICE_VERSION = os.environ.get("NOTICE_VERSION", "2026-12")
 
     RATELIMIT_ENABLED = _flag("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
