@@ -144,19 +144,51 @@ def periodic_task(schedule: Callable[..., bool], **options: Any) -> Any:
 
 
 def after_commit(job: Any, *args: Any, **kwargs: Any) -> None:
-    """Enqueue `job(*args)` when the current transaction commits (never on rollback)."""
-    pending = db.session.info.setdefault("jobs_after_commit", [])
+    """Enqueue `job(*args)` when the current transaction commits (never on rollback).
+
+    Releasing a savepoint (`begin_nested`) is not the commit: the job waits for
+    the outermost transaction. Rolling back a savepoint forgets only the jobs
+    asked for inside it.
+    """
+    pending = db.session.info.setdefault(_PENDING, [])
     pending.append((job, args, kwargs))
+
+
+_PENDING = "jobs_after_commit"
+# How many jobs were pending when each open savepoint began (innermost last).
+_SAVEPOINTS = "jobs_savepoints"
+
+
+@sa.event.listens_for(so.Session, "after_transaction_create")
+def _mark_savepoint(session: so.Session, transaction: so.SessionTransaction) -> None:
+    if transaction.nested:
+        marks = session.info.setdefault(_SAVEPOINTS, [])
+        marks.append(len(session.info.get(_PENDING, [])))
+
+
+@sa.event.listens_for(so.Session, "after_transaction_end")
+def _unmark_savepoint(session: so.Session, transaction: so.SessionTransaction) -> None:
+    marks = session.info.get(_SAVEPOINTS)
+    if transaction.nested and marks:
+        marks.pop()
 
 
 @sa.event.listens_for(so.Session, "after_commit")
 def _enqueue_pending(session: so.Session) -> None:
     """Enqueue what the committed transaction asked for."""
-    for job, args, kwargs in session.info.pop("jobs_after_commit", []):
+    if session.in_nested_transaction():
+        return  # a savepoint released: nothing is committed yet (SQLAlchemy calls
+        # after_commit for savepoints too; a consumer would not find the rows)
+    for job, args, kwargs in session.info.pop(_PENDING, []):
         job(*args, **kwargs)
 
 
 @sa.event.listens_for(so.Session, "after_rollback")
 def _forget_pending(session: so.Session) -> None:
-    """Work of a rolled-back transaction is never enqueued."""
-    session.info.pop("jobs_after_commit", None)
+    """Work of a rolled-back transaction (or savepoint) is never enqueued."""
+    if session.in_nested_transaction():
+        marks, pending = session.info.get(_SAVEPOINTS), session.info.get(_PENDING)
+        if marks and pending:
+            del pending[marks[-1] :]
+        return
+    session.info.pop(_PENDING, None)

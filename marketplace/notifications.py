@@ -281,7 +281,7 @@ KINDS: dict[str, Kind] = {
     ),
     "group_leader": Kind(
         lambda d: _("You now lead the group %(group)s.", group=d.get("group", "")),
-        link=lambda d: ("groups.group", {"group_id": d.get("group_id")}),
+        link=_page("groups.group", group_id="group_id"),
         next_step=lambda d: _(
             "Share the group's join code and reserve places on shifts for it."
         ),
@@ -295,7 +295,7 @@ KINDS: dict[str, Kind] = {
             group=d.get("group", ""),
             title=d.get("title", ""),
         ),
-        link=lambda d: ("groups.group", {"group_id": d.get("group_id")}),
+        link=_page("groups.group", group_id="group_id"),
         next_step=lambda d: _("Members can still apply to the shift one by one."),
         topic="shifts",
     ),
@@ -305,10 +305,7 @@ KINDS: dict[str, Kind] = {
             "“Donate with tax deduction” on your page.",
             name=d.get("organization", ""),
         ),
-        link=lambda d: (
-            "edonation.details",
-            {"organization_id": d.get("organization_id")},
-        ),
+        link=_page("edonation.details", organization_id="organization_id"),
         next_step=lambda d: _(
             "When pledged money arrives through e-Donation, mark the pledge received."
         ),
@@ -320,10 +317,7 @@ KINDS: dict[str, Kind] = {
             "%(name)s: your e-Donation details were not verified.",
             name=d.get("organization", ""),
         ),
-        link=lambda d: (
-            "edonation.details",
-            {"organization_id": d.get("organization_id")},
-        ),
+        link=_page("edonation.details", organization_id="organization_id"),
         next_step=lambda d: _("Fix the details and send them again."),
         topic="organisations",
     ),
@@ -337,7 +331,7 @@ KINDS: dict[str, Kind] = {
             title=d.get("title", ""),
             body=d.get("body", ""),
         ),
-        link=lambda d: ("conversations.thread", {"shift_id": d.get("shift_id")}),
+        link=_page("conversations.thread", shift_id="shift_id"),
         next_step=lambda d: _("Answer here or reply in LINE."),
         topic="messages",
     ),
@@ -366,10 +360,7 @@ KINDS: dict[str, Kind] = {
             name=d.get("volunteer", ""),
             title=d.get("title", ""),
         ),
-        link=lambda d: (
-            "organizations.applicants",
-            {"opportunity_id": d.get("opportunity_id")},
-        ),
+        link=_APPLICANTS,
         next_step=lambda d: _("Check the shift's people on the applicants page."),
         topic="applications",
     ),
@@ -380,10 +371,7 @@ KINDS: dict[str, Kind] = {
             title=d.get("title", ""),
             hours=d.get("hours", ""),
         ),
-        link=lambda d: (
-            "volunteers.opportunity",
-            {"opportunity_id": d.get("opportunity_id")},
-        ),
+        link=_page("volunteers.opportunity", opportunity_id="opportunity_id"),
         next_step=lambda d: _(
             "If you can still come, apply again: you may get a place if one is free."
         ),
@@ -463,10 +451,7 @@ KINDS: dict[str, Kind] = {
             organization=d.get("organization", ""),
             day=d.get("day", ""),
         ),
-        link=lambda d: (
-            "service_hours.review_queue",
-            {"organization_id": d.get("organization_id")},
-        ),
+        link=_page("service_hours.review_queue", organization_id="organization_id"),
         next_step=lambda d: _("Approve, change or decline the reported hours."),
         topic="applications",
     ),

@@ -157,7 +157,8 @@ def push(
     The link (to the page the message is about) ends the text, where LINE makes
     it tappable; the answers are quick-reply postback buttons. The retry key is
     sent as X-Line-Retry-Key, so LINE never delivers a retried push twice (it
-    answers 409 to a key it took already: the message went out).
+    answers 409 to a key it took already: the message went out, and is counted
+    now, since the attempt that sent it never committed its count).
     """
     if not messaging_enabled():
         raise LineUnavailable("LINE is not configured")
@@ -166,12 +167,12 @@ def push(
         raise LineUnavailable("the month's LINE push quota is used up")
     body = f"{text}\n{link}" if link else text
     try:
-        sent = _send_push(line_user_id, text_message(body, actions), retry_key)
+        _send_push(line_user_id, text_message(body, actions), retry_key)
     except LineError:
         _release_push(now)
         raise
-    if not sent:
-        _release_push(now)  # LINE had it already: not a second message
+    # A 409 (LINE took this retry key before) is counted too: the attempt LINE
+    # took died before its transaction, and its count, were committed.
 
 
 def _send_push(line_user_id: str, message, retry_key: str) -> bool:

@@ -2,10 +2,7 @@
 
 import asyncio
 import re
-import sys
 import threading
-import types
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -22,7 +19,6 @@ from marketplace.channels.delivery import (
     requeue_stale_deliveries,
     stale_after,
 )
-from marketplace.channels.line import retry_key as line_retry_key
 from marketplace.channels.preferences import save_choices
 from marketplace.channels.tasks import deliver, send_outbox
 from marketplace.extensions import db
@@ -542,113 +538,6 @@ def test_deliveries_and_choices_are_exported_and_erased(app):
     db.session.commit()
     assert deliveries() == []
     assert db.session.scalars(sa.select(ChannelPreference)).all() == []
-
-
-# LINE, through the adapter's contract with marketplace.line.client. The real client
-# is the line branch's; this stand-in speaks the same two functions and exceptions.
-class LineUnavailable(Exception):
-    pass
-
-
-class LineTemporaryError(Exception):
-    pass
-
-
-class StandInLine(types.ModuleType):
-    """marketplace.line.client as the adapter sees it: who is linked, push."""
-
-    LineUnavailable = LineUnavailable
-    LineTemporaryError = LineTemporaryError
-
-    def __init__(self) -> None:
-        super().__init__("marketplace.line.client")
-        self.linked: dict[int, str] = {}
-        self.pushes: list[tuple] = []
-        self.failure: Exception | None = None
-
-    def line_user_id_for(self, user) -> str | None:
-        return self.linked.get(user.id)
-
-    def push(self, line_user_id, text, actions, link, retry_key) -> None:
-        if self.failure is not None:
-            raise self.failure
-        self.pushes.append((line_user_id, text, actions, link, retry_key))
-
-
-@pytest.fixture
-def line(app, monkeypatch) -> StandInLine:
-    client = StandInLine()
-    package = types.ModuleType("marketplace.line")
-    package.client = client
-    monkeypatch.setitem(sys.modules, "marketplace.line", package)
-    monkeypatch.setitem(sys.modules, "marketplace.line.client", client)
-    app.config["LINE_CHANNEL_ACCESS_TOKEN"] = "test-token"
-    return client
-
-
-def test_linked_people_get_a_line_push_with_answers(app, inbox, line):
-    volunteer = factories.make_user(locale="en")
-    line.linked[volunteer.id] = "U1234"
-    offer_for(volunteer)
-
-    (delivery,) = deliveries()
-    assert (delivery.channel, delivery.channel_used) == ("line", "line")
-    ((to, text, answers, link, retry_key),) = line.pushes
-    assert to == "U1234"
-    assert "A place on “ช่วยจัดของ”" in text and "before the offer runs out" in text
-    assert answers == [
-        ("Take the place", f"take:{delivery.notification.data['offer_id']}"),
-        ("Not this time", f"skip:{delivery.notification.data['offer_id']}"),
-    ]
-    assert link == f"{SITE}/floor/free"
-    assert retry_key == line_retry_key(delivery.key)  # the same on every retry
-    assert uuid.UUID(retry_key).version == 5
-    assert inbox.messages == []  # LINE instead of e-mail, not as well
-
-
-def test_line_past_its_quota_falls_back_to_email(app, inbox, line):
-    volunteer = factories.make_user()
-    line.linked[volunteer.id] = "U1234"
-    line.failure = LineUnavailable("monthly push quota used up")
-    notify(volunteer, "application_approved", title="สอนการบ้านเด็ก")
-    db.session.commit()
-
-    (delivery,) = deliveries()
-    assert (delivery.channel, delivery.channel_used) == ("line", "email")
-    assert "quota" in delivery.last_error
-    assert len(inbox.messages) == 1
-
-
-def test_a_temporary_line_error_is_retried(app, inbox, line):
-    volunteer = factories.make_user()
-    line.linked[volunteer.id] = "U1234"
-    line.failure = LineTemporaryError("503 from LINE")
-    notify(volunteer, "application_approved", title="สอนการบ้านเด็ก")
-    db.session.commit()
-
-    (delivery,) = deliveries()
-    assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
-    assert inbox.messages == [] and line.pushes == []
-    key = delivery.key
-    db.session.commit()
-    line.failure = None
-    deliver.call_local(key)
-    assert deliveries()[0].status == DeliveryStatus.SENT
-    assert len(line.pushes) == 1
-
-
-def test_line_can_be_chosen_once_linked(app, client, auth, line):
-    me = factories.make_user(email="me@example.org", locale="en")
-    db.session.commit()
-    auth.login("me@example.org")
-    page = client.get("/account/channels").get_data(as_text=True)
-    assert re.search(r'data-testid="offers-line"\s+disabled', page)
-    assert "Link your LINE account first." in page
-
-    line.linked[me.id] = "U1"
-    page = client.get("/account/channels").get_data(as_text=True)
-    assert not re.search(r'data-testid="offers-line"\s+disabled', page)
-    assert re.search(r'data-testid="offers-line"\s+checked', page)  # the default
 
 
 def test_the_queue_sends_account_emails_without_cron(app, inbox):

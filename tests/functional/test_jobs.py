@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from marketplace import create_app
 from marketplace.config import ProductionConfig, TestingConfig
 from marketplace.extensions import db
-from marketplace.jobs import huey, make_huey, sqlite_path, task
+from marketplace.jobs import after_commit, huey, make_huey, sqlite_path, task
 from marketplace.models import User, utcnow
 from tests import factories
 from tests.functional.test_mail import inbox, queue  # noqa: F401
@@ -122,6 +122,36 @@ def test_a_task_begins_like_a_write_request_on_sqlite(app, count_queries):
         db.session.scalar(sa.select(sa.func.count(User.id)))
         db.session.rollback()
     assert "BEGIN IMMEDIATE" not in statements  # the test itself: a plain read
+
+
+def test_a_job_asked_inside_a_savepoint_waits_for_the_real_commit(app):
+    # SQLAlchemy calls after_commit when a savepoint is released too: enqueuing
+    # then, a consumer (or the tests' immediate queue) would look for rows not
+    # committed yet (a shift message's deliveries, a LINE answer's notices).
+    calls: list[str] = []
+    factories.make_user()
+    with db.session.begin_nested():
+        after_commit(calls.append, "inside")
+    assert calls == []
+    db.session.commit()
+    assert calls == ["inside"]
+
+
+def test_a_savepoint_rolled_back_forgets_only_its_own_jobs(app):
+    calls: list[str] = []
+    factories.make_user()
+    after_commit(calls.append, "before")
+    with pytest.raises(ValueError), db.session.begin_nested():
+        after_commit(calls.append, "inside")
+        raise ValueError
+    after_commit(calls.append, "after")
+    db.session.commit()
+    assert calls == ["before", "after"]
+    factories.make_user()
+    after_commit(calls.append, "rolled back")
+    db.session.rollback()
+    db.session.commit()
+    assert calls == ["before", "after"]
 
 
 # --- Periodic work ---------------------------------------------------------------
