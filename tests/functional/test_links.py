@@ -11,6 +11,7 @@ from icalendar import Calendar
 from itsdangerous import URLSafeSerializer
 
 from marketplace.certificates import services as certificates
+from marketplace.certificates import signing
 from marketplace.extensions import db
 from marketplace.i18n import BANGKOK, to_bangkok
 from marketplace.links import public_url
@@ -132,7 +133,7 @@ def test_certificate_verify_link_and_qr_use_the_public_site(client, foreign):
     db.session.commit()
     certificate = certificates.issue_certificate(volunteer, None, "en")
     db.session.commit()
-    code = certificates.signing.code_for(certificate.serial)
+    code = signing.code_for(certificate.serial)
     page = client.get(f"/certificates/{code}").get_data(as_text=True)
     verify = f"{SITE}/verify/{code}"
     assert f"Check it at {verify} or scan" in page

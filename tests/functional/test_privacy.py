@@ -102,7 +102,7 @@ def test_notice_has_version_date_purposes_rights_and_controller(client, app):
     english = client.get("/privacy").get_data(as_text=True)
     assert '<html lang="en"' in english
     assert "Personal Data Protection Act" in english
-    assert "in effect from 1 November 2026" in english
+    assert "in effect from 1 December 2026" in english
     assert "www.pdpc.or.th" in english
 
 
