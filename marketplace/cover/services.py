@@ -19,6 +19,7 @@ from ..applications.eligibility import overlapping_held_shift, refuse_if_not_all
 from ..audit import record_event
 from ..errors import Conflict
 from ..extensions import db
+from ..floaters.services import about_offer, open_offer
 from ..models import (
     HOLDS_SPOT,
     Application,
@@ -238,27 +239,20 @@ def offer_next(application_id: int, now: datetime | None = None) -> Offer | None
             application.volunteer, "cover_not_found", **about_application(application)
         )
         return None
-    offer = Offer(
-        kind=OfferKind.COVER,
-        status=OfferStatus.OPEN,
-        shift_id=shift.id,
-        volunteer_id=volunteer.id,
+    offer = open_offer(
+        OfferKind.COVER,
+        shift,
+        volunteer,
         offered_by_id=application.volunteer_id,
-        giver_application_id=application.id,
-        created_at=now,
+        now=now,
         expires_at=expires,
+        giver_application_id=application.id,
     )
-    db.session.add(offer)
-    db.session.flush()
     record_event(None, "cover.offered", offer, volunteer=volunteer.id, shift=shift.id)
     notify(
         volunteer,
         "cover_offered",
-        offer_id=offer.id,
-        shift_id=shift.id,
-        opportunity_id=shift.opportunity_id,
-        title=shift.opportunity.title,
-        starts_at=shift.starts_at.isoformat(),
+        **about_offer(offer, shift),
         expires_at=expires.isoformat(),
         minutes=max(round((expires - now).total_seconds() / 60), 1),
     )

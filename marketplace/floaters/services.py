@@ -133,29 +133,58 @@ def send_offer(
         )
     if not floater_offerable(volunteer, shift, now):
         raise NotOfferable()
+    offer = open_offer(
+        OfferKind.FLOATER,
+        shift,
+        volunteer,
+        offered_by_id=actor.id,
+        now=now,
+        expires_at=now + timedelta(minutes=minutes),
+    )
+    record_event(actor, "offer.sent", offer, volunteer=volunteer.id, shift=shift.id)
+    notify(volunteer, "place_offered", **about_offer(offer, shift), minutes=minutes)
+    return offer
+
+
+def open_offer(
+    kind: OfferKind,
+    shift: Shift,
+    volunteer: User,
+    *,
+    offered_by_id: int | None,
+    now: datetime,
+    expires_at: datetime,
+    giver_application_id: int | None = None,
+) -> Offer:
+    """Add an open offer of a place on `shift` to `volunteer` (flushed: it has an id).
+
+    The one way offers are made, to floaters and for cover; the caller checks who
+    may be offered it, records the event and tells the volunteer.
+    """
     offer = Offer(
-        kind=OfferKind.FLOATER,
+        kind=kind,
         status=OfferStatus.OPEN,
         shift_id=shift.id,
         volunteer_id=volunteer.id,
-        offered_by_id=actor.id,
+        offered_by_id=offered_by_id,
+        giver_application_id=giver_application_id,
         created_at=now,
-        expires_at=now + timedelta(minutes=minutes),
+        expires_at=expires_at,
     )
     db.session.add(offer)
     db.session.flush()
-    record_event(actor, "offer.sent", offer, volunteer=volunteer.id, shift=shift.id)
-    notify(
-        volunteer,
-        "place_offered",
-        offer_id=offer.id,
-        shift_id=shift.id,
-        opportunity_id=shift.opportunity_id,
-        title=shift.opportunity.title,
-        starts_at=shift.starts_at.isoformat(),
-        minutes=minutes,
-    )
     return offer
+
+
+def about_offer(offer: Offer, shift: Shift) -> dict:
+    """The facts a notification about an offer carries."""
+    return {
+        "offer_id": offer.id,
+        "shift_id": shift.id,
+        "opportunity_id": shift.opportunity_id,
+        "title": shift.opportunity.title,
+        "starts_at": shift.starts_at.isoformat(),
+    }
 
 
 def _live_offer(shift_id: int, volunteer_id: int, now: datetime) -> Offer | None:
