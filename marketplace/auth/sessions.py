@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user, user_loaded_from_cookie
+from sqlalchemy.orm import contains_eager
 
 from ..errors import error_response, wants_json
 from ..extensions import db, login_manager
@@ -150,9 +151,12 @@ def token_digest(raw: str) -> str:
 def find_token(raw: str) -> ApiToken | None:
     """Return the live token record for a raw token, or None."""
     now = utcnow()
+    # The user comes in the same query (a bearer request costs one query to
+    # authenticate, not two).
     return db.session.scalar(
         sa.select(ApiToken)
         .join(ApiToken.user)
+        .options(contains_eager(ApiToken.user))
         .where(
             ApiToken.token_hash == token_digest(raw),
             ApiToken.revoked_at.is_(None),

@@ -123,6 +123,18 @@ def test_token_and_me(api):
     }
 
 
+def test_a_bearer_request_authenticates_in_one_query(api, count_queries):
+    factories.make_user(email="a@example.org")
+    db.session.commit()
+    token = login_token(api, "a@example.org")
+    db.session.remove()  # nothing of the user left in the test's session
+    with count_queries() as statements:
+        assert api.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    # The token and its user in one query; /me itself needs nothing more.
+    queries = [s for s in statements if s != "BEGIN"]  # SQLite's explicit BEGIN
+    assert len(queries) == 1, queries
+
+
 def test_tokens_are_stored_hashed(api):
     factories.make_user(email="a@example.org")
     db.session.commit()
