@@ -14,8 +14,10 @@ scores and explains.
 import dataclasses
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -328,20 +330,33 @@ def _volunteer_now(user_id: int) -> tuple[model.Volunteer | None, set[int]]:
     return volunteer, applied
 
 
-def _ranked(
+@dataclasses.dataclass
+class _Answer:
+    """One volunteer's ranked matches against one snapshot, and what was made of them.
+
+    It holds until `until` (the next shift start, UTC microseconds); `bodies` keeps
+    the answers drawn from `found` (the API's serialised page) for as long.
+    """
+
+    until: int
+    found: list[tuple[model.Match, list[str]]]
+    bodies: dict = dataclasses.field(default_factory=dict)
+
+
+def _answer(
     user: User, now: datetime, limit: int, locale: str
-) -> tuple[CatalogueSnapshot, list[tuple[model.Match, list[str]]]]:
+) -> tuple[CatalogueSnapshot, _Answer]:
     """The best matches of a volunteer, with the reasons, from the snapshot."""
     snapshot = catalogue_snapshot(now)
     volunteer, applied = _volunteer_now(user.id)
     if volunteer is None or (not volunteer.remote_ok and not volunteer.has_location):
-        return snapshot, []
+        return snapshot, _Answer(0, [])
     # The same person (as read just now) against the same catalogue version gets
     # the same answer until another shift starts: reuse it until then.
     key = (volunteer, frozenset(applied), limit, locale)
     held = snapshot.answers.get(key)
-    if held is not None and to_microseconds(now) < held[0]:
-        return snapshot, held[1]
+    if held is not None and to_microseconds(now) < held.until:
+        return snapshot, held
     found = []
     for match in snapshot.index.recommend(volunteer, now, limit, exclude=applied):
         if match.distance_km is not None:
@@ -350,8 +365,9 @@ def _ranked(
         found.append((match, model.reasons(match, plain, volunteer, locale)))
     if len(snapshot.answers) >= MAX_ANSWERS_KEPT:
         snapshot.answers.clear()
-    snapshot.answers[key] = (snapshot.next_start(now), found)
-    return snapshot, found
+    answer = _Answer(snapshot.next_start(now), found)
+    snapshot.answers[key] = answer
+    return snapshot, answer
 
 
 # Why a volunteer has no recommendation, most basic first (see `why_none`).
@@ -406,7 +422,7 @@ def why_none(user: User, now: datetime) -> list[str]:
 
 def recommend(user: User, now: datetime, limit: int = 20, locale: str = "th"):
     """The opportunities that fit a volunteer best, each with its best shift."""
-    _, ranked = _ranked(user, now, limit, locale)
+    ranked = _answer(user, now, limit, locale)[1].found
     if not ranked:
         return []
     # The snapshot vouches that these are listed (any change moves its version):
@@ -436,12 +452,25 @@ def recommend(user: User, now: datetime, limit: int = 20, locale: str = "th"):
 
 
 def recommend_items(
-    user: User, now: datetime, limit: int = 20, locale: str = "th"
-) -> list[dict]:
-    """The API.md recommendation items, straight from the worker's snapshot."""
-    snapshot, ranked = _ranked(user, now, limit, locale)
+    user: User,
+    now: datetime,
+    limit: int = 20,
+    locale: str = "th",
+    *,
+    body: Callable[[list[dict], int], Any],
+) -> Any:
+    """The API.md recommendation items, straight from the worker's snapshot.
+
+    `body(items, limit)` makes the answer from them (the API serialises its page
+    with its schema): it runs once per answer, and what it made is reused,
+    unchanged, while the answer holds. Pass one function, not a new one per call.
+    """
+    snapshot, answer = _answer(user, now, limit, locale)
+    made = answer.bodies.get(body)
+    if made is not None:
+        return made
     items = []
-    for match, reasons in ranked:
+    for match, reasons in answer.found:
         item = snapshot.items[match.opportunity_id]
         shifts = [shift for shift in item["shifts"] if shift["start"] > now]
         items.append(
@@ -453,7 +482,10 @@ def recommend_items(
                 "reasons": reasons,
             }
         )
-    return items
+    made = body(items, limit)
+    if answer.until:  # an empty answer for no profile is not kept
+        answer.bodies[body] = made
+    return made
 
 
 def suggest(shift: Shift, now: datetime, limit: int = 20, locale: str = "th"):

@@ -1,6 +1,7 @@
 """Recommendations and suggested volunteers (API.md "Recommendations")."""
 
 import marshmallow as ma
+from flask import current_app
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint
@@ -60,10 +61,18 @@ class SuggestionPageSchema(OutputSchema):
 @blp.doc(security=BEARER)
 def my_recommendations(args):
     """Opportunities that pass every hard filter for the caller, best first."""
-    items = recommendations.recommend_items(
-        current_user, utcnow(), args["limit"], str(get_locale())
+    body = recommendations.recommend_items(
+        current_user, utcnow(), args["limit"], str(get_locale()), body=_page_body
     )
-    return page_of(items, 1, args["limit"])
+    # Serialised by the schema below once per answer; flask-smorest passes a
+    # Response through as it is.
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
+
+
+def _page_body(items: list[dict], limit: int) -> str:
+    """The JSON text of a recommendation page: the first, of `limit` items."""
+    page = RecommendationPageSchema().dump(page_of(items, 1, limit))
+    return current_app.json.dumps(page) + "\n"
 
 
 @blp.route("/shifts/<int:shift_id>/suggested-volunteers", methods=["GET"])

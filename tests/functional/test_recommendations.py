@@ -287,3 +287,46 @@ def test_a_reused_answer_ends_when_a_shift_starts(app, setting):
     assert titles(before) == ["บ่าย", "เช้า"]
     assert titles(before + timedelta(hours=1)) == ["บ่าย", "เช้า"]  # reused
     assert titles(early + timedelta(minutes=1)) == ["บ่าย"]  # one has started
+
+
+def test_the_api_body_is_made_once_per_answer(app, setting):
+    from marketplace.recommendations import recommend_items
+
+    organization = setting["organization"]
+    early = next_weekday(5, 9)
+    factories.make_opportunity(organization, title="เช้า", starts=early)
+    factories.make_opportunity(
+        organization, title="บ่าย", starts=early + timedelta(hours=4)
+    )
+    db.session.commit()
+    volunteer = db.session.get(User, setting["volunteer"].id)
+    made = []
+
+    def body(items: list[dict], limit: int) -> list[str]:
+        made.append(limit)
+        return sorted(item["opportunity"]["title"] for item in items)
+
+    before = early - timedelta(days=1)
+    assert recommend_items(volunteer, before, 20, body=body) == ["บ่าย", "เช้า"]
+    assert recommend_items(volunteer, before, 20, body=body) == ["บ่าย", "เช้า"]
+    assert made == [20]  # the second answer reused the first body
+    assert recommend_items(volunteer, before, 5, body=body) == ["บ่าย", "เช้า"]
+    assert made == [20, 5]  # another limit is another answer
+    later = early + timedelta(minutes=1)
+    assert recommend_items(volunteer, later, 20, body=body) == ["บ่าย"]
+    assert made == [20, 5, 20]  # a shift started: made afresh
+
+
+def test_the_api_page_size_follows_the_limit(api, setting):
+    factories.make_opportunity(
+        setting["organization"], title="งาน", starts=next_weekday(5, 10)
+    )
+    db.session.commit()
+    for limit, per_page in (("1", 1), (None, 20), ("7", 7)):
+        query = {"limit": limit} if limit else {}
+        response = api.get(
+            "/api/v1/me/recommendations", headers=setting["headers"], query_string=query
+        )
+        body = response.get_json()
+        assert response.status_code == 200 and response.is_json
+        assert (body["page"], body["per_page"], body["total"]) == (1, per_page, 1)
