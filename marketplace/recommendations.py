@@ -14,7 +14,7 @@ scores and explains.
 import dataclasses
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -420,9 +420,30 @@ def why_none(user: User, now: datetime) -> list[str]:
     return found or [NOTHING_FITS]
 
 
-def recommend(user: User, now: datetime, limit: int = 20, locale: str = "th"):
-    """The opportunities that fit a volunteer best, each with its best shift."""
-    ranked = _answer(user, now, limit, locale)[1].found
+def recommend(
+    user: User,
+    now: datetime,
+    limit: int = 20,
+    locale: str = "th",
+    *,
+    made_by: Callable[[list["Recommendation"]], Any] | None = None,
+    variant: Hashable = None,
+):
+    """The opportunities that fit a volunteer best, each with its best shift.
+
+    With `made_by`, what it makes of them (a page's cards) instead: made once per
+    answer and `variant` (what else it depends on, such as the era of its dates),
+    and reused, unchanged, while the answer holds.
+    """
+    answer = _answer(user, now, limit, locale)[1]
+    if made_by is None:
+        return _recommendations(answer.found)
+    return _reused(
+        answer, (made_by, variant), lambda: made_by(_recommendations(answer.found))
+    )
+
+
+def _recommendations(ranked: list[tuple[model.Match, list[str]]]) -> list:
     if not ranked:
         return []
     # The snapshot vouches that these are listed (any change moves its version):
@@ -462,29 +483,40 @@ def recommend_items(
     """The API.md recommendation items, straight from the worker's snapshot.
 
     `body(items, limit)` makes the answer from them (the API serialises its page
-    with its schema): it runs once per answer, and what it made is reused,
-    unchanged, while the answer holds. Pass one function, not a new one per call.
+    with its schema): made once per answer, and reused, unchanged, while the
+    answer holds.
     """
     snapshot, answer = _answer(user, now, limit, locale)
-    made = answer.bodies.get(body)
-    if made is not None:
-        return made
-    items = []
-    for match, reasons in answer.found:
-        item = snapshot.items[match.opportunity_id]
-        shifts = [shift for shift in item["shifts"] if shift["start"] > now]
-        items.append(
-            {
-                "opportunity": {**item, "shifts": shifts},
-                "shift_id": match.shift_id,
-                "score": round(match.score, 4),
-                "components": dict(match.components),
-                "reasons": reasons,
-            }
-        )
-    made = body(items, limit)
-    if answer.until:  # an empty answer for no profile is not kept
-        answer.bodies[body] = made
+
+    def make() -> Any:
+        items = []
+        for match, reasons in answer.found:
+            item = snapshot.items[match.opportunity_id]
+            shifts = [shift for shift in item["shifts"] if shift["start"] > now]
+            items.append(
+                {
+                    "opportunity": {**item, "shifts": shifts},
+                    "shift_id": match.shift_id,
+                    "score": round(match.score, 4),
+                    "components": dict(match.components),
+                    "reasons": reasons,
+                }
+            )
+        return body(items, limit)
+
+    return _reused(answer, body, make)
+
+
+def _reused(answer: _Answer, key: Hashable, make: Callable[[], Any]) -> Any:
+    """What `make()` made of an answer, kept with the answer under `key`.
+
+    Pass one function per kind of result in `key`, not a new one per call.
+    """
+    if key in answer.bodies:
+        return answer.bodies[key]
+    made = make()
+    if answer.until:  # no profile to match: nothing is kept
+        answer.bodies[key] = made
     return made
 
 

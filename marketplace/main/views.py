@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from ..caching import public_page, shared_fragment, shared_value
+from ..caching import public_page, rendered, shared_fragment, shared_value
 from ..expo import EXPO_VENUE_EN, EXPO_VENUE_TH, next_expo_days
 from ..extensions import db
 from ..i18n import to_bangkok
@@ -27,7 +27,14 @@ def index():
     now = utcnow()
     recommended, why_not = [], []
     if current_user.is_authenticated and current_user.is_volunteer:
-        recommended = recommend(current_user, now, RECOMMENDED_SHOWN, str(get_locale()))
+        recommended = recommend(
+            current_user,
+            now,
+            RECOMMENDED_SHOWN,
+            str(get_locale()),
+            made_by=_recommended_cards,
+            variant=session.get("era"),  # the cards' dates
+        )
         if not recommended:
             why_not = why_none(current_user, now)
     # The counts may lag by PAGE_CACHE_SECONDS; the catalogue never lags a change.
@@ -58,6 +65,13 @@ def index():
         catalogue=catalogue,
         **numbers,
     )
+
+
+def _recommended_cards(recommended: list) -> str:
+    """The cards of "Recommended for you" (empty markup when there are none)."""
+    if not recommended:
+        return rendered("")
+    return rendered(render_template("main/_recommended.html", recommended=recommended))
 
 
 @bp.post("/language")

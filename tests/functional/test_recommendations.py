@@ -330,3 +330,24 @@ def test_the_api_page_size_follows_the_limit(api, setting):
         body = response.get_json()
         assert response.status_code == 200 and response.is_json
         assert (body["page"], body["per_page"], body["total"]) == (1, per_page, 1)
+
+
+def test_the_home_cards_follow_the_era_and_language(client, auth, setting):
+    starts = next_weekday(5, 10)
+    factories.make_opportunity(
+        setting["organization"], title="งานวันเสาร์", starts=starts
+    )
+    db.session.commit()
+    auth.login("v@example.org")
+    buddhist, common = str(starts.year + 543), str(starts.year)
+
+    def cards() -> str:
+        home = client.get("/").get_data(as_text=True)
+        start = home.index('data-testid="recommended"')
+        return home[start : home.index("</section>", start)]
+
+    assert buddhist in cards() and common not in cards()
+    client.post("/language", data={"locale": "th", "era": "ce"})
+    assert common in cards() and buddhist not in cards()  # the reused cards are not
+    client.post("/language", data={"locale": "en"})
+    assert "Sat" in cards()  # English dates
