@@ -4,12 +4,16 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_time as babel_format_time
+from babel.support import NullTranslations, Translations
 from babel.units import format_unit
 from flask import Flask, current_app, session
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, get_translations, gettext
 from flask_login import current_user
+from jinja2.nodes import EvalContext
+from jinja2.utils import pass_eval_context
 from markupsafe import Markup, escape
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -126,11 +130,54 @@ def lang_render_kw(text, page_locale: str) -> dict[str, str]:
     return {"lang": language}
 
 
-def init_template_helpers(app: Flask) -> None:
-    """Register the date filters and locale globals for the templates."""
+def current_locale() -> str:
+    """The page's language code ("th" or "en"); the default outside a request.
 
-    def current_locale() -> str:
-        return str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+    Cheap, for it runs many times a page: babel's `str(locale)` rebuilds the code
+    each time.
+    """
+    return _locale_code(get_locale())
+
+
+def _locale_code(locale: Locale | None) -> str:
+    if locale is None:
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if locale.territory or locale.script or locale.variant:
+        return str(locale)
+    return locale.language
+
+
+def _translations() -> Translations | NullTranslations:
+    """The request's translations, looked up once per language and app."""
+    locale = get_locale()
+    if locale is None:  # outside a request
+        return get_translations()
+    known = current_app.extensions.setdefault("translations_by_locale", {})
+    code = _locale_code(locale)
+    found = known.get(code)
+    if found is None:
+        found = known[code] = get_translations()
+    return found
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, **variables) -> str:
+    """`_()` in templates, as Jinja's newstyle gettext does it, in one call.
+
+    Jinja's `_` reaches the translation through three context calls and
+    Flask-Babel's look-up through several more: about 16 µs a string, half a
+    millisecond a page. The result is the same: marked safe when autoescaping,
+    and formatted with `variables` (escaped); "%%" is "%" even without them.
+    """
+    text = _translations().ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704  # nosec B704  (our catalogue, as Jinja)
+    return text % variables if variables or "%" in text else text
+
+
+def init_template_helpers(app: Flask) -> None:
+    """Register the date filters, locale globals and gettext for the templates."""
+    app.jinja_env.globals["_"] = _template_gettext
 
     @app.template_filter("day")
     def day_filter(value: date | datetime, style: str = "medium") -> str:

@@ -132,3 +132,20 @@ def test_form_messages_stay_english_on_english_pages(client):
     client.post("/language", data={"locale": "en"})
     page = client.post("/register", data={}).get_data(as_text=True)
     assert "This field is required." in page
+
+
+def test_template_gettext_translates_escapes_and_formats_as_jinja_does(app):
+    from flask_babel import force_locale
+
+    page = app.jinja_env.from_string(
+        "{{ _('Log in') }}|{{ _('%(name)s & co', name='<b>') }}|{{ _('100%%') }}"
+    )
+    text = app.jinja_env.from_string(
+        "{% autoescape false %}{{ _('%(name)s & co', name='<b>') }}{% endautoescape %}"
+    )
+    with app.test_request_context("/", headers={"Accept-Language": "th"}):
+        assert page.render() == "เข้าสู่ระบบ|&lt;b&gt; & co|100%"
+        assert text.render() == "<b> & co"  # plain text (e-mails): nothing escaped
+        with force_locale("en"):  # an e-mail in the recipient's language
+            assert page.render().startswith("Log in|")
+        assert page.render().startswith("เข้าสู่ระบบ|")
