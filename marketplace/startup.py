@@ -118,6 +118,19 @@ def _check_job_queue(config) -> None:
         )
 
 
+# OWASP's argon2id minimums, of equal strength: (memory KiB, passes).
+OWASP_ARGON2_MINIMUMS = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
+
+
+def strong_enough_hashing(config) -> bool:
+    """Whether the argon2id cost reaches one of OWASP's minimum configurations."""
+    memory, passes = config["ARGON2_MEMORY_COST"], config["ARGON2_TIME_COST"]
+    return config["ARGON2_PARALLELISM"] >= 1 and any(
+        memory >= least_memory and passes >= least_passes
+        for least_memory, least_passes in OWASP_ARGON2_MINIMUMS
+    )
+
+
 def _check_production(app: Flask) -> None:
     config = app.config
     if not config["PUBLIC_URL"]:
@@ -136,6 +149,14 @@ def _check_production(app: Flask) -> None:
             "enforces the limits (see docs/deploy.md, Rate limits)."
         )
     check_line_settings(config)
+    if not strong_enough_hashing(config):
+        raise RuntimeError(
+            f"ARGON2_MEMORY_KIB={config['ARGON2_MEMORY_COST']} with "
+            f"ARGON2_TIME_COST={config['ARGON2_TIME_COST']} is below OWASP's "
+            "minimum for argon2id (e.g. 19456 KiB with 2 passes, or 47104 KiB with "
+            "1): stolen password hashes would be cheap to crack. See "
+            "docs/security.md, Passwords."
+        )
     if thai_catalogue_missing(app):
         raise RuntimeError(
             "The Thai catalogue (marketplace/translations/th/LC_MESSAGES/"

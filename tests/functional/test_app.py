@@ -146,6 +146,27 @@ def test_development_keeps_per_worker_rate_limits():
     assert app.config["RATELIMIT_ENABLED"]
 
 
+@pytest.mark.parametrize(
+    ("memory", "passes"), [(19455, 2), (47103, 1), (65536, 0), (8, 10), (7167, 9)]
+)
+def test_production_refuses_password_hashing_below_owasp(memory, passes):
+    settings = production(ARGON2_MEMORY_COST=memory, ARGON2_TIME_COST=passes)
+    with pytest.raises(RuntimeError, match="below OWASP's minimum"):
+        create_app(ProductionConfig, settings)
+
+
+@pytest.mark.parametrize(("memory", "passes"), [(19456, 2), (47104, 1), (65536, 3)])
+def test_production_hashes_passwords_at_owasp_strength_or_more(memory, passes):
+    settings = production(ARGON2_MEMORY_COST=memory, ARGON2_TIME_COST=passes)
+    hasher = create_app(ProductionConfig, settings).extensions["password_hasher"]
+    assert (hasher.memory_cost, hasher.time_cost) == (memory, passes)
+    assert ProductionConfig.ARGON2_MEMORY_COST == 19456  # OWASP's recommendation
+    assert (ProductionConfig.ARGON2_TIME_COST, ProductionConfig.ARGON2_PARALLELISM) == (
+        2,
+        1,
+    )
+
+
 def test_production_refuses_to_start_without_the_thai_catalogue(tmp_path):
     settings = production(BABEL_TRANSLATION_DIRECTORIES=str(tmp_path))
     with pytest.raises(RuntimeError, match="pybabel compile"):

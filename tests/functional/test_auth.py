@@ -290,3 +290,17 @@ def test_matching_consent_is_not_ticked_for_the_person(client):
     page = client.get("/register").get_data(as_text=True)
     tag = re.search(r'<input[^>]*id="consent_matching"[^>]*>', page).group(0)
     assert "checked" not in tag
+
+
+def test_a_hash_of_other_settings_is_renewed_at_login(app, client, auth):
+    from argon2 import PasswordHasher
+
+    user = factories.make_user(email="old@example.org")
+    older = PasswordHasher(time_cost=3, memory_cost=16, parallelism=2)
+    user.password_hash = older.hash(factories.PASSWORD)
+    db.session.commit()
+    auth.login("old@example.org")
+    db.session.refresh(user)
+    hasher = app.extensions["password_hasher"]
+    assert not hasher.check_needs_rehash(user.password_hash)
+    assert hasher.verify(user.password_hash, factories.PASSWORD)
