@@ -293,6 +293,25 @@ def init_error_handlers(app: Flask) -> None:
     for error_class in UNAVAILABLE_ERRORS:
         app.register_error_handler(error_class, handle_database_unavailable)
 
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first.
+    @app.teardown_appcontext
+    def end_session_even_if_the_database_went_away(error):
+        """End the request's session; a connection the database cut is dropped.
+
+        When PostgreSQL stops mid-request, the closing rollback cannot reach it
+        and would turn a finished answer (often the 503 above) into gunicorn's
+        bare 500. Nothing is lost: an uncommitted transaction ends with its
+        connection.
+        """
+        try:
+            db.session.remove()
+        except UNAVAILABLE_ERRORS as lost:
+            app.logger.warning(
+                "Database connection lost at the end of a request: %s", lost
+            )
+            db.session.registry().invalidate()  # close without a rollback
+            db.session.registry.clear()
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
