@@ -12,9 +12,16 @@ What is cached (issue 14):
 
 The catalogue version changes after every commit that touched an opportunity, a
 shift (``spots_taken`` included, whether by the ORM or an UPDATE statement), an
-organisation, a cause or a skill. It lives where every worker sees it: a Redis
-counter when the cache is Redis, else a small file in the instance folder (the
-workers of one machine), or in memory for the tests.
+organisation, a cause or a skill. The **listing version** changes with all of
+them but a change of spots taken alone: during a rush every application takes a
+spot, and pages keyed by the catalogue version were built afresh for almost every
+visitor. Pages, fragments and values are keyed by the listing version and keep the
+spots taken of every shift they loaded; each serve checks those against the
+database in one query and builds the answer again if any moved. So a full shift
+is never shown open, and a spot taken elsewhere costs nothing. The per-process
+memo (recommendations) follows the catalogue version. Both versions live where
+every worker sees them: Redis counters when the cache is Redis, else small files
+in the instance folder (the workers of one machine), or in memory for the tests.
 
 Never cached: anything for a logged-in user or an API caller with a token, a
 request whose session carries flashed messages, any answer but 200. A cached page
@@ -38,16 +45,24 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Flask, Response, current_app, g, has_app_context, request, session
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+    session,
+)
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from .extensions import cache
+from .extensions import cache, db
 
 CSRF_PLACEHOLDER = "__csrf-token-placeholder-7f3a__"
-_VERSION_KEY = "catalogue-version"
 _DIRTY = "catalogue_dirty"
 _listeners_registered = False
 
@@ -130,10 +145,27 @@ def catalogue_version() -> str:
     return g.catalogue_version
 
 
-def bump_catalogue_version() -> None:
-    """Invalidate every cache of the catalogue (all workers, all servers)."""
+def listing_version() -> str:
+    """The listing version (the catalogue's but for spots taken alone), per request."""
+    if "listing_version" not in g:
+        try:
+            g.listing_version = current_app.extensions["listing_version"].get()
+        except Exception:
+            current_app.logger.exception("Listing version unavailable")
+            g.listing_version = f"unavailable-{os.urandom(8).hex()}"
+    return g.listing_version
+
+
+def bump_catalogue_version(spots_only: bool = False) -> None:
+    """Invalidate the caches of the catalogue (all workers, all servers).
+
+    `spots_only`: only spots taken changed; pages check those themselves.
+    """
     current_app.extensions["catalogue_version"].bump()
     g.pop("catalogue_version", None)
+    if not spots_only:
+        current_app.extensions["listing_version"].bump()
+        g.pop("listing_version", None)
 
 
 def _catalogue_tables() -> set[str]:
@@ -145,27 +177,73 @@ def _catalogue_tables() -> set[str]:
     return tables | {opportunity_cause.name, opportunity_skill.name}
 
 
-def _touches_catalogue(instances, tables: set[str]) -> bool:
-    return any(
-        getattr(getattr(type(item), "__table__", None), "name", None) in tables
-        for item in instances
-    )
+_SPOTS = "catalogue_spots_dirty"
+
+
+def _change_kind(instances, tables: set[str]) -> str | None:
+    """_DIRTY for a change of the listing, _SPOTS for spots taken alone, or None."""
+    from .models import Shift
+
+    kind = None
+    for item in instances:
+        if getattr(getattr(type(item), "__table__", None), "name", None) not in tables:
+            continue
+        found = _shift_change(item) if isinstance(item, Shift) else _DIRTY
+        if found == _DIRTY:
+            return _DIRTY
+        kind = kind or found
+    return kind
+
+
+def _shift_change(shift) -> str | None:
+    """What a flushed shift changed: _SPOTS (spots taken alone), _DIRTY, or None
+    (only its one-to-many collections, such as a new application, moved)."""
+    state = sa.inspect(shift)
+    if not state.persistent:
+        return _DIRTY  # new or deleted
+    mapper = state.mapper
+    changed = {
+        attribute.key
+        for attribute in mapper.column_attrs
+        if state.attrs[attribute.key].history.has_changes()
+    }
+    if any(
+        relation.secondary is not None
+        and state.attrs[relation.key].history.has_changes()
+        for relation in mapper.relationships
+    ):
+        return _DIRTY
+    if not changed:
+        return None
+    return _SPOTS if changed == {"spots_taken"} else _DIRTY
+
+
+def _statement_kind(statement) -> str:
+    """_SPOTS for an UPDATE that sets spots_taken alone, else _DIRTY."""
+    values = getattr(statement, "_values", None)
+    if statement.is_update and values:
+        names = {getattr(column, "key", column) for column in values}
+        if names == {"spots_taken"}:
+            return _SPOTS
+    return _DIRTY
 
 
 def register_listeners() -> None:
-    """Mark sessions that change the catalogue; bump the version after commit."""
+    """Mark sessions that change the catalogue; bump the versions after commit."""
     global _listeners_registered
     if _listeners_registered:
         return
     _listeners_registered = True
     tables = _catalogue_tables()
 
+    def mark(session, kind: str | None) -> None:
+        if kind is not None:
+            session.info[kind] = True
+
     @sa.event.listens_for(so.Session, "after_flush")
     def _after_flush(session, flush_context) -> None:
-        if _touches_catalogue(
-            itertools.chain(session.new, session.dirty, session.deleted), tables
-        ):
-            session.info[_DIRTY] = True
+        changed = itertools.chain(session.new, session.dirty, session.deleted)
+        mark(session, _change_kind(changed, tables))
 
     @sa.event.listens_for(so.Session, "do_orm_execute")
     def _on_execute(state) -> None:
@@ -173,21 +251,29 @@ def register_listeners() -> None:
             return
         table = getattr(state.statement, "table", None)
         if getattr(table, "name", None) in tables:
-            state.session.info[_DIRTY] = True
+            mark(state.session, _statement_kind(state.statement))
 
     @sa.event.listens_for(so.Session, "after_commit")
     def _after_commit(session) -> None:
-        if session.info.pop(_DIRTY, False) and has_app_context():
+        listing = session.info.pop(_DIRTY, False)
+        spots = session.info.pop(_SPOTS, False)
+        if (listing or spots) and has_app_context():
             extension = current_app.extensions.get("catalogue_version")
             if extension is not None:
                 try:
-                    bump_catalogue_version()
+                    bump_catalogue_version(spots_only=not listing)
                 except Exception:  # a cache outage must not fail a committed change
                     current_app.logger.exception("Could not bump the catalogue version")
 
     @sa.event.listens_for(so.Session, "after_rollback")
     def _after_rollback(session) -> None:
         session.info.pop(_DIRTY, None)
+        session.info.pop(_SPOTS, None)
+
+    from .models import Shift
+
+    sa.event.listen(Shift, "load", _note_shift)
+    sa.event.listen(Shift, "refresh", _note_shift)
 
 
 # -- per-process memo of derived data ----------------------------------------------
@@ -221,6 +307,36 @@ def _cacheable() -> bool:
     return not current_user.is_authenticated
 
 
+def _shifts_loaded() -> list[tuple[int, int]]:
+    """(id, spots taken) of every shift this request loaded: all an answer built now
+    may show of spots (a superset: shifts loaded for other reasons count too)."""
+    return sorted(g.get("shifts_loaded", {}).items())
+
+
+def _note_shift(shift, *args) -> None:
+    """Remember a shift the request loaded, with its spots taken then."""
+    if has_request_context():
+        state = sa.inspect(shift)
+        spots = state.dict.get("spots_taken")
+        if spots is not None and state.identity:
+            g.setdefault("shifts_loaded", {})[state.identity[0]] = spots
+
+
+def _spots_unchanged(shown: list) -> bool:
+    """Whether the shifts an answer showed still have the spots taken it showed."""
+    if not shown:
+        return True
+    from .models import Shift
+
+    ids = [shift_id for shift_id, _ in shown]
+    now = dict(
+        db.session.execute(
+            sa.select(Shift.id, Shift.spots_taken).where(Shift.id.in_(ids))
+        ).all()
+    )
+    return all(now.get(shift_id) == spots for shift_id, spots in shown)
+
+
 def _page_key(version: str) -> str:
     query = hashlib.sha256(request.query_string).hexdigest()[:32]
     era = session.get("era") or ""
@@ -240,12 +356,14 @@ def public_page(view: Callable) -> Callable:
         if not _cacheable():
             return view(*args, **kwargs)
         try:
-            version = catalogue_version()
+            version = listing_version()
             key = _page_key(version)
             entry = cache.get(key)
         except Exception:  # the cache is an optimisation: serve without it
             current_app.logger.exception("Page cache unavailable")
             return view(*args, **kwargs)
+        if entry is not None and not _spots_unchanged(entry["spots"]):
+            entry = None
         if entry is None:
             had, g.csrf_token = g.pop("csrf_token", None), CSRF_PLACEHOLDER
             try:
@@ -256,12 +374,14 @@ def public_page(view: Callable) -> Callable:
                     g.csrf_token = had
             if response.status_code != 200 or response.direct_passthrough:
                 return _with_real_csrf(response)
-            body = response.get_data()
+            body, spots = response.get_data(), _shifts_loaded()
+            mark = f"{version}:{spots}".encode()
             entry = {
                 "body": body,
                 "mimetype": response.mimetype,
-                "etag": hashlib.sha256(body + version.encode()).hexdigest()[:32],
+                "etag": hashlib.sha256(body + mark).hexdigest()[:32],
                 "built": int(time.time()),
+                "spots": spots,
             }
             with contextlib.suppress(Exception):
                 cache.set(key, entry, timeout=current_app.config["PAGE_CACHE_SECONDS"])
@@ -298,7 +418,7 @@ def _serve(entry: dict) -> Response:
 
 
 def _shared_key(kind: str, name: str, with_query: bool) -> str:
-    version = catalogue_version()
+    version = listing_version()
     era = session.get("era") or ""
     query = hashlib.sha256(request.query_string).hexdigest()[:32] if with_query else ""
     return f"{kind}:{version}:{get_locale()}:{era}:{name}:{query}"
@@ -326,11 +446,13 @@ def shared_fragment(
         return rendered(build())
     try:
         key = _shared_key("fragment", name, with_query)
-        html = cache.get(key)
+        entry = cache.get(key)
     except Exception:
         current_app.logger.exception("Fragment cache unavailable")
         return rendered(build())
-    if html is None:
+    if entry is not None and not _spots_unchanged(entry["spots"]):
+        entry = None
+    if entry is None:
         had, g.csrf_token = g.pop("csrf_token", None), CSRF_PLACEHOLDER
         try:
             html = build()
@@ -341,7 +463,9 @@ def shared_fragment(
         if CSRF_PLACEHOLDER in html and not with_csrf:  # personal: never share
             return rendered(html.replace(CSRF_PLACEHOLDER, generate_csrf()))
         with contextlib.suppress(Exception):
-            cache.set(key, html)
+            cache.set(key, {"html": html, "spots": _shifts_loaded()})
+    else:
+        html = entry["html"]
     if CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, generate_csrf())
     return rendered(html)
@@ -353,14 +477,15 @@ def shared_value(name: str, build: Callable[[], Any]) -> Any:
         return build()
     try:
         key = _shared_key("value", name, False)
-        value = cache.get(key)
+        entry = cache.get(key)
     except Exception:
         current_app.logger.exception("Value cache unavailable")
         return build()
-    if value is None:
-        value = build()
-        with contextlib.suppress(Exception):
-            cache.set(key, value)
+    if entry is not None and _spots_unchanged(entry["spots"]):
+        return entry["value"]
+    value = build()
+    with contextlib.suppress(Exception):
+        cache.set(key, {"value": value, "spots": _shifts_loaded()})
     return value
 
 
@@ -373,13 +498,18 @@ def init_caching(app: Flask) -> None:
     config.setdefault("CACHE_KEY_PREFIX", "marketplace:")
     config.setdefault("CACHE_DEFAULT_TIMEOUT", config["PAGE_CACHE_SECONDS"])
     cache.init_app(app)
-    if config["CACHE_TYPE"] == "RedisCache":
-        client = app.extensions["cache"][cache]._write_client
-        store: Any = RedisVersion(client, config["CACHE_KEY_PREFIX"] + _VERSION_KEY)
-    elif config.get("CATALOGUE_VERSION_FILE"):
-        store = FileVersion(Path(config["CATALOGUE_VERSION_FILE"]))
-    else:
-        store = MemoryVersion()
-    app.extensions["catalogue_version"] = store
+    for name in ("catalogue_version", "listing_version"):
+        if config["CACHE_TYPE"] == "RedisCache":
+            client = app.extensions["cache"][cache]._write_client
+            key = config["CACHE_KEY_PREFIX"] + name.replace("_", "-")
+            store: Any = RedisVersion(client, key)
+        elif config.get("CATALOGUE_VERSION_FILE"):
+            path = Path(config["CATALOGUE_VERSION_FILE"])
+            if name == "listing_version":
+                path = path.with_name(path.name + "-listing")
+            store = FileVersion(path)
+        else:
+            store = MemoryVersion()
+        app.extensions[name] = store
     app.extensions["catalogue_memo"] = {}
     register_listeners()

@@ -1,9 +1,9 @@
 """The shared cache of public pages: reused when nothing changed, never stale.
 
-Every change that matters moves the catalogue version (publish, close, capacity,
-a spot taken, a withdrawal) and the language and era are part of the key; a
-logged-in person is never served a shared answer, and every visitor gets their own
-CSRF token from a cached page.
+Every change that matters moves the listing version (publish, close, capacity), a
+cached answer is built again when a spot it shows was taken or given back, and
+the language and era are part of the key; a logged-in person is never served a
+shared answer, and every visitor gets their own CSRF token from a cached page.
 """
 
 import re
@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from marketplace.caching import CSRF_PLACEHOLDER, FileVersion, catalogue_version
+from marketplace.caching import (
+    CSRF_PLACEHOLDER,
+    FileVersion,
+    catalogue_version,
+    listing_version,
+)
 from marketplace.extensions import db
 from marketplace.models import (
     Application,
@@ -62,7 +67,10 @@ def test_an_anonymous_page_comes_from_the_cache_with_validators(
     first = client.get("/opportunities")
     with count_queries() as statements:
         again = client.get("/opportunities")
-    assert again.status_code == 200 and statements == []
+    # One query: are the spots taken it shows still the same?
+    queries = [statement for statement in statements if statement != "BEGIN"]
+    assert again.status_code == 200 and len(queries) == 1, queries
+    assert "shift.spots_taken" in queries[0] and "FROM shift" in queries[0]
     assert again.get_data() == first.get_data()
     assert "ปลูกป่าชายเลน" in again.get_data(as_text=True)
     assert CSRF_PLACEHOLDER not in again.get_data(as_text=True)
@@ -234,6 +242,68 @@ def test_update_statements_move_the_version_and_rollbacks_do_not(organization):
     assert catalogue_version() == after
 
 
+def test_spots_taken_alone_move_the_catalogue_version_not_the_listing(
+    app, organization
+):
+    shift = factories.make_opportunity(organization).shifts[0]
+    db.session.commit()
+
+    def versions() -> tuple[str, str]:
+        with app.test_request_context():
+            return catalogue_version(), listing_version()
+
+    start = versions()
+    db.session.execute(
+        sa.update(Shift).where(Shift.id == shift.id).values(spots_taken=1)
+    )
+    db.session.commit()
+    spots = versions()
+    assert spots[0] != start[0] and spots[1] == start[1]  # recommendations move
+    db.session.get(Shift, shift.id).spots_taken = 2  # by the ORM, alone
+    db.session.commit()
+    orm = versions()
+    assert orm[0] != spots[0] and orm[1] == start[1]
+    db.session.execute(sa.update(Shift).where(Shift.id == shift.id).values(capacity=5))
+    db.session.commit()
+    capacity = versions()
+    assert capacity[0] != orm[0] and capacity[1] != start[1]
+    shift = db.session.get(Shift, shift.id)
+    shift.spots_taken, shift.capacity = 3, 6  # spots and something else
+    db.session.commit()
+    both = versions()
+    assert both[0] != capacity[0] and both[1] != capacity[1]
+
+
+def test_a_spot_taken_elsewhere_keeps_the_page_a_spot_shown_rebuilds_it(
+    client, organization, count_queries
+):
+    shown = factories.make_opportunity(organization, title="ที่แสดง", capacity=3)
+    other = factories.make_opportunity(organization, title="อีกงาน", capacity=3)
+    db.session.commit()
+    english(client)
+    url = f"/opportunities/{shown.id}"
+    assert "3 spots left" in client.get(url).get_data(as_text=True)
+
+    def take(opportunity: Opportunity) -> None:
+        db.session.execute(
+            sa.update(Shift)
+            .where(Shift.id == opportunity.shifts[0].id)
+            .values(spots_taken=Shift.spots_taken + 1)
+        )
+        db.session.commit()
+
+    take(other)
+    with count_queries() as statements:
+        page = client.get(url).get_data(as_text=True)
+    assert "3 spots left" in page
+    assert len([s for s in statements if s != "BEGIN"]) == 1  # served from the cache
+    take(shown)
+    with count_queries() as statements:
+        page = client.get(url).get_data(as_text=True)
+    assert "2 spots left" in page and "3 spots left" not in page
+    assert len([s for s in statements if s != "BEGIN"]) > 1  # built again
+
+
 def test_the_version_file_is_shared_by_every_worker(tmp_path: Path):
     path = tmp_path / "catalogue-version"
     one, two = FileVersion(path), FileVersion(path)
@@ -302,7 +372,8 @@ def test_an_unreadable_version_means_no_reuse_not_stale_pages(
     db.session.commit()
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the version's folder should be")
-    app.extensions["catalogue_version"] = FileVersion(blocked / "catalogue-version")
+    for name in ("catalogue_version", "listing_version"):
+        app.extensions[name] = FileVersion(blocked / name)
     assert "ปลูกป่าชายเลน" in client.get("/opportunities").get_data(as_text=True)
     factories.make_opportunity(organization, title="ครัวชุมชน")
     db.session.commit()
