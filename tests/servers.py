@@ -164,12 +164,16 @@ def wait_for_http(url: str, seconds: float = 30.0) -> None:
 
 @contextlib.contextmanager
 def gunicorn_server(
-    database_url: str, workers: int = 4, stderr=subprocess.DEVNULL, **env: str
+    database_url: str,
+    workers: int = 4,
+    stderr=subprocess.DEVNULL,
+    pidfile: Path | None = None,
+    **env: str,
 ) -> Iterator[str]:
     """Serve the app with gunicorn on loopback, the way production does.
 
     `env` overrides the environment (e.g. MARKETPLACE_ENV=production); the server's
-    log goes to `stderr` (an open file, or nowhere).
+    log goes to `stderr` (an open file, or nowhere); its master's pid to `pidfile`.
     """
     import sys
 
@@ -192,6 +196,7 @@ def gunicorn_server(
             f"127.0.0.1:{port}",
             "--backlog",
             "512",
+            *(["--pid", str(pidfile)] if pidfile else []),
             "wsgi:app",
         ],
         cwd=ROOT,
@@ -203,7 +208,8 @@ def gunicorn_server(
         wait_for_http(base + "/healthz")
         yield base
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         process.wait(30)
 
 
