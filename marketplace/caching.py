@@ -282,9 +282,14 @@ def register_listeners() -> None:
 _memo_lock = threading.Lock()
 
 
-def memoized(key: tuple, build: Callable[[], Any]) -> Any:
-    """`build()` once per catalogue version in this process (and app), under `key`."""
-    version = catalogue_version()
+def memoized(
+    key: tuple, build: Callable[[], Any], version_of: Callable[[], str] | None = None
+) -> Any:
+    """`build()` once per catalogue version in this process (and app), under `key`.
+
+    `version_of`: another version to follow (listing_version).
+    """
+    version = (version_of or catalogue_version)()
     memo = current_app.extensions["catalogue_memo"]
     held = memo.get(key)
     if held is not None and held[0] == version:

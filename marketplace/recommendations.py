@@ -27,7 +27,7 @@ from .applications.eligibility import matchable_volunteers
 from .applications.openness import is_open
 from .applications.reliability import reliabilities
 from .applications.services import ACTIVE
-from .caching import memoized
+from .caching import catalogue_version, listing_version, memoized
 from .extensions import db
 from .main.queries import listed_opportunities
 from .matching import MatchingIndex, filters, model, scoring
@@ -187,15 +187,18 @@ def held_intervals(volunteer_ids: list[int]) -> dict[int, list[tuple]]:
     return held
 
 
-@dataclass(frozen=True)
+@dataclass
 class CatalogueSnapshot:
-    """The listed catalogue of one catalogue version, as this worker holds it."""
+    """The listed catalogue of one listing version, as this worker holds it."""
 
     index: MatchingIndex
     # API.md items by opportunity id, with the shifts still to start at build time.
     items: dict[int, dict]
     # Every shift start (UTC microseconds), sorted: an answer holds until the next.
     starts: np.ndarray
+    # (capacity, spots taken) of each shift, as of the catalogue version `spots_of`.
+    spots: dict[int, tuple[int, int]]
+    spots_of: str
     # Answers by (volunteer as read, shifts applied to, limit, locale).
     answers: dict = dataclasses.field(default_factory=dict)
 
@@ -209,25 +212,28 @@ class CatalogueSnapshot:
 def catalogue_snapshot(now: datetime) -> CatalogueSnapshot:
     """This worker's index and API items of the listed catalogue, kept current.
 
-    Built once per catalogue version (any change to an opportunity, a shift's
-    capacity or spots taken, an organisation moves it): every published
-    opportunity of a verified organisation with its shifts still to start. Which
-    of them have started by the time of a request is checked per answer.
+    Built once per listing version (any change to an opportunity, a shift, an
+    organisation moves it): every published opportunity of a verified
+    organisation with its shifts still to start. A spot taken or freed moves only
+    the catalogue version: the spots are then read again in one query and set in
+    place, and the answers kept so far are dropped. Which shifts have started by
+    the time of a request is checked per answer.
     """
 
     def build() -> CatalogueSnapshot:
         from .api.opportunities import opportunity_item
 
         listed = db.session.scalars(listed_opportunities(now)).all()
+        upcoming = [
+            (shift, opportunity)
+            for opportunity in listed
+            for shift in opportunity.shifts
+            if shift.starts_at > now
+        ]
         index = MatchingIndex(
             [],
             [as_opportunity(opportunity) for opportunity in listed],
-            [
-                as_shift(shift, opportunity)
-                for opportunity in listed
-                for shift in opportunity.shifts
-                if shift.starts_at > now
-            ],
+            [as_shift(shift, opportunity) for shift, opportunity in upcoming],
         )
         items = {o.id: opportunity_item(o, now) for o in listed}
         starts = np.sort(
@@ -236,9 +242,46 @@ def catalogue_snapshot(now: datetime) -> CatalogueSnapshot:
                 dtype=np.int64,
             )
         )
-        return CatalogueSnapshot(index, items, starts)
+        spots = {shift.id: (shift.capacity, shift.spots_taken) for shift, _ in upcoming}
+        return CatalogueSnapshot(index, items, starts, spots, catalogue_version())
 
-    return memoized(("catalogue-snapshot",), build)
+    snapshot = memoized(("catalogue-snapshot",), build, version_of=listing_version)
+    if snapshot.spots_of != catalogue_version():
+        _refresh_spots(snapshot)
+    return snapshot
+
+
+def _refresh_spots(snapshot: CatalogueSnapshot) -> None:
+    """Set the spots taken or freed since the snapshot's spots were read."""
+    version = catalogue_version()
+    now = db.session.execute(
+        sa.select(Shift.id, Shift.capacity, Shift.spots_taken).where(
+            Shift.id.in_(list(snapshot.spots))
+        )
+    )
+    changed = {
+        shift_id: (capacity, taken)
+        for shift_id, capacity, taken in now
+        if snapshot.spots.get(shift_id) != (capacity, taken)
+    }
+    if changed:
+        snapshot.index.set_spots(changed)
+        for item in snapshot.items.values():
+            if any(shift["id"] in changed for shift in item["shifts"]):
+                item["shifts"] = [
+                    _with_spots(shift, *changed[shift["id"]])
+                    if shift["id"] in changed
+                    else shift
+                    for shift in item["shifts"]
+                ]
+        snapshot.spots.update(changed)
+        snapshot.answers.clear()
+    snapshot.spots_of = version
+
+
+def _with_spots(shift: dict, capacity: int, taken: int) -> dict:
+    """An API item's shift with new spots (as Shift.spots_left counts them)."""
+    return {**shift, "capacity": capacity, "spots_left": capacity - taken}
 
 
 @functools.cache

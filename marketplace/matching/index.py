@@ -314,6 +314,7 @@ class MatchingIndex:
         capacity = np.array([s.capacity for s in shifts], dtype=np.int64)
         taken = np.array([s.spots_taken for s in shifts], dtype=np.int64)
         waitlist = np.array([s.waitlist_ok for s in shifts], dtype=bool)
+        self._s_waitlist = waitlist
         self._s_seats = np.maximum(capacity - taken, 0)
         self._s_room = (taken < capacity) | waitlist
         self._s_need = need(taken, capacity).reshape(-1)
@@ -330,6 +331,27 @@ class MatchingIndex:
         self._wk_sorted = self._s_wk_start[self._wk_order]
         lengths = self._s_wk_end[spanned] - self._s_wk_start[spanned]
         self._min_length = int(lengths.min()) if lengths.size else 1
+
+    def set_spots(self, spots: Mapping[int, tuple[int, int]]) -> None:
+        """New (capacity, spots taken) of some shifts: a spot taken or freed.
+
+        The room, seats and need of those shifts change; nothing else depends on
+        them. New arrays replace the old ones, so a reader never sees half.
+        """
+        rows = np.array([self._s_row[int(i)] for i in spots], dtype=np.int64)
+        if rows.size == 0:
+            return
+        capacity = np.array([value[0] for value in spots.values()], dtype=np.int64)
+        taken = np.array([value[1] for value in spots.values()], dtype=np.int64)
+        seats, room, needs = (
+            self._s_seats.copy(),
+            self._s_room.copy(),
+            self._s_need.copy(),
+        )
+        seats[rows] = np.maximum(capacity - taken, 0)
+        room[rows] = (taken < capacity) | self._s_waitlist[rows]
+        needs[rows] = need(taken, capacity).reshape(-1)
+        self._s_seats, self._s_room, self._s_need = seats, room, needs
 
     def _build_buckets(self) -> None:
         """Key skill of each opportunity, and the key skills each volunteer holds."""

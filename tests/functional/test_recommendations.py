@@ -351,3 +351,43 @@ def test_the_home_cards_follow_the_era_and_language(client, auth, setting):
     assert common in cards() and buddhist not in cards()  # the reused cards are not
     client.post("/language", data={"locale": "en"})
     assert "Sat" in cards()  # English dates
+
+
+def test_a_spot_taken_or_freed_is_set_in_the_snapshot_not_rebuilt(app, api, setting):
+    from marketplace.recommendations import catalogue_snapshot
+
+    opportunity = factories.make_opportunity(
+        setting["organization"],
+        title="ที่นั่งเดียว",
+        starts=next_weekday(5, 10),
+        approval_mode=ApprovalMode.REVIEW,  # no waitlist: a full shift is closed
+        capacity=1,
+    )
+    db.session.commit()
+    shift_id = opportunity.shifts[0].id
+
+    def snapshot():
+        with app.test_request_context():
+            return catalogue_snapshot(utcnow())
+
+    def spots(value: int) -> None:
+        db.session.execute(
+            sa.update(Shift).where(Shift.id == shift_id).values(spots_taken=value)
+        )
+        db.session.commit()
+
+    items = recommended(api, setting["headers"])
+    assert [i["opportunity"]["shifts"][0]["spots_left"] for i in items] == [1]
+    built = snapshot()
+    spots(1)
+    assert recommended(api, setting["headers"]) == []  # full: at once
+    assert snapshot() is built  # the same index, its spots set in place
+    spots(0)
+    items = recommended(api, setting["headers"])
+    assert [i["opportunity"]["shifts"][0]["spots_left"] for i in items] == [1]
+    assert snapshot() is built
+    db.session.get(Shift, shift_id).capacity = 2  # not spots alone: built anew
+    db.session.commit()
+    assert snapshot() is not built
+    items = recommended(api, setting["headers"])
+    assert [i["opportunity"]["shifts"][0]["spots_left"] for i in items] == [2]
