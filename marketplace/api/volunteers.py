@@ -182,8 +182,11 @@ def apply(data, shift_id: int):
     application = workflow.apply_to_shift(
         current_user, shift_id, data["message"], answers=data["answers"]
     )
+    # Written before the commit, which would expire what it reads: no second
+    # transaction only to read back what was just written.
+    body = application_body(application)
     db.session.commit()
-    return application_body(application)
+    return body
 
 
 @blp.route("/me/applications", methods=["GET"])
@@ -211,5 +214,6 @@ def my_applications(args):
 def withdraw(application_id: int):
     """Withdraw one's own application; a held spot goes to the waitlist."""
     application = workflow.withdraw_application(current_user, application_id)
+    body = application_body(application)  # as in `apply`
     db.session.commit()
-    return application_body(application)
+    return body

@@ -253,6 +253,33 @@ def test_first_come_accepts_then_waitlists(api, organization):
     assert statuses[0].get_json()["shift_id"] == shift.id
 
 
+def test_apply_and_withdraw_answer_in_one_transaction(
+    api, organization, api_volunteer, held_jobs
+):
+    shift = factories.make_opportunity(organization).shifts[0]
+    db.session.commit()
+    _, headers = api_volunteer
+    url = f"/api/v1/shifts/{shift.id}/applications"
+    db.session.commit()  # the test's own reading above ends here
+    begun = []
+
+    def count(connection) -> None:
+        begun.append(connection)
+
+    sa.event.listen(db.engine, "begin", count)
+    try:
+        applied = api.post(url, json={}, headers=headers)
+        assert applied.status_code == 201 and len(begun) == 1
+        url = f"/api/v1/applications/{applied.get_json()['id']}/withdraw"
+        withdrawn = api.post(url, headers=headers)
+        assert withdrawn.get_json()["status"] == "withdrawn"
+        # The answers are written before the commit, not read back after it in a
+        # second transaction (the deliveries wait in the queue).
+        assert len(begun) == 2
+    finally:
+        sa.event.remove(db.engine, "begin", count)
+
+
 def test_review_mode_makes_pending(api, organization, api_volunteer):
     _, headers = api_volunteer
     shift = factories.make_opportunity(
