@@ -136,24 +136,23 @@ def catalogue_version() -> str:
     If it cannot be read (Redis down, a read-only instance folder), a version no
     one has seen: every cache misses and answers are built afresh, never stale.
     """
-    if "catalogue_version" not in g:
-        try:
-            g.catalogue_version = current_app.extensions["catalogue_version"].get()
-        except Exception:
-            current_app.logger.exception("Catalogue version unavailable")
-            g.catalogue_version = f"unavailable-{os.urandom(8).hex()}"
-    return g.catalogue_version
+    return _version("catalogue_version")
 
 
 def listing_version() -> str:
     """The listing version (the catalogue's but for spots taken alone), per request."""
-    if "listing_version" not in g:
+    return _version("listing_version")
+
+
+def _version(name: str) -> str:
+    """A version of the app's `name` store, read once per request."""
+    if name not in g:
         try:
-            g.listing_version = current_app.extensions["listing_version"].get()
+            setattr(g, name, current_app.extensions[name].get())
         except Exception:
-            current_app.logger.exception("Listing version unavailable")
-            g.listing_version = f"unavailable-{os.urandom(8).hex()}"
-    return g.listing_version
+            current_app.logger.exception("%s unavailable", name)
+            setattr(g, name, f"unavailable-{os.urandom(8).hex()}")
+    return g.get(name)
 
 
 def bump_catalogue_version(spots_only: bool = False) -> None:

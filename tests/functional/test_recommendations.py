@@ -268,17 +268,19 @@ def test_the_home_page_shows_current_recommendations(client, auth, setting):
     assert 'data-testid="recommended"' not in home  # full, and no waitlist
 
 
+def morning_and_afternoon(setting) -> tuple[datetime, User]:
+    """Shifts on one Saturday at 9:00 and 13:00; the early start and the volunteer."""
+    early = next_weekday(5, 9)
+    for title, starts in (("เช้า", early), ("บ่าย", early + timedelta(hours=4))):
+        factories.make_opportunity(setting["organization"], title=title, starts=starts)
+    db.session.commit()
+    return early, db.session.get(User, setting["volunteer"].id)
+
+
 def test_a_reused_answer_ends_when_a_shift_starts(app, setting):
     from marketplace.recommendations import recommend
 
-    organization = setting["organization"]
-    early = next_weekday(5, 9)
-    factories.make_opportunity(organization, title="เช้า", starts=early)
-    factories.make_opportunity(
-        organization, title="บ่าย", starts=early + timedelta(hours=4)
-    )
-    db.session.commit()
-    volunteer = db.session.get(User, setting["volunteer"].id)
+    early, volunteer = morning_and_afternoon(setting)
 
     def titles(now) -> list[str]:
         return sorted(item.opportunity.title for item in recommend(volunteer, now))
@@ -292,14 +294,7 @@ def test_a_reused_answer_ends_when_a_shift_starts(app, setting):
 def test_the_api_body_is_made_once_per_answer(app, setting):
     from marketplace.recommendations import recommend_items
 
-    organization = setting["organization"]
-    early = next_weekday(5, 9)
-    factories.make_opportunity(organization, title="เช้า", starts=early)
-    factories.make_opportunity(
-        organization, title="บ่าย", starts=early + timedelta(hours=4)
-    )
-    db.session.commit()
-    volunteer = db.session.get(User, setting["volunteer"].id)
+    early, volunteer = morning_and_afternoon(setting)
     made = []
 
     def body(items: list[dict], limit: int) -> list[str]:
