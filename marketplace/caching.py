@@ -326,9 +326,18 @@ def _note_shift(shift, *args) -> None:
             g.setdefault("shifts_loaded", {})[state.identity[0]] = spots
 
 
-def _spots_unchanged(shown: list) -> bool:
-    """Whether the shifts an answer showed still have the spots taken it showed."""
+def _spots_current(key: str, entry: dict) -> bool:
+    """Whether a kept answer still shows the spots taken it showed.
+
+    Checked in one query, at most once per catalogue version and worker: spots
+    taken cannot have moved while the catalogue version has not.
+    """
+    shown = entry["spots"]
     if not shown:
+        return True
+    version = catalogue_version()
+    checked = current_app.extensions["spots_checked"]
+    if checked.get(key) == (entry["made"], version):
         return True
     from .models import Shift
 
@@ -338,7 +347,23 @@ def _spots_unchanged(shown: list) -> bool:
             sa.select(Shift.id, Shift.spots_taken).where(Shift.id.in_(ids))
         ).all()
     )
-    return all(now.get(shift_id) == spots for shift_id, spots in shown)
+    if any(now.get(shift_id) != spots for shift_id, spots in shown):
+        return False
+    _checked(key, entry, version)
+    return True
+
+
+def _checked(key: str, entry: dict, version: str) -> None:
+    """Remember that `entry` showed the spots of catalogue version `version`."""
+    checked = current_app.extensions["spots_checked"]
+    if len(checked) >= 10_000:
+        checked.clear()
+    checked[key] = (entry["made"], version)
+
+
+def _new_entry(**fields: Any) -> dict:
+    """A cache entry: its fields, the spots taken it showed, a mark of this making."""
+    return {**fields, "spots": _shifts_loaded(), "made": os.urandom(8).hex()}
 
 
 def _page_key(version: str) -> str:
@@ -361,12 +386,13 @@ def public_page(view: Callable) -> Callable:
             return view(*args, **kwargs)
         try:
             version = listing_version()
+            spots_version = catalogue_version()  # read before anything is built
             key = _page_key(version)
             entry = cache.get(key)
         except Exception:  # the cache is an optimisation: serve without it
             current_app.logger.exception("Page cache unavailable")
             return view(*args, **kwargs)
-        if entry is not None and not _spots_unchanged(entry["spots"]):
+        if entry is not None and not _spots_current(key, entry):
             entry = None
         if entry is None:
             had, g.csrf_token = g.pop("csrf_token", None), CSRF_PLACEHOLDER
@@ -378,17 +404,17 @@ def public_page(view: Callable) -> Callable:
                     g.csrf_token = had
             if response.status_code != 200 or response.direct_passthrough:
                 return _with_real_csrf(response)
-            body, spots = response.get_data(), _shifts_loaded()
-            mark = f"{version}:{spots}".encode()
-            entry = {
-                "body": body,
-                "mimetype": response.mimetype,
-                "etag": hashlib.sha256(body + mark).hexdigest()[:32],
-                "built": int(time.time()),
-                "spots": spots,
-            }
+            body = response.get_data()
+            entry = _new_entry(
+                body=body,
+                mimetype=response.mimetype,
+                built=int(time.time()),
+            )
+            mark = f"{version}:{entry['spots']}".encode()
+            entry["etag"] = hashlib.sha256(body + mark).hexdigest()[:32]
             with contextlib.suppress(Exception):
                 cache.set(key, entry, timeout=current_app.config["PAGE_CACHE_SECONDS"])
+            _checked(key, entry, spots_version)
         return _serve(entry)
 
     return wrapper
@@ -450,11 +476,12 @@ def shared_fragment(
         return rendered(build())
     try:
         key = _shared_key("fragment", name, with_query)
+        spots_version = catalogue_version()
         entry = cache.get(key)
     except Exception:
         current_app.logger.exception("Fragment cache unavailable")
         return rendered(build())
-    if entry is not None and not _spots_unchanged(entry["spots"]):
+    if entry is not None and not _spots_current(key, entry):
         entry = None
     if entry is None:
         had, g.csrf_token = g.pop("csrf_token", None), CSRF_PLACEHOLDER
@@ -466,8 +493,10 @@ def shared_fragment(
                 g.csrf_token = had
         if CSRF_PLACEHOLDER in html and not with_csrf:  # personal: never share
             return rendered(html.replace(CSRF_PLACEHOLDER, generate_csrf()))
+        entry = _new_entry(html=html)
         with contextlib.suppress(Exception):
-            cache.set(key, {"html": html, "spots": _shifts_loaded()})
+            cache.set(key, entry)
+        _checked(key, entry, spots_version)
     else:
         html = entry["html"]
     if CSRF_PLACEHOLDER in html:
@@ -481,16 +510,18 @@ def shared_value(name: str, build: Callable[[], Any]) -> Any:
         return build()
     try:
         key = _shared_key("value", name, False)
+        spots_version = catalogue_version()
         entry = cache.get(key)
     except Exception:
         current_app.logger.exception("Value cache unavailable")
         return build()
-    if entry is not None and _spots_unchanged(entry["spots"]):
+    if entry is not None and _spots_current(key, entry):
         return entry["value"]
-    value = build()
+    entry = _new_entry(value=build())
     with contextlib.suppress(Exception):
-        cache.set(key, {"value": value, "spots": _shifts_loaded()})
-    return value
+        cache.set(key, entry)
+    _checked(key, entry, spots_version)
+    return entry["value"]
 
 
 def init_caching(app: Flask) -> None:
@@ -516,4 +547,5 @@ def init_caching(app: Flask) -> None:
             store = MemoryVersion()
         app.extensions[name] = store
     app.extensions["catalogue_memo"] = {}
+    app.extensions["spots_checked"] = {}  # key -> (entry made, catalogue version)
     register_listeners()
