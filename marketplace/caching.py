@@ -339,18 +339,21 @@ def _spots_current(key: str, entry: dict) -> bool:
     checked = current_app.extensions["spots_checked"]
     if checked.get(key) == (entry["made"], version):
         return True
-    from .models import Shift
-
-    ids = [shift_id for shift_id, _ in shown]
-    now = dict(
-        db.session.execute(
-            sa.select(Shift.id, Shift.spots_taken).where(Shift.id.in_(ids))
-        ).all()
-    )
-    if any(now.get(shift_id) != spots for shift_id, spots in shown):
+    now = shift_spots([shift_id for shift_id, _ in shown])
+    if any(now.get(shift_id, (0, None))[1] != spots for shift_id, spots in shown):
         return False
     _checked(key, entry, version)
     return True
+
+
+def shift_spots(ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(capacity, spots taken) of the shifts with these ids, in one query."""
+    from .models import Shift
+
+    rows = db.session.execute(
+        sa.select(Shift.id, Shift.capacity, Shift.spots_taken).where(Shift.id.in_(ids))
+    )
+    return {shift_id: (capacity, taken) for shift_id, capacity, taken in rows}
 
 
 def _checked(key: str, entry: dict, version: str) -> None:

@@ -27,7 +27,7 @@ from .applications.eligibility import matchable_volunteers
 from .applications.openness import is_open
 from .applications.reliability import reliabilities
 from .applications.services import ACTIVE
-from .caching import catalogue_version, listing_version, memoized
+from .caching import catalogue_version, listing_version, memoized, shift_spots
 from .extensions import db
 from .main.queries import listed_opportunities
 from .matching import MatchingIndex, filters, model, scoring
@@ -254,15 +254,10 @@ def catalogue_snapshot(now: datetime) -> CatalogueSnapshot:
 def _refresh_spots(snapshot: CatalogueSnapshot) -> None:
     """Set the spots taken or freed since the snapshot's spots were read."""
     version = catalogue_version()
-    now = db.session.execute(
-        sa.select(Shift.id, Shift.capacity, Shift.spots_taken).where(
-            Shift.id.in_(list(snapshot.spots))
-        )
-    )
     changed = {
-        shift_id: (capacity, taken)
-        for shift_id, capacity, taken in now
-        if snapshot.spots.get(shift_id) != (capacity, taken)
+        shift_id: spots
+        for shift_id, spots in shift_spots(list(snapshot.spots)).items()
+        if snapshot.spots.get(shift_id) != spots
     }
     if changed:
         snapshot.index.set_spots(changed)
