@@ -137,18 +137,27 @@ def language_choices() -> list[tuple[str, str]]:
     return [(entry["code"], entry[key]) for entry in read_data("languages.json")]
 
 
+def unread_of(user_id) -> sa.ScalarSelect:
+    """How many notifications of `user_id` are unread, as an SQL expression."""
+    return (
+        sa.select(sa.func.count(Notification.id))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
 def unread_notifications() -> int:
-    """How many notifications the current user has not read (for the bell)."""
+    """How many notifications the current user has not read (for the bell).
+
+    Read with the session's user when it was loaded, until the request's first
+    commit (which expires it); else asked of the database now.
+    """
     if not current_user.is_authenticated:
         return 0
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(Notification.id)).where(
-                Notification.user_id == current_user.id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
-    )
+    held = current_user.unread_count
+    if held is not None:
+        return held
+    return db.session.scalar(sa.select(unread_of(current_user.id))) or 0
 
 
 def notification_html(kind: str, data: dict) -> Markup:

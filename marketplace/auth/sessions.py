@@ -18,11 +18,12 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user, user_loaded_from_cookie
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, with_expression
 
 from ..errors import error_response, wants_json
 from ..extensions import db, login_manager
 from ..models import ApiToken, User, utcnow
+from ..web import unread_of
 
 
 def init_login_manager(app: Flask) -> None:
@@ -118,7 +119,11 @@ def load_session_user(session_id: str) -> User | None:
     user_id, _, nonce = session_id.partition(":")
     if not user_id.isdigit() or not nonce:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(
+        sa.select(User)
+        .where(User.id == int(user_id))
+        .options(with_expression(User.unread_count, unread_of(User.id)))
+    )
     if user is None or user.erased_at is not None:
         return None
     return user if secrets.compare_digest(user.session_nonce, nonce) else None

@@ -63,6 +63,9 @@ class User(UserMixin, db.Model):
     totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     totp_enabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+    # How many of the person's notifications are unread, read with the session's
+    # user (auth.sessions.load_session_user); None when not read, or after a commit.
+    unread_count: so.Mapped[int | None] = so.query_expression()
 
     profile: so.Mapped[Optional["VolunteerProfile"]] = so.relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -4,9 +4,12 @@ import time
 
 import pytest
 from flask import current_app
+from flask_login import login_user
 
-from marketplace.auth.sessions import issue_token
+from marketplace.auth.sessions import issue_token, load_session_user
 from marketplace.extensions import db
+from marketplace.models import Notification
+from marketplace.web import unread_notifications
 from tests import factories
 
 PRIVATE_PAGE = "/account/password"
@@ -166,3 +169,24 @@ def test_bearer_tokens_are_not_subject_to_cookie_timeouts(app, api):
     db.session.commit()
     response = api.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
     assert response.status_code == 200
+
+
+def test_the_bell_is_counted_with_the_user_and_again_after_a_commit(app, count_queries):
+    user = factories.make_user(email="bell@example.org")
+    db.session.commit()
+    session_id, user_id = user.get_id(), user.id
+
+    def notify() -> None:
+        kind = "application_received"
+        db.session.add(Notification(user_id=user_id, kind=kind, data={}))
+        db.session.commit()
+
+    notify()
+    with app.test_request_context("/"):
+        db.session.expunge_all()
+        with count_queries() as statements:
+            login_user(load_session_user(session_id))
+            assert unread_notifications() == 1
+        assert len([s for s in statements if s.lstrip().startswith("SELECT")]) == 1
+        notify()  # the commit ends the count read with the user
+        assert unread_notifications() == 2
