@@ -280,12 +280,13 @@ def _with_spots(shift: dict, capacity: int, taken: int) -> dict:
 
 
 @functools.cache
-def _volunteer_statements() -> tuple[sa.Select, sa.Select]:
-    """The two statements that read a volunteer, built once per process.
+def _volunteer_statement() -> sa.Select:
+    """The statement that reads a volunteer, built once per process.
 
-    One row of the profile with its skills, causes and weekly windows folded into
-    strings (``aggregate_strings``: group_concat / string_agg), and the shifts the
-    volunteer applied to; plain columns, no ORM objects.
+    The profile with its skills, causes and weekly windows folded into strings
+    (``aggregate_strings``: group_concat / string_agg), once per shift the volunteer
+    applied to (or once, with no shift, for none); plain columns, no ORM objects.
+    The folds depend on the parameter only, so the database runs each once.
     """
     user_id = sa.bindparam("user_id")
 
@@ -304,52 +305,59 @@ def _volunteer_statements() -> tuple[sa.Select, sa.Select]:
         + ":"
         + sa.cast(AvailabilityWindow.end_minute, sa.String)
     )
-    profile = sa.select(
-        VolunteerProfile.lat,
-        VolunteerProfile.lon,
-        VolunteerProfile.max_distance_km,
-        VolunteerProfile.remote_ok,
-        VolunteerProfile.languages,
-        folded(Skill.slug, volunteer_skill, volunteer_skill.c.skill_id, Skill).label(
-            "skills"
-        ),
-        folded(Cause.slug, volunteer_cause, volunteer_cause.c.cause_id, Cause).label(
-            "causes"
-        ),
-        sa.select(sa.func.aggregate_strings(window, " "))
-        .where(AvailabilityWindow.profile_id == user_id)
-        .scalar_subquery()
-        .label("windows"),
-    ).where(VolunteerProfile.user_id == user_id)
-    applications = (
+    return (
         sa.select(
-            Application.shift_id, Application.status, Shift.starts_at, Shift.ends_at
+            VolunteerProfile.lat,
+            VolunteerProfile.lon,
+            VolunteerProfile.max_distance_km,
+            VolunteerProfile.remote_ok,
+            VolunteerProfile.languages,
+            folded(
+                Skill.slug, volunteer_skill, volunteer_skill.c.skill_id, Skill
+            ).label("skills"),
+            folded(
+                Cause.slug, volunteer_cause, volunteer_cause.c.cause_id, Cause
+            ).label("causes"),
+            sa.select(sa.func.aggregate_strings(window, " "))
+            .where(AvailabilityWindow.profile_id == user_id)
+            .scalar_subquery()
+            .label("windows"),
+            Application.shift_id,
+            Application.status,
+            Shift.starts_at,
+            Shift.ends_at,
         )
-        .join(Application.shift)
-        .where(Application.volunteer_id == user_id, Application.status.in_(ACTIVE))
+        .select_from(VolunteerProfile)
+        .outerjoin(
+            Application,
+            sa.and_(
+                Application.volunteer_id == VolunteerProfile.user_id,
+                Application.status.in_(ACTIVE),
+            ),
+        )
+        .outerjoin(Shift, Shift.id == Application.shift_id)
+        .where(VolunteerProfile.user_id == user_id)
     )
-    return profile, applications
 
 
 def _volunteer_now(user_id: int) -> tuple[model.Volunteer | None, set[int]]:
     """The matching view of a volunteer, read fresh, and the shifts applied to.
 
-    Two plain queries (this runs on every recommendation): the profile with its
-    skills, causes and windows, then the applications.
+    One plain query (this runs on every recommendation).
     """
-    profile, applications = _volunteer_statements()
-    row = db.session.execute(profile, {"user_id": user_id}).first()
-    if row is None or not row.windows:
+    rows = db.session.execute(_volunteer_statement(), {"user_id": user_id}).all()
+    if not rows or not rows[0].windows:
         return None, set()
+    row = rows[0]
     windows = tuple(
         sorted(
             tuple(int(part) for part in text.split(":")) for text in row.windows.split()
         )
     )
     applied, held = set(), []
-    for shift_id, status, start, end in db.session.execute(
-        applications, {"user_id": user_id}
-    ):
+    for shift_id, status, start, end in (line[-4:] for line in rows):
+        if shift_id is None:
+            continue
         applied.add(shift_id)
         if status in HOLDS_SPOT:
             held.append((start, end))
