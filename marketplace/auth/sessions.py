@@ -1,5 +1,6 @@
 """Who is calling: session cookies (bound to a nonce) and API bearer tokens."""
 
+import functools
 import hashlib
 import secrets
 import time
@@ -119,14 +120,20 @@ def load_session_user(session_id: str) -> User | None:
     user_id, _, nonce = session_id.partition(":")
     if not user_id.isdigit() or not nonce:
         return None
-    user = db.session.scalar(
-        sa.select(User)
-        .where(User.id == int(user_id))
-        .options(with_expression(User.unread_count, unread_of(User.id)))
-    )
+    user = db.session.scalar(_session_user_statement(), {"user_id": int(user_id)})
     if user is None or user.erased_at is not None:
         return None
     return user if secrets.compare_digest(user.session_nonce, nonce) else None
+
+
+@functools.cache
+def _session_user_statement() -> sa.Select:
+    """The user with their unread count (the bell), built once per process."""
+    return (
+        sa.select(User)
+        .where(User.id == sa.bindparam("user_id"))
+        .options(with_expression(User.unread_count, unread_of(User.id)))
+    )
 
 
 def bearer_token(req: Request) -> str | None:
