@@ -6,13 +6,13 @@ from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, flash, redirect, url_for
+from flask import Flask, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 
-from .caching import memoized
+from .caching import memoized, rendered
 from .errors import DomainError, ValidationFailed, is_refusal
 from .extensions import db
 from .models import Notification
@@ -160,6 +160,31 @@ def unread_notifications() -> int:
     return db.session.scalar(sa.select(unread_of(current_user.id))) or 0
 
 
+def role_menu(template: str) -> Markup:
+    """A menu of the layout for the caller's roles, drawn once per process.
+
+    Its links depend on the roles, the language and the LINE setting only, never
+    on the person (no name, no token), so each variant is kept per app.
+    """
+    from .line import login_enabled
+
+    user = current_user
+    signed_in = user.is_authenticated
+    key = (
+        template,
+        str(get_locale()),
+        signed_in and user.is_volunteer,
+        signed_in and user.is_organizer,
+        signed_in and user.is_staff,
+        login_enabled(),
+    )
+    menus = current_app.extensions.setdefault("role_menus", {})
+    html = menus.get(key)
+    if html is None:
+        html = menus[key] = rendered(render_template(template))
+    return html
+
+
 def notification_html(kind: str, data: dict) -> Markup:
     """A notification's line for a page, marking what people wrote.
 
@@ -192,6 +217,7 @@ def init_template_globals(app: Flask) -> None:
     app.jinja_env.globals.update(
         confirmation_badge=confirmation_badge,
         unread_notifications=unread_notifications,
+        role_menu=role_menu,
         notification_text=notification_html,
         form_problems=form_problems,
         error_id=error_id,

@@ -335,6 +335,24 @@ def test_logged_in_pages_share_only_the_catalogue(app, person, organization):
         assert "ครัวชุมชน" in other.get(path).get_data(as_text=True)
 
 
+def test_the_menus_are_kept_per_roles_and_language(app, person, organization):
+    organizer = app.test_client()
+    organizer.post("/login", data={"email": "o@example.org", "password": PASSWORD})
+    for _ in range(2):  # drawn, then kept
+        volunteer_page = person.get("/").get_data(as_text=True)
+        organizer_page = organizer.get("/").get_data(as_text=True)
+        assert "/me/shifts" in volunteer_page and "/me/shifts" not in organizer_page
+        assert "/organizations/mine" in organizer_page
+        assert "/organizations/mine" not in volunteer_page
+        assert ">กะของฉัน<" in volunteer_page
+    english(person)
+    page = person.get("/").get_data(as_text=True)
+    assert ">My shifts<" in page and ">กะของฉัน<" not in page
+    assert 'data-testid="line-account"' not in page
+    app.config.update(LINE_LOGIN_CHANNEL_ID="1", LINE_LOGIN_CHANNEL_SECRET="s")
+    assert 'data-testid="line-account"' in person.get("/").get_data(as_text=True)
+
+
 def test_volunteers_share_an_opportunity_page_only_where_it_is_the_same(
     app, person, organization
 ):
