@@ -41,7 +41,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -62,8 +61,10 @@ from tests.servers import (
     free_port,
     gunicorn_server,
     postgres_server,
+    redis_server,
     start_postgres,
     stop_postgres,
+    wait_for_port,
 )
 
 RESULTS = Path(__file__).parent / "results"
@@ -74,38 +75,6 @@ REGULARS = 0.2  # the share of people who hold a place on today's booth shift
 # Sync workers per app server: 3 measured worse on 2 cores (p95 537 ms, not 296).
 WORKERS = 2
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def _wait_for_port(port: int, what: str) -> None:
-    deadline = time.monotonic() + 10
-    while True:
-        with contextlib.suppress(OSError):
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not start")
-        time.sleep(0.05)
-
-
-@contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """A throwaway Redis on a free loopback port."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server is not installed")
-    port = free_port()
-    with tempfile.TemporaryDirectory() as folder:
-        process = subprocess.Popen(  # noqa: S603  (the machine's redis-server)
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-            + ["--appendonly", "no", "--dir", folder],
-            stdout=subprocess.DEVNULL,
-        )
-        try:
-            _wait_for_port(port, "redis")
-            yield f"redis://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            process.wait(10)
 
 
 @contextlib.contextmanager
@@ -157,7 +126,7 @@ http {{
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_for_port(port, "nginx")
+        wait_for_port(port, "nginx")
         yield port
     finally:
         process.terminate()
@@ -722,7 +691,14 @@ def main(argv: list[str] | None = None) -> dict:
     )
     args = parser.parse_args(argv)
     results = []
-    with postgres_server() as url, redis_server() as redis:
+    if shutil.which("redis-server") is None:
+        raise SystemExit("redis-server is not installed")
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        postgres_server() as url,
+        redis_server(Path(folder)) as redis_db,
+    ):
+        redis = redis_db.removesuffix("/0")
         seed(url)
         # Each run has its own regulars, none of them logged in or checked in yet.
         count = int(args.people * REGULARS)

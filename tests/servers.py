@@ -143,6 +143,20 @@ def create_database(server_url: str, name: str) -> str:
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def wait_for_port(port: int, what: str, seconds: float = 10.0) -> None:
+    """Wait until something listens on the loopback `port` (`what`: for the error)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        with contextlib.suppress(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not start")
+        time.sleep(0.05)
+
+
 def wait_for_http(url: str, seconds: float = 30.0) -> None:
     """Wait until a URL answers (any status)."""
     import time
@@ -240,8 +254,6 @@ def redis_server(directory: Path) -> Iterator[str]:
 
     The caller checks that redis-server is installed (shutil.which).
     """
-    import time
-
     port = free_port()
     process = subprocess.Popen(
         [
@@ -260,13 +272,7 @@ def redis_server(directory: Path) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            with contextlib.suppress(OSError):
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            assert time.monotonic() < deadline, "redis did not start"
-            time.sleep(0.05)
+        wait_for_port(port, "redis")
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         process.terminate()
