@@ -8,7 +8,8 @@ What is cached (issue 14):
   tests, Redis in production) under the current **catalogue version**, for at
   most ``PAGE_CACHE_SECONDS`` (counts and "has a future shift" move with time);
 - per process: the taxonomy choices and the recommendations' ``MatchingIndex``,
-  rebuilt when the version moves.
+  rebuilt when the version moves (the layout's menus, per roles and language, are
+  kept per process too: ``web.role_menu``; they hold nothing that changes).
 
 The catalogue version changes after every commit that touched an opportunity, a
 shift (``spots_taken`` included, whether by the ORM or an UPDATE statement), an
