@@ -565,7 +565,10 @@ def rush(
                 "JOIN opportunity o ON o.id = s.opportunity_id "
                 "JOIN organization g ON g.id = o.organization_id "
                 "WHERE o.status = 'published' AND g.status = 'verified' "
-                "AND s.starts_at > now()"
+                "AND s.starts_at > now() "
+                # The driver answers no questions: a required one is a 422.
+                "AND NOT EXISTS (SELECT 1 FROM question q "
+                "WHERE q.opportunity_id = o.id AND q.required)"
             )
         ).all()
     engine.dispose()
