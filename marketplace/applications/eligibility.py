@@ -130,9 +130,18 @@ def refuse_overlap(volunteer: User, shift: Shift) -> None:
 
 
 def lock_volunteer(volunteer: User) -> None:
-    """Serialise one volunteer's applications (PostgreSQL row lock)."""
+    """Serialise one volunteer's applications (PostgreSQL row lock).
+
+    FOR NO KEY UPDATE: rows that only refer to the volunteer (a notification, an
+    application promoted from a waitlist) are still written meanwhile. A FOR
+    UPDATE lock blocked them, so taking a place (volunteer, then shift) and a
+    withdrawal promoting that volunteer on the shift (shift, then volunteer)
+    could deadlock.
+    """
     db.session.execute(
-        sa.select(User.id).where(User.id == volunteer.id).with_for_update()
+        sa.select(User.id)
+        .where(User.id == volunteer.id)
+        .with_for_update(key_share=True)
     )
 
 

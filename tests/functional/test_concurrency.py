@@ -7,10 +7,12 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
+from marketplace.applications.eligibility import lock_volunteer
 from marketplace.auth.sessions import issue_token
 from marketplace.extensions import db
-from marketplace.models import Application, ApplicationStatus, Shift
+from marketplace.models import Application, ApplicationStatus, Notification, Shift, User
 from tests import factories
+from tests.conftest import TEST_DB
 from tests.servers import gunicorn_server, post_json
 
 pytestmark = pytest.mark.slow
@@ -113,3 +115,42 @@ def test_accepting_many_at_once_never_overfills_a_shift(app, database_url):
     codes = Counter(body["error"]["code"] for status, body in results if status == 409)
     assert codes == {"shift_full": 27}
     assert db.session.get(Shift, shift.id).spots_taken == 3
+
+
+@pytest.mark.skipif(TEST_DB != "postgresql", reason="PostgreSQL row locks")
+def test_a_volunteer_held_for_an_application_can_still_be_told_things(
+    app, database_url
+):
+    """The volunteer's lock serialises their applications only.
+
+    A withdrawal that promotes them from a waitlist holds the shift and inserts
+    their notification; if the lock also blocked rows that merely refer to them,
+    their taking a place on that shift (volunteer, then shift: a floater's offer)
+    could deadlock with it (shift, then volunteer).
+    """
+    volunteer = factories.make_user(email="held@example.org")
+    db.session.commit()
+    lock_volunteer(volunteer)  # this session's transaction now holds them
+    other = sa.create_engine(database_url)
+    try:
+        with other.begin() as connection:
+            connection.exec_driver_sql("SET LOCAL lock_timeout = '2s'")
+            connection.execute(
+                sa.insert(Notification).values(
+                    user_id=volunteer.id, kind="promoted_from_waitlist", data={}
+                )
+            )
+        # A second application of theirs still waits for the first.
+        with (
+            pytest.raises(sa.exc.OperationalError, match="lock"),
+            other.begin() as connection,
+        ):
+            connection.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+            connection.execute(
+                sa.select(User.id)
+                .where(User.id == volunteer.id)
+                .with_for_update(key_share=True)  # lock_volunteer's lock
+            )
+    finally:
+        db.session.rollback()
+        other.dispose()
