@@ -495,8 +495,10 @@ def fault_report(samples: list[tuple], times: dict[str, float]) -> dict:
     database = [s for s in samples if s[0] in _NEEDS_DATABASE]
     after = sorted((s for s in database if s[2] >= up), key=lambda s: s[3])
     first_ok = next((s for s in after if 0 < s[1] < 500), None)
-    late = [  # from 5 s after the database returned until the kill
-        s for s in after if up + 5 <= s[2] < kill and (s[1] == 0 or s[1] >= 500)
+    late = [  # from 5 s after the database returned until the kill (not at it)
+        s
+        for s in after
+        if up + 5 <= s[2] and s[3] < kill and (s[1] == 0 or s[1] >= 500)
     ]
     statuses: dict[int, int] = defaultdict(int)
     for sample in during:
