@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import template_rendered
 
 from marketplace.caching import (
     CSRF_PLACEHOLDER,
@@ -338,13 +339,22 @@ def test_logged_in_pages_share_only_the_catalogue(app, person, organization):
 def test_the_menus_are_kept_per_roles_and_language(app, person, organization):
     organizer = app.test_client()
     organizer.post("/login", data={"email": "o@example.org", "password": PASSWORD})
-    for _ in range(2):  # drawn, then kept
-        volunteer_page = person.get("/").get_data(as_text=True)
-        organizer_page = organizer.get("/").get_data(as_text=True)
-        assert "/me/shifts" in volunteer_page and "/me/shifts" not in organizer_page
-        assert "/organizations/mine" in organizer_page
-        assert "/organizations/mine" not in volunteer_page
-        assert ">กะของฉัน<" in volunteer_page
+    drawn = []
+
+    def record(sender, template, context, **extra):
+        if template.name in ("_role_links.html", "_account_links.html"):
+            drawn.append(template.name)
+
+    with template_rendered.connected_to(record, app):
+        for _ in range(2):  # drawn, then kept
+            volunteer_page = person.get("/").get_data(as_text=True)
+            organizer_page = organizer.get("/").get_data(as_text=True)
+            assert "/me/shifts" in volunteer_page
+            assert "/me/shifts" not in organizer_page
+            assert "/organizations/mine" in organizer_page
+            assert "/organizations/mine" not in volunteer_page
+            assert ">กะของฉัน<" in volunteer_page
+    assert len(drawn) == 4  # two menus for each of the two roles, once
     english(person)
     page = person.get("/").get_data(as_text=True)
     assert ">My shifts<" in page and ">กะของฉัน<" not in page
