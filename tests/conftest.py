@@ -6,10 +6,12 @@ import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from flask import Flask, has_app_context
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
@@ -17,6 +19,7 @@ from flask.testing import FlaskClient
 from marketplace import create_app
 from marketplace.config import Config, TestingConfig
 from marketplace.extensions import db
+from marketplace.i18n import BANGKOK
 from marketplace.models import Role
 from tests import factories
 from tests.servers import postgres_bin_dir, postgres_server
@@ -289,3 +292,13 @@ def held_jobs(app):
         yield huey
     finally:
         huey.storage, huey._immediate = storage, immediate
+
+
+@pytest.fixture
+def midday():
+    """Noon in Bangkok today, the clock running on: the floor shows one day, and a
+    shift that started half an hour ago and one later that day exist at noon, not
+    at half past midnight or at a quarter to twelve at night."""
+    noon = datetime.combine(datetime.now(BANGKOK).date(), time(12), BANGKOK)
+    with time_machine.travel(noon, tick=True):
+        yield

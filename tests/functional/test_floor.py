@@ -37,7 +37,7 @@ def _place(shift, name: str, status: ApplicationStatus, phone: str | None = None
 
 
 @pytest.fixture
-def floor(people):
+def floor(midday, people):
     """A shift running for 30 minutes (4 places) and one later today (2 places).
 
     On the running shift: two approved (one attended), one accepted, one on the
