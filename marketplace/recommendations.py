@@ -355,12 +355,12 @@ def _volunteer_now(user_id: int) -> tuple[model.Volunteer | None, set[int]]:
         )
     )
     applied, held = set(), []
-    for shift_id, status, start, end in (line[-4:] for line in rows):
-        if shift_id is None:
-            continue
-        applied.add(shift_id)
-        if status in HOLDS_SPOT:
-            held.append((start, end))
+    for line in rows:
+        if line.shift_id is None:
+            continue  # no applications: the one row is the profile's
+        applied.add(line.shift_id)
+        if line.status in HOLDS_SPOT:
+            held.append((line.starts_at, line.ends_at))
     volunteer = model.Volunteer(
         id=user_id,
         skills=frozenset((row.skills or "").split()),
